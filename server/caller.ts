@@ -1,0 +1,12 @@
+import { createContextKey } from "@connectrpc/connect";
+
+/** The authenticated caller of an RPC, resolved from its session token. */
+export interface Caller {
+  /** Instance name. */
+  name: string;
+  /** The session token presented. */
+  token: string;
+}
+
+/** Context key under which the auth interceptor stores the caller. */
+export const callerKey = createContextKey<Caller | undefined>(undefined, { description: "authenticated caller" });

@@ -1,0 +1,23 @@
+import { clone, create } from "@bufbuild/protobuf";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { type Event, EventSchema } from "../gen/linker/v1/event_pb.js";
+import type { Fanout } from "./fanout.js";
+import type { NewEvent, StoreTx } from "./store/store.js";
+
+/**
+ * Appends events inside a transaction and publishes them to live subscribers
+ * once it commits (never before, so nobody sees an event that could still be
+ * rolled back). Returns the events with their sequence numbers.
+ */
+export async function appendEvents(tx: StoreTx, fanout: Fanout, events: NewEvent[]): Promise<Event[]> {
+  if (events.length === 0) return [];
+  const seqs = await tx.appendEvents(events);
+  const committed = events.map((event, i) => {
+    // A private copy: callers keep using their objects after the commit.
+    const copy = clone(EventSchema, create(EventSchema, { seq: seqs[i], at: timestampFromMs(event.at), payload: event.payload }));
+    if (copy.payload.case === "message") copy.payload.value.seq = seqs[i];
+    return copy;
+  });
+  tx.afterCommit(() => fanout.publish(committed.map((event, i) => ({ audience: events[i].audience, event }))));
+  return committed;
+}

@@ -1,0 +1,95 @@
+import { join } from "node:path";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { createValidateInterceptor } from "@connectrpc/validate";
+import type { Logger } from "pino";
+import { LinkerService } from "../gen/linker/v1/linker_service_pb.js";
+import { createAuthInterceptor } from "./auth-interceptor.js";
+import { type HubConfig, isLoopbackHost } from "./config.js";
+import { createErrorInterceptor } from "./error-interceptor.js";
+import { HubShuttingDownError } from "./event-stream.js";
+import { createHealthService } from "./health.js";
+import { listenDual } from "./http-server.js";
+import { createHub, type Hub } from "./hub.js";
+import { createLogger } from "./logger.js";
+import type { Clock } from "./presence.js";
+import { hubRoutes } from "./routes.js";
+import { InMemoryStore } from "./store/in-memory-store.js";
+import { SqliteStore } from "./store/sqlite-store.js";
+import type { Store } from "./store/store.js";
+
+/** Bytes a request may carry beyond the message size limit (envelope, metadata). */
+const REQUEST_OVERHEAD_BYTES = 64 * 1024;
+
+/** A hub serving on its port. */
+export interface RunningHub {
+  /** Base URL, for example http://127.0.0.1:3847. */
+  url: string;
+  /** The bound port. */
+  port: number;
+  /** The domain behind the port. */
+  hub: Hub;
+  /** Graceful stop: stop accepting, end streams with UNAVAILABLE, drain, close the store. */
+  close(): Promise<void>;
+}
+
+/** Opens the configured store: `<dataDir>/hub.db` for sqlite. */
+export function openStore(config: HubConfig): Store {
+  if (config.store === "memory") return new InMemoryStore();
+  return new SqliteStore({ path: join(config.dataDir, "hub.db"), synchronous: config.sqliteSynchronous });
+}
+
+/** Thrown when a hub would listen beyond this machine without a secret. */
+export class UnsafeBindError extends Error {}
+
+/**
+ * Starts a hub: opens the store, builds the domain and serves Connect, gRPC
+ * and gRPC-Web (HTTP/1.1 and h2c), health and reflection on one port. If the
+ * port cannot be bound the store is closed again and the error (for example
+ * EADDRINUSE) is thrown, so another process can keep serving the same file.
+ */
+export async function startHub(config: HubConfig, options: { logger?: Logger; clock?: Clock } = {}): Promise<RunningHub> {
+  if (!isLoopbackHost(config.host) && !config.hubSecret) {
+    throw new UnsafeBindError(
+      `refusing to listen on ${config.host} without a hub secret: anyone who can reach it could register; set --hub-secret (LINKER_HUB_SECRET) or bind 127.0.0.1`,
+    );
+  }
+  const logger = options.logger ?? createLogger();
+  const store = openStore(config);
+  const hub = createHub({ config, store, logger, clock: options.clock });
+  const health = createHealthService([LinkerService.typeName]);
+  const handler = connectNodeAdapter({
+    routes: hubRoutes(hub, health),
+    readMaxBytes: config.limits.maxMessageBytes + REQUEST_OVERHEAD_BYTES,
+    interceptors: [
+      createErrorInterceptor(logger),
+      createAuthInterceptor(hub.registry, config.hubSecret),
+      createValidateInterceptor(),
+    ],
+  });
+  let server;
+  try {
+    server = await listenDual(handler, config.host, config.port);
+  } catch (err) {
+    await hub.close();
+    throw err;
+  }
+  const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${server.port}`;
+  logger.info({ url, store: config.store, dataDir: config.store === "sqlite" ? config.dataDir : undefined }, "hub listening");
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port: server.port,
+    hub,
+    close() {
+      closing ??= (async () => {
+        logger.info("hub shutting down");
+        health.shutdown();
+        hub.deps.fanout.closeAll(new HubShuttingDownError());
+        await server.close();
+        await hub.close();
+        logger.info("hub stopped");
+      })();
+      return closing;
+    },
+  };
+}
