@@ -7,7 +7,7 @@ import { createAuthInterceptor } from "./auth-interceptor.js";
 import { type HubConfig, isLoopbackHost } from "./config.js";
 import { createErrorInterceptor } from "./error-interceptor.js";
 import { HubShuttingDownError } from "./event-stream.js";
-import { createHealthService } from "./health.js";
+import { createHealthService, type HealthService } from "./health.js";
 import { listenDual } from "./http-server.js";
 import { createHub, type Hub } from "./hub.js";
 import { createLogger } from "./logger.js";
@@ -38,6 +38,21 @@ export function openStore(config: HubConfig): Store {
   return new SqliteStore({ path: join(config.dataDir, "hub.db"), synchronous: config.sqliteSynchronous });
 }
 
+/**
+ * The routes and router options a hub serves: LinkerService, health and
+ * reflection behind the error, auth and validation interceptors. Tests use the
+ * same bundle over an in-memory transport.
+ */
+export function hubRouter(hub: Hub, health: HealthService, config: HubConfig, logger: Logger) {
+  return {
+    routes: hubRoutes(hub, health),
+    options: {
+      readMaxBytes: config.limits.maxMessageBytes + REQUEST_OVERHEAD_BYTES,
+      interceptors: [createErrorInterceptor(logger), createAuthInterceptor(hub.registry, config.hubSecret), createValidateInterceptor()],
+    },
+  };
+}
+
 /** Thrown when a hub would listen beyond this machine without a secret. */
 export class UnsafeBindError extends Error {}
 
@@ -57,15 +72,8 @@ export async function startHub(config: HubConfig, options: { logger?: Logger; cl
   const store = openStore(config);
   const hub = createHub({ config, store, logger, clock: options.clock });
   const health = createHealthService([LinkerService.typeName]);
-  const handler = connectNodeAdapter({
-    routes: hubRoutes(hub, health),
-    readMaxBytes: config.limits.maxMessageBytes + REQUEST_OVERHEAD_BYTES,
-    interceptors: [
-      createErrorInterceptor(logger),
-      createAuthInterceptor(hub.registry, config.hubSecret),
-      createValidateInterceptor(),
-    ],
-  });
+  const { routes, options: routerOptions } = hubRouter(hub, health, config, logger);
+  const handler = connectNodeAdapter({ routes, ...routerOptions });
   let server;
   try {
     server = await listenDual(handler, config.host, config.port);

@@ -195,8 +195,8 @@ export class SqliteStore implements Store {
         "INSERT INTO memory (key, revision, expires_at, data) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET revision = excluded.revision, expires_at = excluded.expires_at, data = excluded.data",
       ),
       deleteMemory: db.prepare("DELETE FROM memory WHERE key = ?"),
-      listMemory: db.prepare<[string, string, number], { data: Buffer }>(
-        "SELECT data FROM memory WHERE key > ?1 AND substr(key, 1, length(?2)) = ?2 ORDER BY key LIMIT ?3",
+      listMemory: db.prepare<[{ after: string; prefix: string; limit: number }], { data: Buffer }>(
+        "SELECT data FROM memory WHERE key > @after AND substr(key, 1, length(@prefix)) = @prefix ORDER BY key LIMIT @limit",
       ),
       expiredMemory: db.prepare<[number, number], { data: Buffer }>(
         "SELECT data FROM memory WHERE expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at LIMIT ?",
@@ -345,18 +345,18 @@ export class SqliteStore implements Store {
       conversation: async (query: ConversationQuery): Promise<ConversationPage> => {
         const selector =
           "threadId" in query
-            ? { where: "m.thread_id = ?1 AND (m.sender = ?2 OR i.seq IS NOT NULL)", first: query.threadId }
+            ? { where: "m.thread_id = @selector AND (m.sender = @viewer OR i.seq IS NOT NULL)", selector: query.threadId }
             : {
-                where: "((m.sender = ?2 AND m.recipient = ?1) OR (m.sender = ?1 AND m.recipient = ?2))",
-                first: query.peer,
+                where: "((m.sender = @viewer AND m.recipient = @selector) OR (m.sender = @selector AND m.recipient = @viewer))",
+                selector: query.peer,
               };
         const rows = db
           .prepare<unknown[], InboxRow & { ordinal: number | bigint; sender: string }>(
             `SELECT m.ordinal, m.sender, m.data, i.seq, i.delivered_at, i.read_at
-             FROM messages m LEFT JOIN events i ON i.message_id = m.id AND i.audience = ?2
-             WHERE ${selector.where} AND m.ordinal > ?3 ORDER BY m.ordinal LIMIT ?4`,
+             FROM messages m LEFT JOIN events i ON i.message_id = m.id AND i.audience = @viewer
+             WHERE ${selector.where} AND m.ordinal > @after ORDER BY m.ordinal LIMIT @limit`,
           )
-          .all(selector.first, query.viewer, query.afterSeq, query.limit);
+          .all({ selector: selector.selector, viewer: query.viewer, after: query.afterSeq, limit: query.limit });
         const messages = rows.map((row) =>
           row.seq === null ? decodeMessage(row) : inboxMessage(row),
         );
@@ -374,7 +374,7 @@ export class SqliteStore implements Store {
       deleteMemory: async (key) => {
         s.deleteMemory.run(key);
       },
-      listMemory: async (prefix, afterKey, limit) => s.listMemory.all(afterKey, prefix, limit).map(decodeMemory),
+      listMemory: async (prefix, afterKey, limit) => s.listMemory.all({ after: afterKey, prefix, limit }).map(decodeMemory),
       expiredMemory: async (now, limit) => s.expiredMemory.all(now, limit).map(decodeMemory),
       nextMemoryRevision: async () => counter("memory_revision"),
       getTask: async (id) => {

@@ -1,0 +1,74 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createRouterTransport, type Interceptor, type Transport } from "@connectrpc/connect";
+import { pino } from "pino";
+import { LinkerService } from "../../gen/linker/v1/linker_service_pb.js";
+import { type HubConfig, hubConfig } from "../../server/config.js";
+import { createHealthService } from "../../server/health.js";
+import { createHub, type Hub } from "../../server/hub.js";
+import type { Clock } from "../../server/presence.js";
+import { hubRouter } from "../../server/start-hub.js";
+import { InMemoryStore } from "../../server/store/in-memory-store.js";
+import { SqliteStore } from "../../server/store/sqlite-store.js";
+import type { Store } from "../../server/store/store.js";
+import { type Agent, registerAgent } from "./clients.js";
+
+/** The storage backends every shared test body runs against. */
+export const storeKinds = ["memory", "sqlite"] as const;
+
+/** A storage backend name. */
+export type StoreKind = (typeof storeKinds)[number];
+
+/** A clock tests move by hand. */
+export class FakeClock implements Clock {
+  constructor(private ms = Date.UTC(2026, 0, 1)) {}
+  /** The current fake time. */
+  now(): number {
+    return this.ms;
+  }
+  /** Moves time forward. */
+  advance(ms: number): void {
+    this.ms += ms;
+  }
+}
+
+/** A fresh store of the given kind (SQLite in a temp folder). */
+export function createStore(kind: StoreKind): Store {
+  return kind === "memory" ? new InMemoryStore() : new SqliteStore({ path: join(mkdtempSync(join(tmpdir(), "linker-store-")), "hub.db") });
+}
+
+/** A hub behind an in-memory transport, with the production routes and interceptors. */
+export interface TestHub {
+  /** The domain. */
+  hub: Hub;
+  /** The config in force. */
+  config: HubConfig;
+  /** The fake clock. */
+  clock: FakeClock;
+  /** A transport with extra client interceptors. */
+  transport(interceptors?: Interceptor[]): Transport;
+  /** Registers an agent and returns its authenticated client. */
+  agent(name: string): Promise<Agent>;
+  /** Closes the hub. */
+  close(): Promise<void>;
+}
+
+/** Builds a TestHub on a fresh store. */
+export function createTestHub(kind: StoreKind, overrides: Parameters<typeof hubConfig>[0] = {}): TestHub {
+  const config = hubConfig({ store: kind, ...overrides });
+  const clock = new FakeClock();
+  const logger = pino({ level: "silent" });
+  const hub = createHub({ config, store: createStore(kind), logger, clock });
+  const { routes, options } = hubRouter(hub, createHealthService([LinkerService.typeName]), config, logger);
+  const transport = (interceptors: Interceptor[] = []) =>
+    createRouterTransport(routes, { router: options, transport: { interceptors } });
+  return {
+    hub,
+    config,
+    clock,
+    transport,
+    agent: (name) => registerAgent(transport, name),
+    close: () => hub.close(),
+  };
+}

@@ -1,0 +1,106 @@
+import { Code, createClient } from "@connectrpc/connect";
+import { afterEach, describe, expect, it } from "vitest";
+import { EventType, PresenceChangeKind } from "../../gen/linker/v1/event_pb.js";
+import { Presence } from "../../gen/linker/v1/instance_pb.js";
+import { LinkerService } from "../../gen/linker/v1/linker_service_pb.js";
+import { bearer } from "../support/clients.js";
+import { codeOf, errorOf } from "../support/codes.js";
+import { EventReader } from "../support/event-reader.js";
+import { createTestHub, storeKinds, type TestHub } from "../support/test-hub.js";
+
+describe.each(storeKinds)("identity and presence (%s store)", (kind) => {
+  let t: TestHub;
+  afterEach(async () => {
+    await t.close();
+  });
+
+  it("requires a valid session token for every RPC but Register", async () => {
+    t = createTestHub(kind);
+    const anonymous = createClient(LinkerService, t.transport());
+    expect(await codeOf(anonymous.listInstances({}))).toBe(Code.Unauthenticated);
+    const forged = createClient(LinkerService, t.transport([bearer(() => "lk_forged")]));
+    const err = await errorOf(forged.send({ recipient: "x", body: "hi" }));
+    expect(err.code).toBe(Code.Unauthenticated);
+    expect(err.message).toContain("Register");
+  });
+
+  it("refuses to hand an existing name to someone without its token, and reclaims it with the token", async () => {
+    t = createTestHub(kind);
+    const alice = await t.agent("alice");
+    const bob = await t.agent("bob");
+    await bob.client.send({ recipient: "alice", body: "waiting for you" });
+    const thief = createClient(LinkerService, t.transport());
+    expect(await codeOf(thief.register({ name: "alice" }))).toBe(Code.PermissionDenied);
+    expect(await codeOf(thief.register({ name: "alice", resumeToken: bob.token }))).toBe(Code.PermissionDenied);
+    const again = await thief.register({ name: "alice", resumeToken: alice.token, description: "after restart" });
+    expect(again).toMatchObject({ reclaimed: true, unreadCount: 1, sessionToken: alice.token });
+    expect(again.instance?.description).toBe("after restart");
+  });
+
+  it("tracks presence from heartbeats and streams, sweeps it after the TTL, and announces changes", async () => {
+    t = createTestHub(kind, { presenceTtlSeconds: 10 });
+    const watcher = await t.agent("watcher");
+    const events = new EventReader(watcher.client, 0n, [EventType.PRESENCE]);
+    await events.caughtUp();
+    const worker = await t.agent("worker");
+    await events.until((e) => e.payload.case === "presence" && e.payload.value.instance?.name === "worker" && e.payload.value.kind === PresenceChangeKind.JOINED);
+    const online = await watcher.client.listInstances({ onlineOnly: true });
+    expect(online.instances.map((i) => i.name).sort()).toEqual(["watcher", "worker"]);
+
+    t.clock.advance(11_000);
+    t.hub.deps.presence.sweep();
+    const left = await events.until((e) => e.payload.case === "presence" && e.payload.value.kind === PresenceChangeKind.LEFT);
+    expect(left.at(-1)?.payload.value).toMatchObject({ instance: { name: "worker", presence: Presence.OFFLINE } });
+    // The watcher's open stream keeps it online whatever the clock says.
+    const all = await watcher.client.listInstances({});
+    expect(Object.fromEntries(all.instances.map((i) => [i.name, i.presence]))).toEqual({ watcher: Presence.ONLINE, worker: Presence.OFFLINE });
+
+    const status = await worker.client.setStatus({ status: "reviewing PR 12" });
+    expect(status.instance?.status).toBe("reviewing PR 12");
+    await events.until((e) => e.payload.case === "presence" && e.payload.value.kind === PresenceChangeKind.UPDATED && e.payload.value.instance?.status === "reviewing PR 12");
+    events.close();
+  });
+
+  it("filters instances by label", async () => {
+    t = createTestHub(kind);
+    const a = await t.agent("a");
+    await createClient(LinkerService, t.transport()).register({ name: "backend", labels: { role: "backend" } });
+    const found = await a.client.listInstances({ labels: { role: "backend" } });
+    expect(found.instances.map((i) => i.name)).toEqual(["backend"]);
+  });
+
+  it("ends a session on Unregister and frees the name with forget", async () => {
+    t = createTestHub(kind);
+    const alice = await t.agent("alice");
+    const bob = await t.agent("bob");
+    await bob.client.send({ recipient: "alice", body: "x" });
+    await alice.client.unregister({});
+    expect(await codeOf(alice.client.heartbeat({}))).toBe(Code.Unauthenticated);
+    expect(await codeOf(createClient(LinkerService, t.transport()).register({ name: "alice" }))).toBe(Code.PermissionDenied);
+
+    const carol = await t.agent("carol");
+    await carol.client.unregister({ forget: true });
+    expect(await codeOf(bob.client.send({ recipient: "carol", body: "gone?" }))).toBe(Code.NotFound);
+    const reborn = await t.agent("carol");
+    expect(reborn.registered).toMatchObject({ reclaimed: false, unreadCount: 0 });
+  });
+
+  it("requires the hub secret to register when one is configured", async () => {
+    t = createTestHub(kind, { hubSecret: "s3cret" });
+    const anonymous = createClient(LinkerService, t.transport());
+    expect(await codeOf(anonymous.register({ name: "alice" }))).toBe(Code.Unauthenticated);
+    const withSecret = createClient(LinkerService, t.transport([bearer(() => "s3cret")]));
+    expect((await withSecret.register({ name: "alice" })).sessionToken).toMatch(/^lk_/);
+  });
+
+  it("rejects invalid registrations without registering anything", async () => {
+    t = createTestHub(kind);
+    const anonymous = createClient(LinkerService, t.transport());
+    expect(await codeOf(anonymous.register({ name: "" }))).toBe(Code.InvalidArgument);
+    expect(await codeOf(anonymous.register({ name: "-leading-dash" }))).toBe(Code.InvalidArgument);
+    expect(await codeOf(anonymous.register({ name: "x".repeat(65) }))).toBe(Code.InvalidArgument);
+    expect(await codeOf(anonymous.register({ name: "ok", capabilities: Array.from({ length: 33 }, (_, i) => `c${i}`) }))).toBe(Code.InvalidArgument);
+    const probe = await t.agent("probe");
+    expect((await probe.client.listInstances({})).instances.map((i) => i.name)).toEqual(["probe"]);
+  });
+});
