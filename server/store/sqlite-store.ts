@@ -184,8 +184,8 @@ export class SqliteStore implements Store {
       countUnread: db.prepare<[string, number], { n: number }>(
         "SELECT COUNT(*) AS n FROM events WHERE audience = ? AND message_id IS NOT NULL AND read_at IS NULL AND (expires_at IS NULL OR expires_at > ?)",
       ),
-      markRead: db.prepare<[number, string, string], { message_id: string }>(
-        "UPDATE events SET read_at = ?, delivered_at = COALESCE(delivered_at, read_at) WHERE audience = ? AND message_id IN (SELECT value FROM json_each(?)) AND read_at IS NULL RETURNING message_id",
+      markRead: db.prepare<[{ at: number; audience: string; ids: string }], { message_id: string }>(
+        "UPDATE events SET read_at = @at, delivered_at = COALESCE(delivered_at, @at) WHERE audience = @audience AND message_id IN (SELECT value FROM json_each(@ids)) AND read_at IS NULL RETURNING message_id",
       ),
       markDelivered: db.prepare<[number, string, string], { message_id: string }>(
         "UPDATE events SET delivered_at = ? WHERE audience = ? AND message_id IN (SELECT value FROM json_each(?)) AND delivered_at IS NULL RETURNING message_id",
@@ -335,7 +335,7 @@ export class SqliteStore implements Store {
       },
       countUnread: async (recipient, now) => s.countUnread.get(recipient, now)!.n,
       markRead: async (recipient, ids, at) => {
-        const changed = s.markRead.all(at, recipient, JSON.stringify(ids)).map((row) => row.message_id);
+        const changed = s.markRead.all({ at, audience: recipient, ids: JSON.stringify(ids) }).map((row) => row.message_id);
         return inboxMessages(recipient, changed);
       },
       markDelivered: async (recipient, ids, at) => {

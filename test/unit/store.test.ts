@@ -1,0 +1,197 @@
+import { create } from "@bufbuild/protobuf";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import fc from "fast-check";
+import { afterEach, describe, expect, it } from "vitest";
+import { EventType, PresenceChangeKind } from "../../gen/linker/v1/event_pb.js";
+import { InstanceSchema } from "../../gen/linker/v1/instance_pb.js";
+import { MemoryEntrySchema } from "../../gen/linker/v1/memory_pb.js";
+import { type Message, MessageSchema } from "../../gen/linker/v1/message_pb.js";
+import { TaskSchema, TaskStatus } from "../../gen/linker/v1/task_pb.js";
+import { EVERYONE, type Store, type StoreTx } from "../../server/store/store.js";
+import { createStore, storeKinds } from "../support/test-hub.js";
+
+function message(id: string, sender: string, recipient: string, extra: Partial<Message> = {}): Message {
+  return create(MessageSchema, { id, sender, recipient, body: id, threadId: extra.threadId ?? id, sentAt: timestampFromMs(1000), ...extra });
+}
+
+async function deliver(tx: StoreTx, m: Message, recipients: string[]): Promise<bigint[]> {
+  await tx.insertMessage(m);
+  return tx.appendEvents(recipients.map((audience) => ({ audience, at: 1000, payload: { case: "message", value: m } })));
+}
+
+describe.each(storeKinds)("store contract (%s)", (kind) => {
+  let store: Store;
+  afterEach(async () => {
+    await store.close();
+  });
+
+  it("rolls back every write of a failed transaction and runs no after-commit callback", async () => {
+    store = createStore(kind);
+    let called = false;
+    await expect(
+      store.transaction(async (tx) => {
+        await tx.putInstance(create(InstanceSchema, { name: "a" }));
+        await deliver(tx, message("m1", "a", "b"), ["b"]);
+        await tx.putMemory(create(MemoryEntrySchema, { key: "k", revision: await tx.nextMemoryRevision() }));
+        await tx.putTask(create(TaskSchema, { id: "t1", status: TaskStatus.PENDING }));
+        tx.afterCommit(() => (called = true));
+        throw new Error("boom");
+      }),
+    ).rejects.toThrow("boom");
+    expect(called).toBe(false);
+    await store.transaction(async (tx) => {
+      expect(await tx.getInstance("a")).toBeUndefined();
+      expect(await tx.getMessage("m1")).toBeUndefined();
+      expect(await tx.headSeq()).toBe(0n);
+      expect(await tx.getMemory("k")).toBeUndefined();
+      expect(await tx.nextMemoryRevision()).toBe(1n);
+      expect(await tx.getTask("t1")).toBeUndefined();
+      expect(await tx.countUnread("b", 0)).toBe(0);
+    });
+  });
+
+  it("assigns increasing sequence numbers and reads events by audience, cursor and type", async () => {
+    store = createStore(kind);
+    const seqs = await store.transaction(async (tx) => {
+      const a = await deliver(tx, message("m1", "a", "b"), ["b"]);
+      const b = await tx.appendEvents([
+        { audience: EVERYONE, at: 2000, payload: { case: "presence", value: { $typeName: "linker.v1.PresenceChange", kind: PresenceChangeKind.JOINED } } },
+      ]);
+      const c = await deliver(tx, message("m2", "a", "c"), ["c"]);
+      return [...a, ...b, ...c];
+    });
+    expect(seqs).toEqual([1n, 2n, 3n]);
+    await store.transaction(async (tx) => {
+      const forB = await tx.readEvents(["b", EVERYONE], 0n, 10, [], 0);
+      expect(forB.map((e) => [e.seq, e.payload.case])).toEqual([
+        [1n, "message"],
+        [2n, "presence"],
+      ]);
+      expect(forB[0].payload.value).toMatchObject({ id: "m1", seq: 1n });
+      expect((await tx.readEvents(["b", EVERYONE], 1n, 10, [], 0)).map((e) => e.seq)).toEqual([2n]);
+      expect((await tx.readEvents(["b", EVERYONE], 0n, 10, [EventType.PRESENCE], 0)).map((e) => e.seq)).toEqual([2n]);
+      expect((await tx.readEvents(["b", EVERYONE], 0n, 1, [], 0)).map((e) => e.seq)).toEqual([1n]);
+      expect(await tx.headSeq()).toBe(3n);
+    });
+  });
+
+  it("tracks delivered and read per recipient and only reports changes once", async () => {
+    store = createStore(kind);
+    await store.transaction(async (tx) => {
+      await deliver(tx, message("m1", "a", EVERYONE), ["b", "c"]);
+      expect(await tx.recipientsOf("m1")).toEqual(["b", "c"]);
+      expect((await tx.markDelivered("b", ["m1"], 5)).map((m) => m.id)).toEqual(["m1"]);
+      expect(await tx.markDelivered("b", ["m1"], 6)).toEqual([]);
+      const read = await tx.markRead("b", ["m1", "unknown"], 7);
+      expect(read.map((m) => [m.id, Number(m.readAt?.seconds ?? -1)])).toEqual([["m1", 0]]);
+      expect(await tx.markRead("b", ["m1"], 8)).toEqual([]);
+      expect(await tx.countUnread("b", 0)).toBe(0);
+      expect(await tx.countUnread("c", 0)).toBe(1);
+      expect((await tx.getInboxMessage("c", "m1"))?.readAt).toBeUndefined();
+    });
+  });
+
+  it("finds messages by idempotency key per sender", async () => {
+    store = createStore(kind);
+    await store.transaction(async (tx) => {
+      await deliver(tx, message("m1", "a", "b", { idempotencyKey: "k" }), ["b"]);
+      expect((await tx.findMessageByIdempotencyKey("a", "k"))?.id).toBe("m1");
+      expect(await tx.findMessageByIdempotencyKey("x", "k")).toBeUndefined();
+    });
+  });
+
+  it("prunes expired unread, old read messages and old events, keeping unread ones", async () => {
+    store = createStore(kind);
+    await store.transaction(async (tx) => {
+      await deliver(tx, message("keep", "a", "b"), ["b"]);
+      await deliver(tx, message("expired", "a", "b", { expiresAt: timestampFromMs(1500) }), ["b"]);
+      await deliver(tx, message("read", "a", "b"), ["b"]);
+      await tx.markRead("b", ["read"], 1000);
+      const removed = await tx.prune(2000, 1800);
+      expect(removed).toBeGreaterThanOrEqual(2);
+      expect((await tx.listInbox("b", { unreadOnly: false, sender: "", afterSeq: 0n, limit: 10 })).map((m) => m.id)).toEqual(["keep"]);
+    });
+  });
+});
+
+/** A small operation language run against both stores; both must answer identically. */
+type Op =
+  | { op: "send"; from: number; to: number[]; key: string }
+  | { op: "read"; who: number; upTo: number }
+  | { op: "put"; key: string }
+  | { op: "delete"; key: string }
+  | { op: "task"; assignee: number }
+  | { op: "fail" };
+
+const names = ["a", "b", "c"];
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  fc.record({ op: fc.constant("send" as const), from: fc.nat(2), to: fc.uniqueArray(fc.nat(2), { minLength: 1, maxLength: 3 }), key: fc.constantFrom("", "k1", "k2") }),
+  fc.record({ op: fc.constant("read" as const), who: fc.nat(2), upTo: fc.nat(20) }),
+  fc.record({ op: fc.constant("put" as const), key: fc.constantFrom("x", "y", "x/z") }),
+  fc.record({ op: fc.constant("delete" as const), key: fc.constantFrom("x", "y", "x/z") }),
+  fc.record({ op: fc.constant("task" as const), assignee: fc.nat(3) }),
+  fc.constant({ op: "fail" as const }),
+);
+
+async function apply(store: Store, ops: Op[]): Promise<unknown[]> {
+  const out: unknown[] = [];
+  let n = 0;
+  for (const op of ops) {
+    n++;
+    const result = await store
+      .transaction(async (tx) => {
+        switch (op.op) {
+          case "send": {
+            const sender = names[op.from];
+            if (op.key !== "" && (await tx.findMessageByIdempotencyKey(sender, op.key))) return "duplicate";
+            return deliver(tx, message(`m${n}`, sender, "x", { idempotencyKey: op.key }), op.to.map((i) => names[i]));
+          }
+          case "read": {
+            const inbox = await tx.listInbox(names[op.who], { unreadOnly: true, sender: "", afterSeq: 0n, limit: op.upTo });
+            return (await tx.markRead(names[op.who], inbox.map((m) => m.id), n)).map((m) => m.id);
+          }
+          case "put":
+            return tx.putMemory(create(MemoryEntrySchema, { key: op.key, value: `v${n}`, revision: await tx.nextMemoryRevision() }));
+          case "delete":
+            await tx.deleteMemory(op.key);
+            return "deleted";
+          case "task":
+            return tx.putTask(create(TaskSchema, { id: `t${n % 4}`, assignee: names[op.assignee] ?? "", status: TaskStatus.PENDING }));
+          case "fail":
+            await deliver(tx, message(`m${n}`, "a", "x"), ["b"]);
+            throw new Error("rolled back");
+        }
+      })
+      .catch((err: Error) => `error: ${err.message}`);
+    out.push(result);
+  }
+  out.push(
+    await store.transaction(async (tx) => ({
+      head: await tx.headSeq(),
+      events: (await tx.readEvents([...names, EVERYONE], 0n, 1000, [], 0)).map((e) => [e.seq, e.payload.case, e.payload.value]),
+      unread: await Promise.all(names.map((name) => tx.countUnread(name, 0))),
+      memory: await tx.listMemory("", "", 100),
+      tasks: (await tx.listTasks({ statuses: [], limit: 100 })).map((r) => [r.ordinal, r.task]),
+      revision: await tx.nextMemoryRevision(),
+    })),
+  );
+  return out;
+}
+
+describe("store equivalence", () => {
+  it("gives the same answers from SQLite and memory for any sequence of operations", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(opArb, { maxLength: 30 }), async (ops) => {
+        const memory = createStore("memory");
+        const sqlite = createStore("sqlite");
+        try {
+          expect(await apply(sqlite, ops)).toEqual(await apply(memory, ops));
+        } finally {
+          await memory.close();
+          await sqlite.close();
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
