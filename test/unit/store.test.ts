@@ -10,7 +10,7 @@ import { TaskSchema, TaskStatus } from "../../gen/linker/v1/task_pb.js";
 import { EVERYONE, type Store, type StoreTx } from "../../server/store/store.js";
 import { createStore, storeKinds } from "../support/test-hub.js";
 
-function message(id: string, sender: string, recipient: string, extra: Partial<Message> = {}): Message {
+function message(id: string, sender: string, recipient: string, extra: Partial<Omit<Message, "$typeName" | "$unknown">> = {}): Message {
   return create(MessageSchema, { id, sender, recipient, body: id, threadId: extra.threadId ?? id, sentAt: timestampFromMs(1000), ...extra });
 }
 
