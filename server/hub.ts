@@ -40,8 +40,10 @@ export function createHub(options: { config: HubConfig; store: Store; logger: Lo
   const clock = options.clock ?? systemClock;
   const fanout = new Fanout();
   let registry: Registry | undefined;
+  let closing: Promise<void> | undefined;
   const presence = new Presence(config.presenceTtlSeconds * 1000, clock, (name, online) => {
     logger.info({ instance: name, online }, online ? "instance joined" : "instance left");
+    if (closing) return;
     registry?.presenceChanged(name, online).catch((err: unknown) => logger.warn({ err, instance: name }, "presence event not stored"));
   });
   const deps: HubDeps = { store, fanout, presence, clock, config, logger };
@@ -66,7 +68,6 @@ export function createHub(options: { config: HubConfig; store: Store; logger: Lo
   ];
   for (const timer of timers) timer.unref();
 
-  let closing: Promise<void> | undefined;
   return {
     deps,
     registry,

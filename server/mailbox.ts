@@ -222,8 +222,11 @@ export class Mailbox {
     return this.deps.store.transaction((tx) => tx.conversation({ viewer, ...selector, afterSeq: afterCursor, limit }));
   }
 
-  /** Messages a size limit would reject, before touching any state. */
+  /** Rejects empty or oversized messages before touching any state. */
   private checkSize(draft: Draft): void {
+    if (draft.body === "" && !draft.attachment?.content.case) {
+      throw new InvalidArgumentError("a message needs a body or an attachment");
+    }
     const size = Buffer.byteLength(draft.body) + (draft.attachment ? toBinary(AttachmentSchema, draft.attachment).length : 0);
     const limit = this.deps.config.limits.maxMessageBytes;
     if (size > limit) {

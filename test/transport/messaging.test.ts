@@ -121,6 +121,7 @@ describe.each(storeKinds)("messaging (%s store)", (kind) => {
     expect(await code(alice.client.send({ recipient: "bob", body: "hi", replyTo: "no-such-id" }))).toBe(Code.NotFound);
     expect(await code(alice.client.send({ recipient: "bob", body: "hi", kind: MessageKind.RESPONSE }))).toBe(Code.InvalidArgument);
     expect(await code(alice.client.ack({ messageIds: [] }))).toBe(Code.InvalidArgument);
+    expect(await code(alice.client.send({ recipient: "bob", body: "" }))).toBe(Code.InvalidArgument);
     expect(await code(alice.client.getConversation({ selector: { case: "peer", value: "bob" }, pageToken: "zz" }))).toBe(Code.InvalidArgument);
     expect((await alice.client.heartbeat({})).headSeq).toBe(before);
     expect((await bob.client.listMessages({})).messages).toEqual([]);
