@@ -15,6 +15,7 @@ import type { ConversationPage } from "./store/store.js";
 import { InvalidArgumentError, LimitExceededError, NotFoundError } from "./errors.js";
 import { appendEvents } from "./event-log.js";
 import type { HubDeps } from "./hub-deps.js";
+import { BacklogGauge } from "./backlog-gauge.js";
 import { RateLimiter } from "./rate-limit.js";
 import type { Registry } from "./registry.js";
 import { EVERYONE, type NewEvent, type StoreTx } from "./store/store.js";
@@ -76,6 +77,7 @@ export type MessageListener = (message: Message) => void;
  */
 export class Mailbox {
   private readonly rateLimiter: RateLimiter;
+  private readonly backlog: BacklogGauge;
   private readonly listeners = new Set<MessageListener>();
   private sendCount = 0;
 
@@ -84,6 +86,7 @@ export class Mailbox {
     private readonly registry: Registry,
   ) {
     this.rateLimiter = new RateLimiter(deps.config.limits.sendRatePerSecond, deps.config.limits.sendBurst);
+    this.backlog = new BacklogGauge(deps.config.limits.maxBacklogPerInstance);
   }
 
   /** Calls `listener` with every message after it commits; returns an unsubscribe function. */
@@ -102,8 +105,8 @@ export class Mailbox {
       const earlier = await this.findDuplicate(tx, sender, draft);
       if (earlier) return { message: earlier, duplicate: true, recipientOnline: presence.isOnline(recipient) };
       await this.registry.require(tx, recipient);
-      const unread = await tx.countUnread(recipient, now);
-      if (unread >= config.limits.maxBacklogPerInstance) {
+      const unread = await this.backlog.overflow(tx, recipient, 1, now);
+      if (unread !== undefined) {
         throw new LimitExceededError(
           `the mailbox of "${recipient}" is full (${unread} unread messages, limit ${config.limits.maxBacklogPerInstance}); retry after it reads its messages`,
         );
@@ -112,6 +115,7 @@ export class Mailbox {
       if (this.shouldDrop()) return { message, duplicate: false, recipientOnline: presence.isOnline(recipient) };
       await tx.insertMessage(message);
       await appendEvents(tx, this.deps.fanout, [{ audience: recipient, at: now, payload: { case: "message", value: message } }]);
+      this.backlog.added(recipient);
       this.notifyAfterCommit(tx, message);
       return { message, duplicate: false, recipientOnline: presence.isOnline(recipient) };
     });
@@ -134,7 +138,7 @@ export class Mailbox {
       const skipped: string[] = [];
       for (const instance of await tx.listInstances()) {
         if (instance.name === sender || (onlineOnly && !presence.isOnline(instance.name))) continue;
-        if ((await tx.countUnread(instance.name, now)) >= config.limits.maxBacklogPerInstance) skipped.push(instance.name);
+        if ((await this.backlog.overflow(tx, instance.name, 1, now)) !== undefined) skipped.push(instance.name);
         else recipients.push(instance.name);
       }
       const message = await this.compose(tx, sender, EVERYONE, draft, now);
@@ -144,6 +148,7 @@ export class Mailbox {
         this.deps.fanout,
         recipients.map((name) => ({ audience: name, at: now, payload: { case: "message", value: message } })),
       );
+      for (const name of recipients) this.backlog.added(name);
       this.notifyAfterCommit(tx, message);
       return { message, recipients, skipped, duplicate: false };
     });
@@ -161,6 +166,7 @@ export class Mailbox {
         }
       }
       const read = await tx.markRead(name, messageIds, now);
+      if (read.length > 0) this.backlog.reset(name);
       await this.receipts(tx, name, read, ReceiptKind.READ, now);
       return { acknowledged: read.length, unreadCount: await tx.countUnread(name, now) };
     });
@@ -198,6 +204,7 @@ export class Mailbox {
       const timestamp = timestampFromMs(now);
       if (query.markRead) {
         const read = await tx.markRead(name, ids, now);
+        if (read.length > 0) this.backlog.reset(name);
         await this.receipts(tx, name, read, ReceiptKind.READ, now);
         for (const message of messages) {
           message.readAt ??= timestamp;

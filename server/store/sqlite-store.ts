@@ -19,7 +19,6 @@ import type {
   TaskQuery,
   TaskRecord,
 } from "./store.js";
-import { SerialQueue } from "./serial-queue.js";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
@@ -54,7 +53,8 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_by_audience ON events (audience, seq);
 CREATE UNIQUE INDEX IF NOT EXISTS inbox_by_message ON events (audience, message_id) WHERE message_id IS NOT NULL;
-CREATE INDEX IF NOT EXISTS inbox_unread ON events (audience, seq) WHERE message_id IS NOT NULL AND read_at IS NULL;
+DROP INDEX IF EXISTS inbox_unread;
+CREATE INDEX IF NOT EXISTS inbox_unread_by_expiry ON events (audience, expires_at) WHERE message_id IS NOT NULL AND read_at IS NULL;
 CREATE INDEX IF NOT EXISTS events_by_message ON events (message_id) WHERE message_id IS NOT NULL;
 CREATE TABLE IF NOT EXISTS memory (key TEXT PRIMARY KEY, revision INTEGER NOT NULL, expires_at INTEGER, data BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS memory_by_expiry ON memory (expires_at) WHERE expires_at IS NOT NULL;
@@ -68,6 +68,17 @@ CREATE TABLE IF NOT EXISTS tasks (
 );
 CREATE INDEX IF NOT EXISTS tasks_by_ordinal ON tasks (ordinal);
 `;
+
+/** Most transactions that share one COMMIT. */
+const MAX_GROUP = 128;
+/** WAL pages between automatic checkpoints (SQLite's default is 1000). */
+const WAL_AUTOCHECKPOINT_PAGES = 4000;
+
+interface PendingTransaction<T> {
+  fn: (tx: StoreTx) => Promise<T>;
+  resolve: (value: T) => void;
+  reject: (err: unknown) => void;
+}
 
 /** Options of the SQLite store. */
 export interface SqliteStoreOptions {
@@ -108,13 +119,16 @@ function inboxMessage(row: InboxRow): Message {
  * The embedded default store: one SQLite file in WAL mode. A transaction's
  * COMMIT has reached the WAL before its promise resolves, so an acknowledged
  * write survives a killed process; several processes may open the same file
- * one after another (hub takeover).
+ * one after another (hub takeover). Transactions queued at the same time share
+ * one COMMIT (group commit), each isolated by a savepoint.
  */
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
-  private readonly queue = new SerialQueue();
   private readonly tx: StoreTx;
   private readonly callbacks: Array<() => void> = [];
+  private readonly pending: Array<PendingTransaction<unknown>> = [];
+  private draining = false;
+  private readonly statements: Record<"begin" | "commit" | "rollback" | "savepoint" | "release" | "rollbackTo", Database.Statement>;
 
   constructor(options: SqliteStoreOptions) {
     if (options.path !== ":memory:") mkdirSync(dirname(options.path), { recursive: true });
@@ -123,30 +137,79 @@ export class SqliteStore implements Store {
     this.db.pragma(`synchronous = ${options.synchronous ?? "NORMAL"}`);
     this.db.pragma("busy_timeout = 5000");
     this.db.pragma("foreign_keys = OFF");
+    this.db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
     this.db.exec(SCHEMA);
+    this.statements = {
+      begin: this.db.prepare("BEGIN IMMEDIATE"),
+      commit: this.db.prepare("COMMIT"),
+      rollback: this.db.prepare("ROLLBACK"),
+      savepoint: this.db.prepare("SAVEPOINT job"),
+      release: this.db.prepare("RELEASE job"),
+      rollbackTo: this.db.prepare("ROLLBACK TO job"),
+    };
     this.tx = this.createTx();
   }
 
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
-    return this.queue.run(async () => {
-      this.db.exec("BEGIN IMMEDIATE");
-      let result: T;
-      try {
-        result = await fn(this.tx);
-        this.db.exec("COMMIT");
-      } catch (err) {
-        this.callbacks.length = 0;
-        if (this.db.inTransaction) this.db.exec("ROLLBACK");
-        throw err;
-      }
-      const callbacks = this.callbacks.splice(0);
-      for (const callback of callbacks) callback();
-      return result;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ fn, resolve, reject } as PendingTransaction<unknown>);
+      if (!this.draining) void this.drain();
     });
   }
 
+  /**
+   * Runs queued transactions in groups: one SQLite transaction holds up to
+   * MAX_GROUP of them, each inside its own SAVEPOINT so a failure rolls back
+   * only its own writes. Every caller is answered after the group's COMMIT, so
+   * a resolved transaction is durable; the commit cost is shared by the group.
+   */
+  private async drain(): Promise<void> {
+    this.draining = true;
+    try {
+      while (this.pending.length > 0) {
+        if (!this.db.open) {
+          for (const job of this.pending.splice(0)) job.reject(new Error("the store is closed"));
+          break;
+        }
+        const done: Array<{ job: PendingTransaction<unknown>; ok: boolean; value: unknown; callbacks: Array<() => void> }> = [];
+        this.statements.begin.run();
+        try {
+          while (this.pending.length > 0 && done.length < MAX_GROUP) {
+            const job = this.pending.shift()!;
+            this.statements.savepoint.run();
+            try {
+              const value = await job.fn(this.tx);
+              this.statements.release.run();
+              done.push({ job, ok: true, value, callbacks: this.callbacks.splice(0) });
+            } catch (err) {
+              this.callbacks.length = 0;
+              this.statements.rollbackTo.run();
+              this.statements.release.run();
+              done.push({ job, ok: false, value: err, callbacks: [] });
+            }
+          }
+          this.statements.commit.run();
+        } catch (err) {
+          if (this.db.inTransaction) this.statements.rollback.run();
+          for (const { job } of done) job.reject(err);
+          continue;
+        }
+        for (const { job, ok, value, callbacks } of done) {
+          if (!ok) {
+            job.reject(value);
+            continue;
+          }
+          for (const callback of callbacks) callback();
+          job.resolve(value);
+        }
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
   close(): Promise<void> {
-    return this.queue.run(async () => {
+    return this.transaction(async () => undefined).then(() => {
       if (this.db.open) {
         this.db.pragma("wal_checkpoint(TRUNCATE)");
         this.db.close();
@@ -182,7 +245,7 @@ export class SqliteStore implements Store {
         "SELECT e.seq, e.delivered_at, e.read_at, m.data FROM events e JOIN messages m ON m.id = e.message_id WHERE e.audience = ? AND e.message_id = ?",
       ),
       countUnread: db.prepare<[string, number], { n: number }>(
-        "SELECT COUNT(*) AS n FROM events WHERE audience = ? AND message_id IS NOT NULL AND read_at IS NULL AND (expires_at IS NULL OR expires_at > ?)",
+        "SELECT COUNT(*) AS n FROM events INDEXED BY inbox_unread_by_expiry WHERE audience = ? AND message_id IS NOT NULL AND read_at IS NULL AND (expires_at IS NULL OR expires_at > ?)",
       ),
       markRead: db.prepare<[{ at: number; audience: string; ids: string }], { message_id: string }>(
         "UPDATE events SET read_at = @at, delivered_at = COALESCE(delivered_at, @at) WHERE audience = @audience AND message_id IN (SELECT value FROM json_each(@ids)) AND read_at IS NULL RETURNING message_id",
