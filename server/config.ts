@@ -1,3 +1,4 @@
+import { isIPv4, isIPv6 } from "node:net";
 import { homedir } from "node:os";
 import { join } from "node:path";
 
@@ -93,7 +94,9 @@ export function hubConfig(overrides: Partial<Omit<HubConfig, "limits" | "faults"
   };
 }
 
-/** True for addresses only this machine can reach. */
+/** True for addresses only this machine can reach: localhost, 127.0.0.0/8 and ::1. */
 export function isLoopbackHost(host: string): boolean {
-  return host === "localhost" || host === "::1" || host.startsWith("127.");
+  if (host === "localhost") return true;
+  if (isIPv4(host)) return host.startsWith("127.");
+  return isIPv6(host) && (host === "::1" || host === "0:0:0:0:0:0:0:1");
 }

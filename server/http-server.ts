@@ -59,11 +59,15 @@ export async function listenDual(
       resolve();
     });
   });
+  // The HTTP/1.1 server never listens itself; without "listening" Node does not
+  // track its connections, so idle ones would not close and timeouts not apply.
+  h1.emit("listening");
   const address = server.address() as net.AddressInfo;
   return {
     port: address.port,
     async close(graceMs = 2_000) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      h1.close();
       h1.closeIdleConnections();
       for (const session of sessions) session.close();
       const timer = setTimeout(() => {

@@ -54,7 +54,7 @@ export class Registry {
         lastSeenAt: timestampFromMs(now),
       });
       await tx.putInstance(instance);
-      await this.announce(tx, instance, PresenceChangeKind.UPDATED, now);
+      await this.announce(tx, instance, PresenceChangeKind.UPDATED, now, true);
       return {
         instance,
         token,
