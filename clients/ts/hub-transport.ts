@@ -1,0 +1,63 @@
+import http from "node:http";
+import type { Interceptor, Transport } from "@connectrpc/connect";
+import {
+  createConnectTransport,
+  createGrpcTransport,
+  createGrpcWebTransport,
+  Http2SessionManager,
+} from "@connectrpc/connect-node";
+
+/** Wire protocol to a hub: gRPC over h2c (default), Connect, or gRPC-Web. */
+export type WireProtocol = "grpc" | "connect" | "grpc-web";
+
+/** How to reach one hub. */
+export interface HubTransportOptions {
+  /** Protocol (default "grpc"). */
+  protocol?: WireProtocol;
+  /** HTTP version for "connect" and "grpc-web" (default "1.1"; "2" means h2c). gRPC always uses h2c. */
+  httpVersion?: "1.1" | "2";
+  /** Interval of HTTP/2 PING frames that detect a dead connection (default 10 s). */
+  pingIntervalMs?: number;
+  /** Time a PING may go unanswered before the connection counts as dead (default 5 s). */
+  pingTimeoutMs?: number;
+  /** Extra interceptors (logging, tracing). */
+  interceptors?: Interceptor[];
+}
+
+/** A transport to one hub URL, with the connections it owns. */
+export interface HubTransport {
+  /** Base URL. */
+  url: string;
+  /** The Connect transport. */
+  transport: Transport;
+  /** Closes the connections (open calls fail). */
+  close(): void;
+}
+
+/**
+ * Builds a transport to one hub over h2c or HTTP/1.1 whose connections the
+ * caller can close, so a client never keeps its process alive after `close()`.
+ */
+export function createHubTransport(url: string, options: HubTransportOptions = {}): HubTransport {
+  const protocol = options.protocol ?? "grpc";
+  const httpVersion = protocol === "grpc" ? "2" : (options.httpVersion ?? "1.1");
+  const interceptors = options.interceptors ?? [];
+  if (httpVersion === "2") {
+    const sessionManager = new Http2SessionManager(url, {
+      pingIntervalMs: options.pingIntervalMs ?? 10_000,
+      pingTimeoutMs: options.pingTimeoutMs ?? 5_000,
+    });
+    const common = { baseUrl: url, httpVersion: "2" as const, sessionManager, interceptors };
+    const transport =
+      protocol === "grpc"
+        ? createGrpcTransport(common)
+        : protocol === "connect"
+          ? createConnectTransport(common)
+          : createGrpcWebTransport(common);
+    return { url, transport, close: () => sessionManager.abort() };
+  }
+  const agent = new http.Agent({ keepAlive: true });
+  const common = { baseUrl: url, httpVersion: "1.1" as const, nodeOptions: { agent }, interceptors };
+  const transport = protocol === "connect" ? createConnectTransport(common) : createGrpcWebTransport(common);
+  return { url, transport, close: () => agent.destroy() };
+}

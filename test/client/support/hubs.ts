@@ -1,0 +1,23 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { hubConfig } from "../../../server/config.js";
+import { createLogger } from "../../../server/logger.js";
+import { type RunningHub, startHub } from "../../../server/start-hub.js";
+
+/** A fresh temporary folder. */
+export function tempDir(prefix = "linker-client-"): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Logger for in-process hubs: quiet unless LINKER_LOG_LEVEL says otherwise. */
+export function quietLogger() {
+  return createLogger(process.env.LINKER_LOG_LEVEL ?? "silent");
+}
+
+/** Starts an in-process SQLite hub on a free port (or `port`) serving `dataDir`. */
+export async function startTestHub(options: { dataDir?: string; port?: number } & Parameters<typeof hubConfig>[0] = {}): Promise<RunningHub & { dataDir: string }> {
+  const dataDir = options.dataDir ?? tempDir("linker-hub-");
+  const hub = await startHub(hubConfig({ ...options, port: options.port ?? 0, dataDir }), { logger: quietLogger() });
+  return Object.assign(hub, { dataDir });
+}
