@@ -57,8 +57,7 @@ export function createLinkerService(hub: Hub): ServiceImpl<typeof LinkerService>
       return create(RegisterResponseSchema, await registry.register(req));
     },
     async unregister(req, ctx) {
-      const { name, token } = caller(ctx);
-      await registry.unregister(name, token, req.forget);
+      await registry.unregister(caller(ctx).name, req.forget);
       return create(UnregisterResponseSchema);
     },
     async heartbeat(_req, ctx) {
@@ -103,7 +102,7 @@ export function createLinkerService(hub: Hub): ServiceImpl<typeof LinkerService>
       const page = await mailbox.conversation(viewer, selector, cursor(req.pageToken), limit);
       return create(GetConversationResponseSchema, {
         messages: page.messages,
-        nextPageToken: page.messages.length === limit ? String(page.cursor) : "",
+        nextPageToken: page.hasMore ? String(page.cursor) : "",
       });
     },
     async ask(req, ctx) {

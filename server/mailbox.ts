@@ -12,7 +12,7 @@ import {
   ReceiptSchema,
 } from "../gen/linker/v1/message_pb.js";
 import type { ConversationPage } from "./store/store.js";
-import { InvalidArgumentError, LimitExceededError, NotFoundError } from "./errors.js";
+import { AlreadyExistsError, InvalidArgumentError, LimitExceededError, NotFoundError } from "./errors.js";
 import { appendEvents } from "./event-log.js";
 import type { HubDeps } from "./hub-deps.js";
 import { BacklogGauge } from "./backlog-gauge.js";
@@ -102,7 +102,7 @@ export class Mailbox {
     this.checkRate(sender);
     const now = clock.now();
     const result = await store.transaction(async (tx): Promise<SendResult> => {
-      const earlier = await this.findDuplicate(tx, sender, draft);
+      const earlier = await this.findDuplicate(tx, sender, recipient, draft);
       if (earlier) return { message: earlier, duplicate: true, recipientOnline: presence.isOnline(recipient) };
       await this.registry.require(tx, recipient);
       const unread = await this.backlog.overflow(tx, recipient, 1, now);
@@ -124,12 +124,12 @@ export class Mailbox {
 
   /** Sends one message to every other registered (or online) instance. */
   async broadcast(sender: string, draft: Draft, onlineOnly: boolean): Promise<BroadcastResult> {
-    const { store, clock, config, presence } = this.deps;
+    const { store, clock, presence } = this.deps;
     this.checkSize(draft);
     this.checkRate(sender);
     const now = clock.now();
     const result = await store.transaction(async (tx): Promise<BroadcastResult> => {
-      const earlier = await this.findDuplicate(tx, sender, draft);
+      const earlier = await this.findDuplicate(tx, sender, EVERYONE, draft);
       if (earlier) {
         const recipients = await tx.recipientsOf(earlier.id);
         return { message: earlier, recipients, skipped: [], duplicate: true };
@@ -248,9 +248,16 @@ export class Mailbox {
     }
   }
 
-  private async findDuplicate(tx: StoreTx, sender: string, draft: Draft): Promise<Message | undefined> {
+  /** The earlier message a retry with the same key stands for; a different message under a used key is refused. */
+  private async findDuplicate(tx: StoreTx, sender: string, recipient: string, draft: Draft): Promise<Message | undefined> {
     if (draft.idempotencyKey === "") return undefined;
-    return tx.findMessageByIdempotencyKey(sender, draft.idempotencyKey);
+    const earlier = await tx.findMessageByIdempotencyKey(sender, draft.idempotencyKey);
+    if (earlier && (earlier.recipient !== recipient || earlier.body !== draft.body)) {
+      throw new AlreadyExistsError(
+        `idempotency_key "${draft.idempotencyKey}" was already used for a different message (${earlier.id}); use a new key for a new message`,
+      );
+    }
+    return earlier;
   }
 
   private async compose(tx: StoreTx, sender: string, recipient: string, draft: Draft, now: number): Promise<Message> {

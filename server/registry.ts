@@ -8,10 +8,10 @@ import type {
   RegisterRequest,
   RegisterResponse,
 } from "../gen/linker/v1/linker_service_pb.js";
-import { NotFoundError, PermissionDeniedError } from "./errors.js";
+import { NotFoundError, PermissionDeniedError, UnavailableError } from "./errors.js";
 import { appendEvents } from "./event-log.js";
 import type { HubDeps } from "./hub-deps.js";
-import { hashToken, newSessionToken } from "./sessions.js";
+import { hashToken, isWellFormedToken, newSessionToken } from "./sessions.js";
 import { EVERYONE, type StoreTx } from "./store/store.js";
 
 /** Identity and presence: who is registered, their sessions, and who is online. */
@@ -39,7 +39,7 @@ export class Registry {
         }
         token = req.resumeToken;
       } else {
-        token = newSessionToken();
+        token = isWellFormedToken(req.resumeToken) && !(await tx.getSession(hashToken(req.resumeToken))) ? req.resumeToken : newSessionToken();
         await tx.putSession(hashToken(token), req.name, now);
       }
       const instance = create(InstanceSchema, {
@@ -61,6 +61,7 @@ export class Registry {
         reclaimed: existing !== undefined,
         unreadCount: await tx.countUnread(req.name, now),
         headSeq: await tx.headSeq(),
+        oldestUnreadSeq: (await tx.listInbox(req.name, { unreadOnly: true, sender: "", afterSeq: 0n, limit: 1 }))[0]?.seq ?? 0n,
       };
     });
     this.sessionCache.set(hashToken(result.token), req.name);
@@ -71,6 +72,7 @@ export class Registry {
       reclaimed: result.reclaimed,
       unreadCount: result.unreadCount,
       headSeq: result.headSeq,
+      oldestUnreadSeq: result.oldestUnreadSeq,
     };
   }
 
@@ -84,22 +86,24 @@ export class Registry {
     return name;
   }
 
-  /** Ends a session; with `forget`, deletes the instance and its inbox too. */
-  async unregister(name: string, token: string, forget: boolean): Promise<void> {
+  /**
+   * Takes `name` offline now and closes its streams. With `forget`, also
+   * deletes the instance, its inbox and all its sessions, freeing the name;
+   * without, the session stays valid so the name can be reclaimed.
+   */
+  async unregister(name: string, forget: boolean): Promise<void> {
     const { store, clock, fanout, presence } = this.deps;
-    const hash = hashToken(token);
     const now = clock.now();
-    await store.transaction(async (tx) => {
-      await tx.deleteSession(hash);
-      if (!forget) return;
-      const instance = await tx.getInstance(name);
-      if (!instance) return;
-      await tx.deleteInstance(name);
-      await this.announce(tx, instance, PresenceChangeKind.REMOVED, now);
-    });
-    if (forget) for (const [key, owner] of this.sessionCache) if (owner === name) this.sessionCache.delete(key);
-    this.sessionCache.delete(hash);
-    fanout.closeFor(name, new PermissionDeniedError("the session ended (Unregister); register again to resume"));
+    if (forget) {
+      await store.transaction(async (tx) => {
+        const instance = await tx.getInstance(name);
+        if (!instance) return;
+        await tx.deleteInstance(name);
+        await this.announce(tx, instance, PresenceChangeKind.REMOVED, now, false);
+      });
+      for (const [key, owner] of this.sessionCache) if (owner === name) this.sessionCache.delete(key);
+    }
+    fanout.closeFor(name, new UnavailableError(`"${name}" unregistered; subscribe again to come back online`));
     presence.leave(name);
   }
 

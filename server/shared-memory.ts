@@ -79,10 +79,11 @@ export class SharedMemory {
       throw new InvalidArgumentError("page_token does not belong to this prefix; start again without it");
     }
     const now = this.deps.clock.now();
-    const page = await this.deps.store.transaction((tx) => tx.listMemory(prefix, pageToken, pageSize));
+    const rows = await this.deps.store.transaction((tx) => tx.listMemory(prefix, pageToken, pageSize + 1));
+    const page = rows.slice(0, pageSize);
     const entries = page.filter((entry) => !expired(entry, now));
     if (keysOnly) for (const entry of entries) entry.value = "";
-    return { entries, nextPageToken: page.length === pageSize ? page[page.length - 1].key : "" };
+    return { entries, nextPageToken: rows.length > pageSize ? page[page.length - 1].key : "" };
   }
 
   /** Deletes keys whose TTL ran out and announces each; returns how many. */

@@ -172,11 +172,12 @@ export class TaskBoard {
         openOnly: scope === TaskScope.OPEN,
         statuses,
         beforeOrdinal,
-        limit: pageSize,
+        limit: pageSize + 1,
       }),
     );
-    const last = records[records.length - 1];
-    return { tasks: records.map((r) => r.task), nextPageToken: records.length === pageSize && last ? String(last.ordinal) : "" };
+    const page = records.slice(0, pageSize);
+    const last = page[page.length - 1];
+    return { tasks: page.map((r) => r.task), nextPageToken: records.length > pageSize && last ? String(last.ordinal) : "" };
   }
 
   private async require(tx: StoreTx, taskId: string): Promise<Task> {

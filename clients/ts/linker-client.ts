@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { join, resolve } from "node:path";
 import type { DescMessage, MessageInitShape } from "@bufbuild/protobuf";
 import { type Client, Code, ConnectError, createClient, type Interceptor, type Transport } from "@connectrpc/connect";
@@ -128,6 +129,11 @@ export interface EventsOptions<K extends keyof LinkerEventMap> {
   types?: K[];
   /** Data events waiting before the stream waits for the reader (default 1000). */
   capacity?: number;
+}
+
+/** A new random session token the client offers when registering a name it holds no session for. */
+function proposedSessionToken(): string {
+  return `lk_${randomBytes(32).toString("base64url")}`;
 }
 
 const NO_LOG: ClientLogger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -374,7 +380,7 @@ export class LinkerClient {
     this.token = undefined;
     this.clearCursorTimer();
     await this.saving;
-    await this.sessions?.delete(this.hubKey, this.name);
+    if (options.forget) await this.sessions?.delete(this.hubKey, this.name);
     await this.close();
   }
 
@@ -549,7 +555,9 @@ export class LinkerClient {
     }
     const record = await this.sessions?.load(this.hubKey, this.name);
     const stored = record?.cursor !== undefined ? BigInt(record.cursor) : undefined;
-    const registration = await this.register(false, record?.token, stored);
+    // Without a stored session, propose a fresh token: the hub adopts it for a
+    // new name, so a Register whose reply is lost can be retried safely.
+    const registration = await this.register(false, record?.token ?? proposedSessionToken(), stored);
     if (this.options.heartbeatIntervalMs && this.options.heartbeatIntervalMs > 0) {
       this.heartbeatTimer = setInterval(() => {
         this.rpc.heartbeat({}).catch((err: unknown) => this.logger.warn({ err }, "heartbeat failed"));
@@ -677,15 +685,13 @@ export class LinkerClient {
     } else if (storedCursor !== undefined && storedCursor <= response.headSeq) {
       this.seq = storedCursor;
     } else if (!(renewed && this.seq <= response.headSeq)) {
-      this.seq = await this.oldestUnreadCursor(response.headSeq);
+      this.seq = this.oldestUnreadCursor(response);
     }
   }
 
   /** A cursor just before the oldest unread message (or the head when none is unread). */
-  private async oldestUnreadCursor(headSeq: bigint): Promise<bigint> {
-    const { messages } = await this.rpc.listMessages({ unreadOnly: true, limit: 1 });
-    const oldest = messages[0]?.seq;
-    return oldest !== undefined && oldest > 0n ? oldest - 1n : headSeq;
+  private oldestUnreadCursor(response: RegisterResponse): bigint {
+    return response.oldestUnreadSeq > 0n ? response.oldestUnreadSeq - 1n : response.headSeq;
   }
 
   /** Re-registers once after the hub answered UNAUTHENTICATED to `token`. */

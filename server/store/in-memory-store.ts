@@ -269,15 +269,19 @@ export class InMemoryStore implements Store {
             ? m.threadId === query.threadId && (m.sender === query.viewer || box?.has(m.id) === true)
             : (m.sender === query.viewer && m.recipient === query.peer) ||
               (m.sender === query.peer && m.recipient === query.viewer);
-        const page = [...this.messages.values()]
+        const matching = [...this.messages.values()]
           .filter((record) => record.ordinal > query.afterSeq && matches(record.message))
-          .sort((a, b) => (a.ordinal < b.ordinal ? -1 : 1))
-          .slice(0, query.limit);
+          .sort((a, b) => (a.ordinal < b.ordinal ? -1 : 1));
+        const page = matching.slice(0, query.limit);
         const messages = page.map((record) => {
           const inboxRecord = box?.get(record.message.id);
           return inboxRecord ? this.inboxMessage(inboxRecord) : clone(MessageSchema, record.message);
         });
-        return { messages, cursor: page.length > 0 ? page[page.length - 1].ordinal : query.afterSeq };
+        return {
+          messages,
+          cursor: page.length > 0 ? page[page.length - 1].ordinal : query.afterSeq,
+          hasMore: matching.length > page.length,
+        };
       },
       getMemory: async (key) => {
         const entry = this.memory.get(key);

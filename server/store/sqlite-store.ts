@@ -4,7 +4,7 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
 import Database from "better-sqlite3";
 import { type Event, EventSchema, type EventType } from "../../gen/linker/v1/event_pb.js";
-import { type Instance, InstanceSchema } from "../../gen/linker/v1/instance_pb.js";
+import { InstanceSchema } from "../../gen/linker/v1/instance_pb.js";
 import { type MemoryEntry, MemoryEntrySchema } from "../../gen/linker/v1/memory_pb.js";
 import { type Message, MessageSchema } from "../../gen/linker/v1/message_pb.js";
 import { type Task, TaskSchema, TaskStatus } from "../../gen/linker/v1/task_pb.js";
@@ -419,12 +419,14 @@ export class SqliteStore implements Store {
              FROM messages m LEFT JOIN events i ON i.message_id = m.id AND i.audience = @viewer
              WHERE ${selector.where} AND m.ordinal > @after ORDER BY m.ordinal LIMIT @limit`,
           )
-          .all({ selector: selector.selector, viewer: query.viewer, after: query.afterSeq, limit: query.limit });
+          .all({ selector: selector.selector, viewer: query.viewer, after: query.afterSeq, limit: query.limit + 1 });
+        const hasMore = rows.length > query.limit;
+        rows.length = Math.min(rows.length, query.limit);
         const messages = rows.map((row) =>
           row.seq === null ? decodeMessage(row) : inboxMessage(row),
         );
         const cursor = rows.length > 0 ? BigInt(rows[rows.length - 1].ordinal) : query.afterSeq;
-        return { messages, cursor };
+        return { messages, cursor, hasMore };
       },
       getMemory: async (key) => {
         const row = s.getMemory.get(key);

@@ -40,6 +40,8 @@ export interface ConversationPage {
   messages: Message[];
   /** Cursor after the last message (pass as afterSeq for the next page). */
   cursor: bigint;
+  /** Whether more messages follow this page. */
+  hasMore: boolean;
 }
 
 /** Selects tasks, newest first. */

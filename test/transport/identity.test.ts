@@ -37,6 +37,34 @@ describe.each(storeKinds)("identity and presence (%s store)", (kind) => {
     expect(again.instance?.description).toBe("after restart");
   });
 
+  it("adopts a client-proposed token for a new name, so a lost Register reply can be retried", async () => {
+    t = createTestHub(kind);
+    const client = createClient(LinkerService, t.transport());
+    const proposed = `lk_${"A".repeat(43)}`;
+    const first = await client.register({ name: "retry", resumeToken: proposed });
+    expect(first).toMatchObject({ sessionToken: proposed, reclaimed: false });
+    const retried = await client.register({ name: "retry", resumeToken: proposed });
+    expect(retried).toMatchObject({ sessionToken: proposed, reclaimed: true });
+    const other = await client.register({ name: "other", resumeToken: "not-a-token" });
+    expect(other.sessionToken).toMatch(/^lk_[A-Za-z0-9_-]{43}$/);
+    expect(await codeOf(client.register({ name: "third", resumeToken: proposed }))).toBeUndefined();
+    const third = await client.register({ name: "fourth", resumeToken: proposed });
+    expect(third.sessionToken).not.toBe(proposed);
+  });
+
+  it("reports where the unread messages start", async () => {
+    t = createTestHub(kind);
+    const alice = await t.agent("alice");
+    const bob = await t.agent("bob");
+    expect(bob.registered.oldestUnreadSeq).toBe(0n);
+    const sent = await alice.client.send({ recipient: "bob", body: "first" });
+    await alice.client.send({ recipient: "bob", body: "second" });
+    const again = await createClient(LinkerService, t.transport()).register({ name: "bob", resumeToken: bob.token });
+    const [oldest] = (await bob.client.listMessages({ unreadOnly: true, limit: 1 })).messages;
+    expect(oldest.id).toBe(sent.message!.id);
+    expect(again.oldestUnreadSeq).toBe(oldest.seq);
+  });
+
   it("tracks presence from heartbeats and streams, sweeps it after the TTL, and announces changes", async () => {
     t = createTestHub(kind, { presenceTtlSeconds: 10 });
     const watcher = await t.agent("watcher");
@@ -69,18 +97,24 @@ describe.each(storeKinds)("identity and presence (%s store)", (kind) => {
     expect(found.instances.map((i) => i.name)).toEqual(["backend"]);
   });
 
-  it("ends a session on Unregister and frees the name with forget", async () => {
+  it("takes an instance offline on Unregister, keeps its name reclaimable, and frees it with forget", async () => {
     t = createTestHub(kind);
     const alice = await t.agent("alice");
     const bob = await t.agent("bob");
     await bob.client.send({ recipient: "alice", body: "x" });
+    const stream = new EventReader(alice.client, 0n, [EventType.MESSAGE]);
+    await stream.caughtUp();
     await alice.client.unregister({});
-    expect(await codeOf(alice.client.heartbeat({}))).toBe(Code.Unauthenticated);
+    expect(await codeOf(stream.take(1))).toBe(Code.Unavailable);
+    expect((await bob.client.listInstances({})).instances.find((i) => i.name === "alice")?.presence).toBe(Presence.OFFLINE);
     expect(await codeOf(createClient(LinkerService, t.transport()).register({ name: "alice" }))).toBe(Code.PermissionDenied);
+    const back = await createClient(LinkerService, t.transport()).register({ name: "alice", resumeToken: alice.token });
+    expect(back).toMatchObject({ reclaimed: true, unreadCount: 1 });
 
     const carol = await t.agent("carol");
     await carol.client.unregister({ forget: true });
     expect(await codeOf(bob.client.send({ recipient: "carol", body: "gone?" }))).toBe(Code.NotFound);
+    expect(await codeOf(carol.client.heartbeat({}))).toBe(Code.Unauthenticated);
     const reborn = await t.agent("carol");
     expect(reborn.registered).toMatchObject({ reclaimed: false, unreadCount: 0 });
   });

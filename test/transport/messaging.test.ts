@@ -91,6 +91,9 @@ describe.each(storeKinds)("messaging (%s store)", (kind) => {
     const retry = await alice.client.send({ recipient: "bob", body: "once", idempotencyKey: "k1" });
     expect(retry.duplicate).toBe(true);
     expect(retry.message?.id).toBe(first.message?.id);
+    await t.agent("carol");
+    expect(await code(alice.client.send({ recipient: "carol", body: "once", idempotencyKey: "k1" }))).toBe(Code.AlreadyExists);
+    expect(await code(alice.client.send({ recipient: "bob", body: "changed", idempotencyKey: "k1" }))).toBe(Code.AlreadyExists);
     const inbox = await bob.client.listMessages({});
     expect(inbox.messages.map((m) => m.body)).toEqual(["once"]);
   });

@@ -315,6 +315,8 @@ export const SharedContextSchema: GenMessage<SharedContext> = /*@__PURE__*/
 
 /**
  * Receipt tells a sender that its message reached or was read by a recipient.
+ * Direct messages get both receipts; broadcasts get read receipts only, so a
+ * broadcast does not double the hub's writes.
  *
  * @generated from message linker.v1.Receipt
  */

@@ -1,0 +1,561 @@
+import { create, createRegistry, type DescMethodUnary, fromJson, type JsonValue, type MessageInitShape, toJson } from "@bufbuild/protobuf";
+import { anyPack, anyUnpack, type Value, ValueSchema } from "@bufbuild/protobuf/wkt";
+import { file_buf_validate_validate } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
+import {
+  type CallOutcome,
+  ClientCompatRequestSchema,
+  type ClientCompatResponse,
+  Code,
+  type Protocol,
+  type RpcError,
+  type StreamItems,
+} from "../../gen/linker/conformance/v1/client_compat_pb.js";
+import { type CaseResult, CaseResultSchema, CaseStatus, type StepResult, StepResultSchema } from "../../gen/linker/conformance/v1/result_pb.js";
+import {
+  type Call,
+  type ErrorExpectation,
+  type Expectation,
+  type ReadStream,
+  type Step,
+  type StreamExpectation,
+  type TestCase,
+} from "../../gen/linker/conformance/v1/suite_pb.js";
+import { type Event, EventSchema, EventType, file_linker_v1_event } from "../../gen/linker/v1/event_pb.js";
+import { file_linker_v1_instance } from "../../gen/linker/v1/instance_pb.js";
+import { file_linker_v1_memory } from "../../gen/linker/v1/memory_pb.js";
+import { file_linker_v1_message } from "../../gen/linker/v1/message_pb.js";
+import { file_linker_v1_task } from "../../gen/linker/v1/task_pb.js";
+import { file_linker_v1_linker_service, LinkerService, SubscribeRequestSchema } from "../../gen/linker/v1/linker_service_pb.js";
+import type { ClientExecutor } from "../protocol/client-executor.js";
+import { matches, matchPattern } from "./pattern-match.js";
+import { lookup, PlaceholderError, Scope } from "./placeholders.js";
+
+/** The hub a case runs against. */
+export interface HubTarget {
+  /** Base URL now (it may change after a restart). */
+  url(): string;
+  /** Stops and restarts the hub on the same data. */
+  restart(abrupt: boolean): Promise<void>;
+}
+
+/** Everything a case needs besides its script. */
+export interface CaseContext {
+  /** Executes instructions: a client under test, or the reference client. */
+  executor: ClientExecutor;
+  /** The hub. */
+  hub: HubTarget;
+  /** Wire protocol the client is asked to speak. */
+  protocol: Protocol;
+  /** Unique id of this run, part of every agent name. */
+  runId: string;
+  /** Position of the case in the run, part of every agent name. */
+  index: number;
+}
+
+/** Registry that turns responses, events and error details into JSON. */
+const registry = createRegistry(
+  file_linker_v1_linker_service,
+  file_linker_v1_event,
+  file_linker_v1_instance,
+  file_linker_v1_memory,
+  file_linker_v1_message,
+  file_linker_v1_task,
+  file_buf_validate_validate,
+);
+const jsonOptions = { alwaysEmitImplicit: true, useProtoFieldName: true, registry } as const;
+
+/** Default deadline of a read that waits for something. */
+const READ_WAIT_MS = 5_000;
+/** Default length of a read that only proves nothing more arrives. */
+const READ_QUIET_MS = 300;
+
+const payloadOfType: Record<number, Event["payload"]["case"]> = {
+  [EventType.MESSAGE]: "message",
+  [EventType.PRESENCE]: "presence",
+  [EventType.MEMORY]: "memory",
+  [EventType.TASK]: "task",
+  [EventType.RECEIPT]: "receipt",
+};
+
+/** A mistake in the case or the harness (not in the implementation); fails the step with its message. */
+class HarnessFault extends Error {}
+
+/** What one action produced, with the JSON view that expectations and captures look at. */
+type Outcome =
+  | { kind: "none"; view: JsonValue }
+  | { kind: "call"; ok: boolean; error?: RpcError; view: JsonValue }
+  | { kind: "calls"; calls: { ok: boolean; error?: RpcError; view: JsonValue }[]; view: JsonValue }
+  | { kind: "stream"; read: StreamRead; view: JsonValue };
+
+interface StreamRead {
+  events: Event[];
+  eventViews: JsonValue[];
+  selected: JsonValue[];
+  caughtUp: boolean;
+  caughtUpSeq: bigint | undefined;
+  ended: boolean;
+  error: RpcError | undefined;
+  orderFailures: string[];
+}
+
+interface StreamState {
+  lastSeq: bigint;
+  messageIds: Set<string>;
+}
+
+function methodByName(name: string): DescMethodUnary {
+  const method = LinkerService.methods.find((m) => m.name === name);
+  if (!method || method.methodKind !== "unary") throw new HarnessFault(`"${name}" is not a unary LinkerService method`);
+  return method as DescMethodUnary;
+}
+
+function codeName(code: Code): string {
+  return `CODE_${Code[code] ?? code}`;
+}
+
+function errorView(error: RpcError): JsonValue {
+  return {
+    code: codeName(error.code),
+    message: error.message,
+    details: error.details.map((detail) => {
+      const type = detail.typeUrl.slice(detail.typeUrl.lastIndexOf("/") + 1);
+      const desc = registry.getMessage(type);
+      const value = desc ? anyUnpack(detail, desc) : undefined;
+      return { type, value: desc && value ? toJson(desc, value, jsonOptions) : Buffer.from(detail.value).toString("base64") };
+    }),
+  };
+}
+
+function describe(step: Step): string {
+  const { action } = step;
+  switch (action.case) {
+    case "call":
+      return action.value.handle ? `${action.value.method} (start ${action.value.handle})` : action.value.method;
+    case "openStream":
+      return `open_stream ${action.value.handle}`;
+    case "readStream":
+      return `read_stream ${action.value.handle}`;
+    case "closeStream":
+      return `close_stream ${action.value.handle}`;
+    case "awaitCall":
+      return `await ${action.value.handles.join(", ")}`;
+    case "sleep":
+      return `sleep ${action.value.ms} ms`;
+    case "restartServer":
+      return action.value.abrupt ? "restart_server (kill)" : "restart_server";
+    default:
+      return "nothing";
+  }
+}
+
+/** Runs one case against a hub through an executor and reports every step. */
+export async function runCase(testCase: TestCase, ctx: CaseContext): Promise<CaseResult> {
+  return new CaseRun(testCase, ctx).run();
+}
+
+class CaseRun {
+  private readonly scope = new Scope();
+  private readonly streams = new Map<string, StreamState>();
+  private readonly pending = new Map<string, DescMethodUnary>();
+  private readonly prefix: string;
+
+  constructor(
+    private readonly testCase: TestCase,
+    private readonly ctx: CaseContext,
+  ) {
+    this.prefix = `k${ctx.index}${ctx.runId}`;
+    this.scope.set("ns", `conf/${ctx.runId}/${ctx.index}`);
+    for (const agent of testCase.agents) this.scope.set(`${agent}.name`, this.agentKey(agent));
+  }
+
+  async run(): Promise<CaseResult> {
+    const started = Date.now();
+    const steps: StepResult[] = [];
+    let failed = false;
+    for (const [i, step] of this.testCase.steps.entries()) {
+      const stepStarted = Date.now();
+      let failures: string[];
+      try {
+        failures = await this.runStep(step);
+      } catch (err) {
+        const harness = err instanceof HarnessFault || err instanceof PlaceholderError;
+        failures = [`${harness ? "harness: " : ""}${(err as Error).message}`];
+      }
+      steps.push(
+        create(StepResultSchema, {
+          index: i + 1,
+          agent: step.agent,
+          action: describe(step),
+          passed: failures.length === 0,
+          failures,
+          durationMs: Date.now() - stepStarted,
+        }),
+      );
+      if (failures.length > 0) {
+        failed = true;
+        break;
+      }
+    }
+    await this.cleanUp();
+    return create(CaseResultSchema, {
+      name: this.testCase.name,
+      status: failed ? CaseStatus.FAILED : CaseStatus.PASSED,
+      steps,
+      durationMs: Date.now() - started,
+    });
+  }
+
+  private agentKey(agent: string): string {
+    return `${this.prefix}-${agent}`;
+  }
+
+  private async send(instruction: MessageInitShape<typeof ClientCompatRequestSchema>["instruction"]): Promise<ClientCompatResponse["result"]> {
+    const request = create(ClientCompatRequestSchema, {
+      testName: this.testCase.name,
+      hubUrl: this.ctx.hub.url(),
+      protocol: this.ctx.protocol,
+      instruction,
+    });
+    const response = await this.ctx.executor.execute(request);
+    if (response.result.case === "harnessError") throw new Error(`client could not carry out the step: ${response.result.value}`);
+    return response.result;
+  }
+
+  private async runStep(step: Step): Promise<string[]> {
+    const expect = step.expect;
+    const times = Math.max(1, step.repeat);
+    const started = Date.now();
+    const failures: string[] = [];
+    const outcomes: { ok: boolean; error?: RpcError }[] = [];
+    for (let i = 1; i <= times && failures.length === 0; i++) {
+      this.scope.set("i", i);
+      const outcome = await this.perform(step);
+      if (outcome.kind === "call") outcomes.push(outcome);
+      if (outcome.kind === "calls") outcomes.push(...outcome.calls);
+      if (!expect?.outcomes) failures.push(...this.check(outcome, expect));
+      if (failures.length === 0) failures.push(...this.capture(step, outcome.view));
+    }
+    if (expect?.outcomes && failures.length === 0) {
+      const { succeeded, minFailed, failedWith } = expect.outcomes;
+      const ok = outcomes.filter((o) => o.ok).length;
+      const errors = outcomes.filter((o) => !o.ok).map((o) => o.error!);
+      if (succeeded !== undefined && ok !== succeeded) {
+        failures.push(`expected ${succeeded} of ${outcomes.length} calls to succeed, ${ok} did (${errors.map((e) => codeName(e.code)).join(", ") || "no errors"})`);
+      }
+      if (minFailed !== undefined && errors.length < minFailed) failures.push(`expected at least ${minFailed} calls to fail, ${errors.length} did`);
+      for (const error of errors) {
+        if (failedWith.length > 0 && !failedWith.includes(error.code)) {
+          failures.push(`a call failed with ${codeName(error.code)} (${error.message}), expected ${failedWith.map(codeName).join(" or ")}`);
+        }
+      }
+    }
+    const elapsed = Date.now() - started;
+    if (expect && expect.maxDurationMs > 0 && elapsed > expect.maxDurationMs) {
+      failures.push(`took ${elapsed} ms, expected at most ${expect.maxDurationMs} ms`);
+    }
+    return failures;
+  }
+
+  private async perform(step: Step): Promise<Outcome> {
+    const { action } = step;
+    const agent = this.agentKey(step.agent);
+    switch (action.case) {
+      case "call":
+        return this.call(step.agent, agent, action.value);
+      case "awaitCall": {
+        const calls = [];
+        const handles = action.value.handles.flatMap((raw) => {
+          const name = this.scope.string(raw);
+          if (!name.endsWith("*")) return [name];
+          const matching = [...this.pending.keys()].filter((key) => key.startsWith(name.slice(0, -1)));
+          if (matching.length === 0) throw new HarnessFault(`no started call matches "${name}"`);
+          return matching;
+        });
+        for (const handle of handles) {
+          const method = this.pending.get(handle);
+          if (!method) throw new HarnessFault(`no call was started with handle "${handle}"`);
+          this.pending.delete(handle);
+          const result = await this.send({ case: "awaitCall", value: { handle: `${this.prefix}:${handle}` } });
+          if (result.case !== "outcome") throw new HarnessFault(`await ${handle} answered ${result.case}, not an outcome`);
+          calls.push(this.callOutcome(method, result.value, undefined));
+        }
+        if (calls.length === 1) return calls[0];
+        return { kind: "calls", calls, view: { results: calls.map((c) => c.view) } };
+      }
+      case "openStream": {
+        const { handle, request, auth, token } = action.value;
+        if (this.streams.has(handle)) throw new HarnessFault(`stream "${handle}" is already open`);
+        const json = this.scope.substitute(request ?? {});
+        const subscribe = fromJson(SubscribeRequestSchema, json, { registry });
+        this.expectAccepted(
+          await this.send({
+            case: "openStream",
+            value: { handle: `${this.prefix}:${handle}`, agent, request: subscribe, auth, token: this.scope.string(token) },
+          }),
+        );
+        this.streams.set(handle, { lastSeq: 0n, messageIds: new Set() });
+        return { kind: "none", view: {} };
+      }
+      case "readStream":
+        return this.readStream(action.value, step.expect?.stream);
+      case "closeStream": {
+        if (!this.streams.delete(action.value.handle)) throw new HarnessFault(`stream "${action.value.handle}" is not open`);
+        this.expectAccepted(await this.send({ case: "closeStream", value: { handle: `${this.prefix}:${action.value.handle}` } }));
+        return { kind: "none", view: {} };
+      }
+      case "sleep":
+        await new Promise((resolve) => setTimeout(resolve, action.value.ms));
+        return { kind: "none", view: {} };
+      case "restartServer":
+        await this.ctx.hub.restart(action.value.abrupt);
+        return { kind: "none", view: {} };
+      default:
+        throw new HarnessFault("step has no action");
+    }
+  }
+
+  private expectAccepted(result: ClientCompatResponse["result"]): void {
+    if (result.case !== "accepted") throw new HarnessFault(`expected the client to accept the instruction, it answered ${result.case}`);
+  }
+
+  private async call(logicalAgent: string, agent: string, call: Call): Promise<Outcome> {
+    const method = methodByName(call.method);
+    const handle = this.scope.string(call.handle);
+    const json = this.scope.substitute(call.request ?? {});
+    let request;
+    try {
+      request = fromJson(method.input, json, { registry });
+    } catch (err) {
+      throw new HarnessFault(`request is not a valid ${method.input.typeName}: ${(err as Error).message}`);
+    }
+    const instruction = {
+      agent,
+      method: method.name,
+      request: anyPack(method.input, request),
+      auth: call.auth,
+      token: this.scope.string(call.token),
+      timeoutMs: call.timeoutMs,
+      handle: handle === "" ? "" : `${this.prefix}:${handle}`,
+    };
+    if (this.pending.has(handle)) throw new HarnessFault(`handle "${handle}" is already in use`);
+    const result = await this.send({ case: "call", value: instruction });
+    if (handle !== "") {
+      this.expectAccepted(result);
+      this.pending.set(handle, method);
+      return { kind: "none", view: {} };
+    }
+    if (result.case !== "outcome") throw new HarnessFault(`call answered ${result.case}, not an outcome`);
+    return this.callOutcome(method, result.value, logicalAgent);
+  }
+
+  private callOutcome(method: DescMethodUnary, outcome: CallOutcome, agent: string | undefined) {
+    const { result } = outcome;
+    if (result.case === "error") return { kind: "call" as const, ok: false, error: result.value, view: errorView(result.value) };
+    if (result.case !== "response") throw new HarnessFault("the call outcome holds neither a response nor an error");
+    const response = anyUnpack(result.value, method.output);
+    if (!response) throw new HarnessFault(`response is ${result.value.typeUrl}, not ${method.output.typeName}`);
+    const view = toJson(method.output, response, jsonOptions);
+    if (method.name === "Register" && agent !== undefined && agent !== "") {
+      const registered = view as { session_token: JsonValue; head_seq: JsonValue };
+      this.scope.set(`${agent}.token`, registered.session_token);
+      this.scope.set(`${agent}.head_seq`, registered.head_seq);
+    }
+    return { kind: "call" as const, ok: true, view };
+  }
+
+  private async readStream(read: ReadStream, expectation: StreamExpectation | undefined): Promise<Outcome> {
+    const state = this.streams.get(read.handle);
+    if (!state) throw new HarnessFault(`stream "${read.handle}" is not open`);
+    const select = this.selector(expectation);
+    const target = read.minEvents || expectation?.events.length || expectation?.count || 0;
+    const untilEnded = expectation?.error !== undefined;
+    const includes = (expectation?.includes ?? []).map((pattern) => this.pattern(pattern));
+    const waiting = target > 0 || read.untilCaughtUp || untilEnded || includes.length > 0;
+    const deadline = Date.now() + (read.timeoutMs || (waiting ? READ_WAIT_MS : READ_QUIET_MS));
+    const collected: StreamRead = {
+      events: [],
+      eventViews: [],
+      selected: [],
+      caughtUp: false,
+      caughtUpSeq: undefined,
+      ended: false,
+      error: undefined,
+      orderFailures: [],
+    };
+    const handle = `${this.prefix}:${read.handle}`;
+    for (;;) {
+      const remaining = Math.max(0, deadline - Date.now());
+      const result = await this.send({
+        case: "readStream",
+        value: { handle, minItems: waiting ? 1 : 0, untilCaughtUp: false, timeoutMs: remaining },
+      });
+      if (result.case !== "streamItems") throw new HarnessFault(`read_stream answered ${result.case}, not stream items`);
+      this.collect(collected, result.value, select);
+      if (collected.ended) break;
+      const done =
+        waiting &&
+        !untilEnded &&
+        collected.selected.length >= target &&
+        (!read.untilCaughtUp || collected.caughtUp) &&
+        includes.every((pattern) => collected.selected.some((event) => matches(pattern, event)));
+      if (done || Date.now() >= deadline) break;
+    }
+    collected.orderFailures = this.checkStreamOrder(read.handle, state, collected);
+    const view: JsonValue = {
+      events: collected.eventViews,
+      selected: collected.selected,
+      messages: collected.eventViews.filter((e) => (e as { message?: JsonValue }).message !== undefined).map((e) => (e as { message: JsonValue }).message),
+      caught_up: collected.caughtUpSeq !== undefined ? { seq: String(collected.caughtUpSeq) } : null,
+      ended: collected.ended,
+      error: collected.error ? errorView(collected.error) : null,
+    };
+    return { kind: "stream", read: collected, view };
+  }
+
+  private selector(expectation: StreamExpectation | undefined): (event: Event, view: JsonValue) => boolean {
+    const kinds = new Set((expectation?.kinds ?? []).map((kind) => payloadOfType[kind]));
+    const where = expectation?.where ? this.pattern(expectation.where) : undefined;
+    return (event, view) => (kinds.size === 0 || kinds.has(event.payload.case)) && (where === undefined || matches(where, view));
+  }
+
+  private collect(into: StreamRead, items: StreamItems, select: (event: Event, view: JsonValue) => boolean): void {
+    for (const { item } of items.items) {
+      if (item.case === "caughtUp") {
+        into.caughtUp = true;
+        into.caughtUpSeq = item.value.seq;
+      } else if (item.case === "event") {
+        const view = toJson(EventSchema, item.value, jsonOptions);
+        into.events.push(item.value);
+        into.eventViews.push(view);
+        if (select(item.value, view)) into.selected.push(view);
+      }
+    }
+    if (items.ended) {
+      into.ended = true;
+      into.error = items.error;
+    }
+  }
+
+  /** Every stream must deliver strictly increasing seqs and each message once: no duplicate, no reordering. */
+  private checkStreamOrder(handle: string, state: StreamState, read: StreamRead): string[] {
+    const failures: string[] = [];
+    for (const event of read.events) {
+      if (event.seq <= state.lastSeq) failures.push(`stream ${handle}: event seq ${event.seq} came after seq ${state.lastSeq} (duplicate or out of order)`);
+      state.lastSeq = event.seq > state.lastSeq ? event.seq : state.lastSeq;
+      if (event.payload.case === "message") {
+        const id = event.payload.value.id;
+        if (state.messageIds.has(id)) failures.push(`stream ${handle}: message ${id} delivered twice`);
+        state.messageIds.add(id);
+      }
+    }
+    if (read.caughtUpSeq !== undefined && read.caughtUpSeq > state.lastSeq) state.lastSeq = read.caughtUpSeq;
+    return failures;
+  }
+
+  private pattern(value: Value): JsonValue {
+    return this.scope.substitute(toJson(ValueSchema, value));
+  }
+
+  private check(outcome: Outcome, expect: Expectation | undefined): string[] {
+    switch (outcome.kind) {
+      case "none":
+        return [];
+      case "call":
+        return this.checkCall(outcome, expect);
+      case "calls":
+        return outcome.calls.flatMap((call, i) => this.checkCall(call, expect).map((f) => `call ${i + 1}: ${f}`));
+      case "stream":
+        return this.checkStream(outcome.read, expect?.stream);
+    }
+  }
+
+  private checkCall(outcome: { ok: boolean; error?: RpcError; view: JsonValue }, expect: Expectation | undefined): string[] {
+    if (expect?.error) {
+      if (outcome.ok) return [`expected ${this.codes(expect.error)}, the call succeeded: ${JSON.stringify(outcome.view).slice(0, 400)}`];
+      return this.checkError(outcome.error!, expect.error);
+    }
+    if (!outcome.ok) return [`expected success, got ${codeName(outcome.error!.code)}: ${outcome.error!.message}`];
+    if (expect?.response) return matchPattern(this.pattern(expect.response), outcome.view, "response");
+    return [];
+  }
+
+  private codes(expectation: ErrorExpectation): string {
+    return expectation.codes.length === 0 ? "an error" : expectation.codes.map(codeName).join(" or ");
+  }
+
+  private checkError(error: RpcError, expectation: ErrorExpectation): string[] {
+    const failures: string[] = [];
+    if (expectation.codes.length > 0 && !expectation.codes.includes(error.code)) {
+      failures.push(`expected ${this.codes(expectation)}, got ${codeName(error.code)}: ${error.message}`);
+    }
+    const text = this.scope.string(expectation.messageContains);
+    if (text !== "" && !error.message.toLowerCase().includes(text.toLowerCase())) {
+      failures.push(`error message ${JSON.stringify(error.message)} does not contain ${JSON.stringify(text)}`);
+    }
+    const details = (errorView(error) as { details: JsonValue[] }).details;
+    for (const detail of expectation.details) {
+      const pattern = this.pattern(detail);
+      if (!details.some((d) => matches(pattern, d))) failures.push(`no error detail matches ${JSON.stringify(pattern)} in ${JSON.stringify(details)}`);
+    }
+    return failures;
+  }
+
+  private checkStream(read: StreamRead, expectation: StreamExpectation | undefined): string[] {
+    const failures: string[] = [...read.orderFailures];
+    if (expectation?.error) {
+      if (!read.ended) return [`expected the stream to end with ${this.codes(expectation.error)}, it is still open`];
+      if (!read.error) return [`expected the stream to end with ${this.codes(expectation.error)}, it ended cleanly`];
+      failures.push(...this.checkError(read.error, expectation.error).map((f) => `stream: ${f}`));
+    } else if (read.error) {
+      failures.push(`stream ended with ${codeName(read.error.code)}: ${read.error.message}`);
+    }
+    if (!expectation) return failures;
+    const selected = read.selected;
+    const shown = () => JSON.stringify(selected).slice(0, 1500);
+    if (expectation.events.length > 0) {
+      if (selected.length !== expectation.events.length) {
+        failures.push(`expected ${expectation.events.length} selected events, got ${selected.length}: ${shown()}`);
+      } else {
+        expectation.events.forEach((pattern, i) => failures.push(...matchPattern(this.pattern(pattern), selected[i], `events[${i}]`)));
+      }
+    }
+    if (expectation.count !== undefined && selected.length !== expectation.count) {
+      failures.push(`expected ${expectation.count} selected events, got ${selected.length}: ${shown()}`);
+    }
+    for (const pattern of expectation.includes) {
+      const p = this.pattern(pattern);
+      if (!selected.some((event) => matches(p, event))) failures.push(`no selected event matches ${JSON.stringify(p)}; got ${shown()}`);
+    }
+    for (const pattern of expectation.excludes) {
+      const p = this.pattern(pattern);
+      if (selected.some((event) => matches(p, event))) failures.push(`a selected event matches excluded ${JSON.stringify(p)}; got ${shown()}`);
+    }
+    if (expectation.caughtUp !== undefined && read.caughtUp !== expectation.caughtUp) {
+      failures.push(expectation.caughtUp ? "expected the caught_up marker, none came" : "expected no caught_up marker, one came");
+    }
+    return failures;
+  }
+
+  private capture(step: Step, view: JsonValue): string[] {
+    const failures: string[] = [];
+    for (const [rawName, rawPath] of Object.entries(step.capture)) {
+      const name = this.scope.string(rawName);
+      const path = this.scope.string(rawPath);
+      const value = lookup(view, path);
+      if (value === undefined || value === null) failures.push(`capture ${name}: nothing at ${path} in ${JSON.stringify(view).slice(0, 600)}`);
+      else this.scope.set(name, value);
+    }
+    return failures;
+  }
+
+  private async cleanUp(): Promise<void> {
+    for (const handle of this.streams.keys()) {
+      await this.send({ case: "closeStream", value: { handle: `${this.prefix}:${handle}` } }).catch(() => undefined);
+    }
+    this.streams.clear();
+    for (const handle of this.pending.keys()) {
+      await this.send({ case: "awaitCall", value: { handle: `${this.prefix}:${handle}` } }).catch(() => undefined);
+    }
+    this.pending.clear();
+  }
+}

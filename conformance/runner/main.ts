@@ -1,0 +1,148 @@
+/**
+ * The conformance runner. Without options it runs every implementation in
+ * conformance/implementations.yaml (TypeScript and Python clients against the
+ * reference hub, and Linker's hub as a server under test), prints a line per
+ * case and a summary `N passed, N failed`, and exits non-zero on any failure.
+ *
+ * Usage: tsx conformance/runner/main.ts [options]
+ *   --impl NAME            run only this implementation (repeatable)
+ *   --run GLOB             run only cases matching (repeatable; * within a segment, ** across)
+ *   --skip GLOB            leave out cases matching (repeatable)
+ *   --server-arg ARG       extra `linker hub` flag for the hub being run (repeatable),
+ *                          e.g. --server-arg=--fault-drop-every-nth=1
+ *   --known-failing FILE   use this known-failing list instead of the implementation's
+ *   --report FILE          write the RunReports as JSON
+ *   --sequential           run implementations one after another
+ *   --verbose              print every step of failing cases
+ *   --list                 print the case names and exit
+ */
+import { toJson } from "@bufbuild/protobuf";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { randomBytes } from "node:crypto";
+import { CaseStatus, type RunReport, RunReportSchema } from "../../gen/linker/conformance/v1/result_pb.js";
+import { Protocol } from "../../gen/linker/conformance/v1/client_compat_pb.js";
+import { loadImplementations } from "./implementations.js";
+import { globToRegExp } from "./known-failing.js";
+import { runImplementation } from "./run-implementation.js";
+import { loadSuite, SuiteError } from "./suite-loader.js";
+
+const repoRoot = resolve(import.meta.dirname, "../..");
+const { values } = parseArgs({
+  options: {
+    impl: { type: "string", multiple: true },
+    run: { type: "string", multiple: true },
+    skip: { type: "string", multiple: true },
+    "server-arg": { type: "string", multiple: true },
+    "known-failing": { type: "string" },
+    report: { type: "string" },
+    sequential: { type: "boolean" },
+    verbose: { type: "boolean" },
+    list: { type: "boolean" },
+  },
+});
+
+let suite;
+try {
+  suite = loadSuite(join(repoRoot, "conformance/suite.yaml"), join(repoRoot, "conformance/cases"));
+} catch (err) {
+  if (!(err instanceof SuiteError)) throw err;
+  process.stderr.write(`invalid case: ${err.message}\n`);
+  process.exit(2);
+}
+const runPatterns = (values.run ?? []).map(globToRegExp);
+const skipPatterns = (values.skip ?? []).map(globToRegExp);
+const cases = suite.cases.filter(
+  (c) => (runPatterns.length === 0 || runPatterns.some((re) => re.test(c.name))) && !skipPatterns.some((re) => re.test(c.name)),
+);
+if (values.list) {
+  for (const c of cases) process.stdout.write(`${c.name}\n`);
+  process.exit(0);
+}
+if (cases.length === 0) {
+  process.stderr.write("no case matches --run/--skip\n");
+  process.exit(2);
+}
+
+const config = loadImplementations(join(repoRoot, "conformance/implementations.yaml"));
+const wanted = values.impl ?? [];
+for (const name of wanted) {
+  if (!config.implementations.some((impl) => impl.name === name)) {
+    process.stderr.write(`unknown implementation "${name}"; known: ${config.implementations.map((i) => i.name).join(", ")}\n`);
+    process.exit(2);
+  }
+}
+const implementations = config.implementations.filter((impl) => wanted.length === 0 || wanted.includes(impl.name));
+if (values["known-failing"] && implementations.length !== 1) {
+  process.stderr.write("--known-failing needs exactly one --impl\n");
+  process.exit(2);
+}
+
+const runId = randomBytes(3).toString("hex");
+const logDir = mkdtempSync(join(tmpdir(), "linker-conformance-"));
+const started = Date.now();
+
+function format(report: RunReport, protocol: Protocol): string {
+  const lines = [`== ${report.implementation} (${report.mode} mode, ${Protocol[protocol].toLowerCase().replace("_", "-")}) ==`];
+  for (const result of report.cases) {
+    const label =
+      result.status === CaseStatus.PASSED
+        ? "PASS"
+        : result.status === CaseStatus.KNOWN_FAILING
+          ? "FAIL (known)"
+          : result.status === CaseStatus.UNEXPECTED_PASS
+            ? "FAIL (passed, but listed as known failing: remove it from the list)"
+            : "FAIL";
+    lines.push(`${label} ${result.name} (${result.durationMs} ms)`);
+    if (result.status === CaseStatus.FAILED || (values.verbose && result.status === CaseStatus.KNOWN_FAILING)) {
+      for (const step of result.steps) {
+        if (!values.verbose && step.passed) continue;
+        const head = `    step ${step.index}${step.agent ? ` (${step.agent})` : ""} ${step.action}`;
+        lines.push(step.passed ? `${head}: ok` : `${head}:`);
+        for (const failure of step.failures) lines.push(`      ${failure}`);
+      }
+    }
+  }
+  for (const pattern of report.unmatchedPatterns) lines.push(`FAIL known-failing pattern "${pattern}" matches no case (remove it)`);
+  const known = report.cases.filter((c) => c.status === CaseStatus.KNOWN_FAILING).length;
+  lines.push(`${report.implementation}: ${report.passed} passed, ${report.failed} failed${known > 0 ? `, ${known} known failing` : ""}`);
+  return lines.join("\n") + "\n";
+}
+
+const runOne = async (impl: (typeof implementations)[number]) => {
+  const report = await runImplementation(impl, {
+    repoRoot,
+    suite,
+    cases,
+    referenceHub: config.referenceHub,
+    serverArgs: values["server-arg"] ?? [],
+    knownFailing: values["known-failing"] && resolve(values["known-failing"]),
+    logDir,
+    runId,
+  });
+  if (values.sequential) process.stdout.write(format(report, impl.protocol));
+  else process.stderr.write(`${impl.name}: done, ${report.passed} passed, ${report.failed} failed\n`);
+  return report;
+};
+
+const reports: RunReport[] = [];
+if (values.sequential) {
+  for (const impl of implementations) reports.push(await runOne(impl));
+} else {
+  reports.push(...(await Promise.all(implementations.map(runOne))));
+  reports.forEach((report, i) => process.stdout.write(format(report, implementations[i].protocol)));
+}
+
+if (values.report) {
+  writeFileSync(values.report, JSON.stringify(reports.map((r) => toJson(RunReportSchema, r)), null, 2));
+}
+const passed = reports.reduce((n, r) => n + r.passed, 0);
+const failed = reports.reduce((n, r) => n + r.failed, 0);
+const seconds = ((Date.now() - started) / 1000).toFixed(1);
+if (failed === 0 && !values.verbose) rmSync(logDir, { recursive: true, force: true });
+const logs = existsSync(logDir) ? `; logs in ${logDir}` : "";
+process.stdout.write(`\nconformance: ${reports.length} implementations, ${cases.length} cases each, ${seconds} s${logs}\n`);
+process.stdout.write(`${passed} passed, ${failed} failed\n`);
+process.exit(failed > 0 ? 1 : 0);
