@@ -6,7 +6,7 @@ import { Health, HealthCheckResponse_ServingStatus as ServingStatus } from "../g
 import { LinkerService } from "../gen/linker/v1/linker_service_pb.js";
 import { DEFAULT_PORT, defaultDataDir, type HubConfig, hubConfig, isLoopbackHost } from "./config.js";
 import { createLogger } from "./logger.js";
-import { type RunningHub, startHub } from "./start-hub.js";
+import { type HttpHandlerFactory, type RunningHub, startHub } from "./start-hub.js";
 
 /** What answered at a hub URL. */
 export type ProbeResult =
@@ -50,6 +50,8 @@ export interface EnsureHubOptions {
   config?: HubOverrides;
   /** Logger of a hub this process starts (default: JSON on stderr). */
   logger?: Logger;
+  /** Extra HTTP endpoints of a hub this process starts (the MCP endpoint). */
+  httpHandler?: HttpHandlerFactory;
   /** Time a health probe may take (default 1000 ms). */
   probeTimeoutMs?: number;
   /** How long to keep trying when the port stays taken by something that is not a serving hub (default 15 s). */
@@ -136,7 +138,7 @@ export async function ensureHub(options: EnsureHubOptions = {}): Promise<HubOutc
     probe = await probeHub(url, probeTimeoutMs);
     if (probe === "serving") return { role: "client", url, started: false, replaced: attempt > 0 };
     try {
-      const hub = await startHub(config, { logger: options.logger ?? createLogger() });
+      const hub = await startHub(config, { logger: options.logger ?? createLogger(), httpHandler: options.httpHandler });
       return { role: "hub", url, started: true, replaced: true, hub };
     } catch (err) {
       if (!isAddressInUse(err)) throw err;

@@ -22,7 +22,7 @@ export class Registry {
 
   /** Registers a name, or reclaims it with a token issued for it before. */
   async register(req: RegisterRequest): Promise<Omit<RegisterResponse, "$typeName">> {
-    const { store, clock, presence } = this.deps;
+    const { store, clock } = this.deps;
     const now = clock.now();
     const result = await store.transaction(async (tx) => {
       const existing = await tx.getInstance(req.name);
@@ -54,7 +54,7 @@ export class Registry {
         lastSeenAt: timestampFromMs(now),
       });
       await tx.putInstance(instance);
-      await this.announce(tx, instance, PresenceChangeKind.UPDATED, now, true);
+      await this.announce(tx, instance, PresenceChangeKind.UPDATED, now);
       return {
         instance,
         token,
@@ -65,7 +65,6 @@ export class Registry {
       };
     });
     this.sessionCache.set(hashToken(result.token), req.name);
-    presence.heartbeat(req.name);
     return {
       instance: this.withPresence(result.instance),
       sessionToken: result.token,

@@ -1,3 +1,5 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import { join } from "node:path";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { createValidateInterceptor } from "@connectrpc/validate";
@@ -19,6 +21,22 @@ import type { Store } from "./store/store.js";
 
 /** Bytes a request may carry beyond the message size limit (envelope, metadata). */
 const REQUEST_OVERHEAD_BYTES = 64 * 1024;
+
+/** Serves extra paths on the hub port; returns false for requests it does not handle. */
+export type HttpHandler = (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse) => boolean;
+
+/** Builds an extra HTTP handler once the hub's URL is known (for example the MCP endpoint at /mcp). */
+export type HttpHandlerFactory = (hubUrl: string, logger: Logger) => HttpHandler & { close?(): Promise<void> };
+
+/** Options of startHub beyond its config. */
+export interface StartHubOptions {
+  /** Logger (default: JSON on stderr). */
+  logger?: Logger;
+  /** Clock (tests). */
+  clock?: Clock;
+  /** Extra HTTP endpoints served before the RPC routes. */
+  httpHandler?: HttpHandlerFactory;
+}
 
 /** A hub serving on its port. */
 export interface RunningHub {
@@ -62,7 +80,7 @@ export class UnsafeBindError extends Error {}
  * port cannot be bound the store is closed again and the error (for example
  * EADDRINUSE) is thrown, so another process can keep serving the same file.
  */
-export async function startHub(config: HubConfig, options: { logger?: Logger; clock?: Clock } = {}): Promise<RunningHub> {
+export async function startHub(config: HubConfig, options: StartHubOptions = {}): Promise<RunningHub> {
   if (!isLoopbackHost(config.host) && !config.hubSecret) {
     throw new UnsafeBindError(
       `refusing to listen on ${config.host} without a hub secret: anyone who can reach it could register; set --hub-secret (LINKER_HUB_SECRET) or bind 127.0.0.1`,
@@ -73,7 +91,12 @@ export async function startHub(config: HubConfig, options: { logger?: Logger; cl
   const hub = createHub({ config, store, logger, clock: options.clock });
   const health = createHealthService([LinkerService.typeName]);
   const { routes, options: routerOptions } = hubRouter(hub, health, config, logger);
-  const handler = connectNodeAdapter({ routes, ...routerOptions });
+  const rpcHandler = connectNodeAdapter({ routes, ...routerOptions });
+  let extra: ReturnType<HttpHandlerFactory> | undefined;
+  const handler: typeof rpcHandler = (req, res) => {
+    if (extra?.(req, res as ServerResponse | Http2ServerResponse)) return;
+    rpcHandler(req, res);
+  };
   let server;
   try {
     server = await listenDual(handler, config.host, config.port);
@@ -82,6 +105,7 @@ export async function startHub(config: HubConfig, options: { logger?: Logger; cl
     throw err;
   }
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${server.port}`;
+  extra = options.httpHandler?.(url, logger);
   logger.info({ url, store: config.store, dataDir: config.store === "sqlite" ? config.dataDir : undefined }, "hub listening");
   let closing: Promise<void> | undefined;
   return {
@@ -93,6 +117,7 @@ export async function startHub(config: HubConfig, options: { logger?: Logger; cl
         logger.info("hub shutting down");
         health.shutdown();
         hub.deps.fanout.closeAll(new HubShuttingDownError());
+        await extra?.close?.();
         await server.close();
         await hub.close();
         logger.info("hub stopped");

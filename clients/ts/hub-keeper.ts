@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { HubOverrides } from "../../server/failover.js";
+import type { HttpHandlerFactory } from "../../server/start-hub.js";
 
 /** Result of finding or starting the hub of a loopback URL. */
 export interface HubKeeperOutcome {
@@ -39,6 +40,8 @@ export interface AutoHubOptions {
   config?: HubOverrides;
   /** Logger of a hub this process starts (default: JSON on stderr). */
   logger?: Logger;
+  /** Extra HTTP endpoints of a hub this process starts (the MCP endpoint at /mcp). */
+  httpHandler?: HttpHandlerFactory;
   /** Upper bound of the random wait before a takeover (default 2000 ms). */
   maxTakeoverDelayMs?: number;
   /** Probe interval during that wait (default 100 ms). */
@@ -59,6 +62,7 @@ export async function createHubKeeper(url: string, options: AutoHubOptions): Pro
     dataDir: options.dataDir,
     config: options.config,
     logger: options.logger,
+    httpHandler: options.httpHandler,
     maxTakeoverDelayMs: options.maxTakeoverDelayMs,
     pollIntervalMs: options.pollIntervalMs,
   });

@@ -46,6 +46,7 @@ describe("plain Connect JSON over HTTP/1.1 (what curl sends)", () => {
 
   it("serves side-effect-free methods over GET", async () => {
     const token = await register("json-getter");
+    expect((await post("linker.v1.LinkerService/Heartbeat", "{}", token)).status).toBe(200);
     const query = new URLSearchParams({ connect: "v1", encoding: "json", message: JSON.stringify({ onlineOnly: true }) });
     const response = await fetch(`${hub.url}/linker.v1.LinkerService/ListInstances?${query}`, { headers: { authorization: `Bearer ${token}` } });
     expect(response.status).toBe(200);

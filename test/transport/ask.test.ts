@@ -35,6 +35,7 @@ describe.each(storeKinds)("ask (%s store)", (kind) => {
     t = createTestHub(kind, { presenceTtlSeconds: 5 });
     const asker = await t.agent("asker");
     const sleeper = await t.agent("sleeper");
+    await sleeper.client.heartbeat({});
     expect(await codeOf(asker.client.ask({ recipient: "nobody", body: "?" }))).toBe(Code.NotFound);
     t.clock.advance(6000);
     t.hub.deps.presence.sweep();
@@ -48,6 +49,7 @@ describe.each(storeKinds)("ask (%s store)", (kind) => {
     t = createTestHub(kind, { limits: { askMaxTimeoutMs: 50 } });
     const asker = await t.agent("asker");
     const slow = await t.agent("slow");
+    await slow.client.heartbeat({});
     const err = await errorOf(asker.client.ask({ recipient: "slow", body: "quick?", timeoutMs: 60_000 }));
     expect(err.code).toBe(Code.DeadlineExceeded);
     expect(err.message).toContain("within 50 ms");

@@ -71,6 +71,8 @@ describe.each(storeKinds)("identity and presence (%s store)", (kind) => {
     const events = new EventReader(watcher.client, 0n, [EventType.PRESENCE]);
     await events.caughtUp();
     const worker = await t.agent("worker");
+    expect((await watcher.client.listInstances({ onlineOnly: true })).instances.map((i) => i.name)).toEqual(["watcher"]);
+    await worker.client.heartbeat({});
     await events.until((e) => e.payload.case === "presence" && e.payload.value.instance?.name === "worker" && e.payload.value.kind === PresenceChangeKind.JOINED);
     const online = await watcher.client.listInstances({ onlineOnly: true });
     expect(online.instances.map((i) => i.name).sort()).toEqual(["watcher", "worker"]);

@@ -1,0 +1,12 @@
+export { registerAskTool } from "./ask.js";
+export { registerBroadcastTool } from "./broadcast.js";
+export { registerGetConversationTool } from "./get-conversation.js";
+export { registerGetMessagesTool } from "./get-messages.js";
+export { registerListInstancesTool } from "./list-instances.js";
+export { registerMarkReadTool } from "./mark-read.js";
+export { registerMemoryTools } from "./memory.js";
+export { registerRegisterTool } from "./register.js";
+export { registerReplyTool } from "./reply.js";
+export { registerSendMessageTool } from "./send-message.js";
+export { registerSetStatusTool } from "./set-status.js";
+export { registerTaskTools } from "./tasks.js";
