@@ -1,0 +1,58 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mcpHttpEndpoint } from "../../clients/mcp/http-endpoint.js";
+import { hubConfig } from "../../server/config.js";
+import { type RunningHub, startHub } from "../../server/start-hub.js";
+
+async function connect(url: string, name: string): Promise<Client> {
+  const client = new Client({ name: "http-test", version: "1.0.0" });
+  await client.connect(new StreamableHTTPClientTransport(new URL(`${url}/mcp`), { requestInit: { headers: { "X-Linker-Name": name } } }));
+  return client;
+}
+
+describe("the MCP endpoint at /mcp on the hub port", () => {
+  let hub: RunningHub;
+  const clients: Client[] = [];
+
+  beforeAll(async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "linker-mcp-http-"));
+    hub = await startHub(hubConfig({ port: 0, dataDir }), {
+      logger: pino({ level: "silent" }),
+      httpHandler: mcpHttpEndpoint({ dataDir: join(dataDir, "mcp-http-sessions") }),
+    });
+  });
+
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
+    await hub.close();
+  });
+
+  it("serves the tools to a session that names its instance, with no local process", async () => {
+    const dev = await connect(hub.url, "devcontainer-agent");
+    const peer = await connect(hub.url, "host-agent");
+    clients.push(dev, peer);
+    const { tools } = await dev.listTools();
+    expect(tools.map((t) => t.name)).toContain("linker_send_message");
+    const sent = (await dev.callTool({ name: "linker_send_message", arguments: { to: "host-agent", message: "hello over HTTP" } })) as CallToolResult;
+    expect(sent.isError).toBeFalsy();
+    const inbox = (await peer.callTool({ name: "linker_get_messages", arguments: {} })) as CallToolResult;
+    expect(inbox.structuredContent).toMatchObject({ messages: [{ from: "devcontainer-agent", body: "hello over HTTP" }] });
+  });
+
+  it("refuses a session without a name and one that would take another instance's name", async () => {
+    const anonymous = new Client({ name: "anonymous", version: "1.0.0" });
+    await expect(anonymous.connect(new StreamableHTTPClientTransport(new URL(`${hub.url}/mcp`)))).rejects.toThrow();
+    const { registerAgent, transportFor } = await import("../support/clients.js");
+    await registerAgent((interceptors) => transportFor(hub.url, "grpc", interceptors), "owned-elsewhere");
+    const thief = new Client({ name: "thief", version: "1.0.0" });
+    await expect(
+      thief.connect(new StreamableHTTPClientTransport(new URL(`${hub.url}/mcp`), { requestInit: { headers: { "X-Linker-Name": "owned-elsewhere" } } })),
+    ).rejects.toThrow();
+  });
+});
