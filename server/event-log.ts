@@ -13,10 +13,15 @@ export async function appendEvents(tx: StoreTx, fanout: Fanout, events: NewEvent
   if (events.length === 0) return [];
   const seqs = await tx.appendEvents(events);
   const committed = events.map((event, i) => {
-    // A private copy: callers keep using their objects after the commit.
-    const copy = clone(EventSchema, create(EventSchema, { seq: seqs[i], at: timestampFromMs(event.at), payload: event.payload }));
-    if (copy.payload.case === "message") copy.payload.value.seq = seqs[i];
-    return copy;
+    const at = timestampFromMs(event.at);
+    if (event.payload.case === "message") {
+      // Messages are never changed after they are stored: a shallow copy per
+      // recipient carries its own seq without copying the body again.
+      const message = { ...event.payload.value, seq: seqs[i] };
+      return create(EventSchema, { seq: seqs[i], at, payload: { case: "message", value: message } });
+    }
+    // Other payloads are private copies: callers keep using their objects.
+    return clone(EventSchema, create(EventSchema, { seq: seqs[i], at, payload: event.payload }));
   });
   tx.afterCommit(() => fanout.publish(committed.map((event, i) => ({ audience: events[i].audience, event }))));
   return committed;

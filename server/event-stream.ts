@@ -43,14 +43,14 @@ export async function* streamEvents(
     }
     return create(SubscribeResponseSchema, { item: { case: "event", value: event } });
   };
-  const flushDelivered = async () => {
-    if (undelivered.length > 0) await mailbox.markDelivered(name, undelivered.splice(0));
+  const flushDelivered = () => {
+    if (undelivered.length > 0) mailbox.markDelivered(name, undelivered.splice(0));
   };
   try {
     for (;;) {
       const page = await store.transaction((tx) => tx.readEvents([name, EVERYONE], last, REPLAY_PAGE, types, clock.now()));
       for (const event of page) yield emit(event);
-      await flushDelivered();
+      flushDelivered();
       if (page.length > 0) continue;
       // Replay reached the head. Events committed since then are buffered,
       // unless the buffer overflowed meanwhile: then read the store again.
@@ -73,7 +73,7 @@ export async function* streamEvents(
         throw batch.error;
       }
       for (const event of batch) if (event.seq > last) yield emit(event);
-      await flushDelivered();
+      flushDelivered();
     }
   } finally {
     fanout.unsubscribe(subscription);

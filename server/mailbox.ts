@@ -79,6 +79,8 @@ export class Mailbox {
   private readonly rateLimiter: RateLimiter;
   private readonly backlog: BacklogGauge;
   private readonly listeners = new Set<MessageListener>();
+  private readonly undelivered = new Map<string, string[]>();
+  private flushingDelivered = false;
   private sendCount = 0;
 
   constructor(
@@ -172,20 +174,32 @@ export class Mailbox {
     });
   }
 
-  /** Marks messages delivered to `name` and sends delivery receipts for direct ones. */
-  async markDelivered(name: string, messageIds: string[]): Promise<void> {
+  /**
+   * Notes that messages reached `name`'s stream. Marks from every stream are
+   * collected and written together in one transaction on the next tick, with
+   * delivery receipts for direct messages, so live delivery costs no
+   * transaction of its own.
+   */
+  markDelivered(name: string, messageIds: string[]): void {
     if (messageIds.length === 0) return;
-    const { store, clock } = this.deps;
-    const now = clock.now();
-    await store.transaction(async (tx) => {
-      const delivered = await tx.markDelivered(name, messageIds, now);
-      await this.receipts(
-        tx,
-        name,
-        delivered.filter((message) => message.recipient !== EVERYONE),
-        ReceiptKind.DELIVERED,
-        now,
-      );
+    let ids = this.undelivered.get(name);
+    if (!ids) this.undelivered.set(name, (ids = []));
+    ids.push(...messageIds);
+    if (this.flushingDelivered) return;
+    this.flushingDelivered = true;
+    setImmediate(() => {
+      const pending = [...this.undelivered];
+      this.undelivered.clear();
+      this.flushingDelivered = false;
+      const now = this.deps.clock.now();
+      this.deps.store
+        .transaction(async (tx) => {
+          for (const [recipient, ids] of pending) {
+            const delivered = await tx.markDelivered(recipient, ids, now);
+            await this.receipts(tx, recipient, delivered.filter((message) => message.recipient !== EVERYONE), ReceiptKind.DELIVERED, now);
+          }
+        })
+        .catch((err: unknown) => this.deps.logger.warn({ err }, "delivery marks not stored"));
     });
   }
 

@@ -67,9 +67,9 @@ export interface LinkerClientOptions {
   clientKind?: string;
   /** Hub URLs in order of preference (default `$LINKER_HUB_URL`, comma-separated, or http://127.0.0.1:3847). */
   hubs?: string | string[];
-  /** Wire protocol (default gRPC over h2c). */
+  /** Wire protocol (default Connect over HTTP/2). */
   protocol?: WireProtocol;
-  /** HTTP version for the Connect and gRPC-Web protocols (default "1.1"). */
+  /** HTTP version for the Connect and gRPC-Web protocols (default "2" when the protocol is left to default, else "1.1"). */
   httpVersion?: "1.1" | "2";
   /** Secret a hub may require for Register (default `$LINKER_HUB_SECRET`). */
   hubSecret?: string;
