@@ -2,7 +2,7 @@
  * `npm run bench`: measures the Linker hub beside a raw node:http2 baseline in
  * the same run and prints each figure with its ratio and target.
  *
- *   npm run bench -- [--json results.json] [--only send,fanout,latency,memory] [--cpu-prof-dir DIR]
+ *   npm run bench -- [--json results.json] [--only send,fanout,latency,memory,takeover] [--cpu-prof-dir DIR]
  *
  * Every server runs in its own child process, started fresh per scenario and
  * stopped at the end, also on error or Ctrl-C.
@@ -14,6 +14,7 @@ import { createServerLauncher, type ServerLauncher, stopAllServers } from "./ben
 import { type BenchResults, describeEnvironment, type Figure, loadAverage, renderTable, writeResultsJson } from "./bench-report.js";
 import { measureBroadcastFanout } from "./broadcast-fanout.js";
 import { measureEndToEndLatency } from "./end-to-end-latency.js";
+import { measureHubTakeover } from "./hub-takeover.js";
 import { measureIdleSubscriberMemory } from "./idle-subscriber-memory.js";
 import { measureSendThroughput } from "./send-throughput.js";
 
@@ -29,6 +30,7 @@ const SCENARIOS: Scenario[] = [
   { name: "fanout", title: "Broadcast fan-out", run: (launcher) => measureBroadcastFanout(launcher) },
   { name: "latency", title: "End-to-end latency", run: (launcher) => measureEndToEndLatency(launcher) },
   { name: "memory", title: "Idle subscriber memory", run: (launcher) => measureIdleSubscriberMemory(launcher) },
+  { name: "takeover", title: "Hub takeover", run: () => measureHubTakeover(undefined, log) },
 ];
 
 /** The whole bench must finish within this time, or it stops its servers and fails. */
