@@ -1,6 +1,11 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
+  resolve: {
+    // Only the bare "vscode" specifier (the VS Code extension's API) resolves to the test fake.
+    alias: [{ find: /^vscode$/, replacement: fileURLToPath(new URL("./test/vscode/fake-vscode.ts", import.meta.url)) }],
+  },
   test: {
     include: ["test/**/*.test.ts"],
     testTimeout: 30_000,
