@@ -1,7 +1,7 @@
+import { resolve } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { DEFAULT_PORT, defaultDataDir, defaultLimits, hubConfig } from "../../../server/config.js";
-import { createLogger } from "../../../server/logger.js";
-import { startHub } from "../../../server/start-hub.js";
+import type { GlobalOptions } from "../settings.js";
 
 function integer(min: number) {
   return (value: string): number => {
@@ -9,6 +9,13 @@ function integer(min: number) {
     if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer >= ${min}`);
     return n;
   };
+}
+
+/** The data folder: --data-dir, else the global --home, else LINKER_HOME or ~/.linker. */
+function dataDirOf(command: Command, dataDir: string): string {
+  if (command.getOptionValueSource("dataDir") === "cli") return dataDir;
+  const home = command.optsWithGlobals<GlobalOptions>().home;
+  return home !== undefined ? resolve(home) : dataDir;
 }
 
 /** `linker hub`: runs a standalone hub until SIGTERM or SIGINT. */
@@ -20,6 +27,7 @@ export function hubCommand(): Command {
     return o;
   };
   return new Command("hub")
+    .summary("run a hub")
     .description("Run a Linker hub (Connect, gRPC and gRPC-Web on one port; SQLite by default)")
     .addOption(option("--host <address>", "address to bind", "LINKER_HOST", undefined, "127.0.0.1"))
     .addOption(option("--port <port>", "port to bind (0 = any free port)", "LINKER_PORT", integer(0), DEFAULT_PORT))
@@ -52,11 +60,13 @@ Examples:
   linker hub --port 0 --store memory      # throwaway hub on a free port
   LINKER_HOME=/tmp/team linker hub        # another data folder`,
     )
-    .action(async (opts) => {
+    .action(async (opts, command: Command) => {
+      const { createLogger } = await import("../../../server/logger.js");
+      const { startHub } = await import("../../../server/start-hub.js");
       const config = hubConfig({
         host: opts.host,
         port: opts.port,
-        dataDir: opts.dataDir,
+        dataDir: dataDirOf(command, opts.dataDir),
         store: opts.store,
         hubSecret: opts.hubSecret,
         presenceTtlSeconds: opts.presenceTtl,

@@ -1,0 +1,67 @@
+import { randomBytes } from "node:crypto";
+import { link, mkdir, rm, writeFile } from "node:fs/promises";
+import { FileSessionStore, type SessionRecord, type SessionStore } from "../ts/session-store.js";
+
+/** A session token a client may propose for a name that is not registered yet. */
+function proposedToken(): string {
+  return `lk_${randomBytes(32).toString("base64url")}`;
+}
+
+/**
+ * The file session store of `$LINKER_HOME/sessions`, with two changes for
+ * short-lived processes. The stream cursor on disk is never moved: the CLI
+ * shares the name's session token with the MCP server or hook of the same
+ * name, but a one-shot command or `tail` must not make that long-lived client
+ * skip events. And when no session is stored yet, one token is proposed and
+ * written atomically before anyone registers, so processes that start
+ * together under a new name all present the same token instead of racing for
+ * the name.
+ */
+export class TokenSessionStore implements SessionStore {
+  private readonly files: FileSessionStore;
+
+  constructor(readonly dir: string) {
+    this.files = new FileSessionStore(dir);
+  }
+
+  async load(hub: string, name: string): Promise<SessionRecord | undefined> {
+    const record = (await this.files.load(hub, name)) ?? (await this.propose(hub, name));
+    return record ? { hub: record.hub, name: record.name, token: record.token } : undefined;
+  }
+
+  /** The stored session, without proposing one. */
+  stored(hub: string, name: string): Promise<SessionRecord | undefined> {
+    return this.files.load(hub, name);
+  }
+
+  async save(record: SessionRecord): Promise<void> {
+    const stored = await this.files.load(record.hub, record.name);
+    if (stored?.token === record.token) return;
+    await this.files.save({ hub: record.hub, name: record.name, token: record.token, cursor: stored?.cursor });
+  }
+
+  async delete(hub: string, name: string): Promise<void> {
+    await this.files.delete(hub, name);
+  }
+
+  describe(hub: string, name: string): string {
+    return this.files.describe(hub, name);
+  }
+
+  /** Writes a proposed session for `name` unless another process wrote one first; returns whichever is stored. */
+  private async propose(hub: string, name: string): Promise<SessionRecord | undefined> {
+    const target = this.files.path(hub, name);
+    const temporary = `${target}.${randomBytes(4).toString("hex")}.tmp`;
+    const body = `${JSON.stringify({ version: 1, hub, name, token: proposedToken(), savedAt: new Date().toISOString() }, null, 2)}\n`;
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    try {
+      await writeFile(temporary, body, { mode: 0o600 });
+      await link(temporary, target);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    } finally {
+      await rm(temporary, { force: true });
+    }
+    return this.files.load(hub, name);
+  }
+}
