@@ -1,4 +1,4 @@
-import { create } from "@bufbuild/protobuf";
+import { create, equals } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { PresenceChangeKind } from "../gen/linker/v1/event_pb.js";
 import { type Instance, InstanceSchema, Presence as PresenceState } from "../gen/linker/v1/instance_pb.js";
@@ -42,19 +42,22 @@ export class Registry {
         token = isWellFormedToken(req.resumeToken) && !(await tx.getSession(hashToken(req.resumeToken))) ? req.resumeToken : newSessionToken();
         await tx.putSession(hashToken(token), req.name, now);
       }
+      // Reclaiming keeps what the request leaves empty, so a short-lived
+      // client acting under a name does not erase what its owner registered.
       const instance = create(InstanceSchema, {
         name: req.name,
-        description: req.description,
-        capabilities: req.capabilities,
-        labels: req.labels,
-        workspace: req.workspace,
-        client: req.client,
+        description: req.description !== "" ? req.description : (existing?.description ?? ""),
+        capabilities: req.capabilities.length > 0 ? req.capabilities : (existing?.capabilities ?? []),
+        labels: Object.keys(req.labels).length > 0 ? req.labels : (existing?.labels ?? {}),
+        workspace: req.workspace ?? existing?.workspace,
+        client: req.client !== "" ? req.client : (existing?.client ?? ""),
         status: existing?.status ?? "",
         registeredAt: existing?.registeredAt ?? timestampFromMs(now),
         lastSeenAt: timestampFromMs(now),
       });
+      const changed = !existing || !equals(InstanceSchema, { ...existing, lastSeenAt: undefined }, { ...instance, lastSeenAt: undefined });
       await tx.putInstance(instance);
-      await this.announce(tx, instance, PresenceChangeKind.UPDATED, now);
+      if (changed) await this.announce(tx, instance, PresenceChangeKind.UPDATED, now);
       return {
         instance,
         token,

@@ -3,10 +3,10 @@ import type { EventType } from "../../gen/linker/v1/event_pb.js";
 import { LinkerClient, type LinkerClientOptions } from "../ts/linker-client.js";
 import { CliError } from "./cli-error.js";
 import { ExitCode } from "./exit-codes.js";
-import { isLoopbackUrl, sessionHubKey } from "./hub-key.js";
+import { isLoopbackUrl, sessionHubKey } from "../ts/hub-key.js";
 import type { Settings } from "./settings.js";
 import { TokenSessionStore } from "./token-session-store.js";
-import { detectWorkspace } from "./workspace.js";
+import { detectWorkspace } from "../ts/workspace.js";
 
 /** How a command uses its client. */
 export interface ClientUse {

@@ -4,7 +4,8 @@ import { DEFAULT_PORT } from "../../server/config.js";
 import { CliError } from "./cli-error.js";
 import { configPath, readConfigFile } from "./config-file.js";
 import { ExitCode } from "./exit-codes.js";
-import { checkName, nameFromFolder, projectDir } from "./instance-name.js";
+import { nameFromFolder, projectDir } from "../ts/workspace.js";
+import { checkName } from "./instance-name.js";
 
 /** The root program's options as commander parsed them. */
 export interface GlobalOptions {

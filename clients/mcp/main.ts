@@ -5,7 +5,7 @@ import { createLinkerClient } from "../ts/linker-client.js";
 import { FileSessionStore } from "../ts/session-store.js";
 import { mcpHttpEndpoint } from "./http-endpoint.js";
 import { createLinkerMcpServer } from "./mcp-server.js";
-import { instanceNameFor, workspaceOf } from "./workspace.js";
+import { detectWorkspace, nameFromFolder, projectDir } from "../ts/workspace.js";
 
 /** Options of `linker mcp`. */
 export interface McpServerOptions {
@@ -28,15 +28,15 @@ export interface McpServerOptions {
  * logs go to stderr. Resolves when the client closes stdin or a signal stops it.
  */
 export async function runMcpServer(options: McpServerOptions = {}): Promise<void> {
-  const cwd = process.cwd();
+  const cwd = projectDir();
   const logger = pino({ level: process.env.LINKER_LOG_LEVEL ?? "info", base: { component: "linker-mcp" } }, pino.destination(2));
-  const name = options.name ?? (process.env.LINKER_NAME || instanceNameFor(cwd));
+  const name = options.name ?? (process.env.LINKER_NAME || nameFromFolder(cwd));
   const dataDir = options.dataDir ?? process.env.LINKER_HOME;
   const client = createLinkerClient({
     name,
     description: options.description ?? "",
     clientKind: "claude-code",
-    workspace: workspaceOf(cwd),
+    workspace: detectWorkspace(cwd),
     hubs: options.hubs,
     autoHub: options.autoHub === false ? false : { dataDir, logger, httpHandler: mcpHttpEndpoint({ dataDir: dataDir && join(dataDir, "mcp-http-sessions") }) },
     sessions: new FileSessionStore(dataDir ? join(dataDir, "sessions") : undefined),

@@ -122,7 +122,8 @@ export function createFailoverTransport(options: FailoverTransportOptions): Tran
           } catch (recoveryError) {
             throw new LinkerError((recoveryError as Error).message, Code.Unavailable, { rpc, hubUrl: endpoint.url, hint: failure.hint }, recoveryError);
           }
-          if (!outcome.switched || attempt > 0) await sleep(backoff.next(), undefined, { signal }).catch(() => undefined);
+          const remainingMs = Math.max(0, callBudgetMs - (Date.now() - started));
+          if (!outcome.switched || attempt > 0) await sleep(Math.min(backoff.next(), remainingMs), undefined, { signal }).catch(() => undefined);
           if (signal?.aborted) throw failure;
         }
       }

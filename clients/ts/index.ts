@@ -36,3 +36,5 @@ export {
 } from "./linker-client.js";
 export { LinkerError, type LinkerErrorContext, toLinkerError } from "./linker-error.js";
 export { FileSessionStore, linkerHome, MemorySessionStore, type SessionRecord, type SessionStore } from "./session-store.js";
+export { isLoopbackUrl, sessionHubKey } from "./hub-key.js";
+export { detectWorkspace, gitBranch, NAME_PATTERN, nameFromFolder, projectDir, type WorkspaceInfo } from "./workspace.js";

@@ -41,6 +41,7 @@ import { HubEndpoints } from "./hub-endpoints.js";
 import { type AutoHubOptions, createHubKeeper, type HubKeeper } from "./hub-keeper.js";
 import { createHubTransport, type HubTransport, type WireProtocol } from "./hub-transport.js";
 import { LinkerError, toLinkerError } from "./linker-error.js";
+import { sessionHubKey } from "./hub-key.js";
 import { FileSessionStore, linkerHome, type SessionStore } from "./session-store.js";
 
 /** Where log lines go; pino loggers fit. */
@@ -201,7 +202,7 @@ export class LinkerClient {
     const autoHub = options.autoHub === true ? {} : options.autoHub || undefined;
     const dataDir = autoHub && !autoHub.keeper ? resolve(autoHub.dataDir ?? linkerHome()) : undefined;
     this.keeper = autoHub ? lazyKeeper(urls[0], { ...autoHub, dataDir }) : undefined;
-    this.hubKey = options.hubKey ?? (dataDir ? `db:${dataDir}` : `url:${urls[0]}`);
+    this.hubKey = options.hubKey ?? (dataDir ? `db:${dataDir}` : sessionHubKey(urls, linkerHome()));
     this.sessions = options.sessions === false ? undefined : (options.sessions ?? new FileSessionStore(join(dataDir ?? linkerHome(), "sessions")));
     this.dedupe = new DedupeCache(options.dedupeCapacity ?? 10_000);
     this.endpoints = new HubEndpoints({

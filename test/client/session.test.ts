@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Code } from "@connectrpc/connect";
 import { afterEach, describe, expect, it } from "vitest";
-import { FileSessionStore, LinkerClient, LinkerError, type LinkerClientOptions } from "../../clients/ts/index.js";
+import { FileSessionStore, LinkerClient, LinkerError, type LinkerClientOptions, linkerHome, sessionHubKey } from "../../clients/ts/index.js";
 import type { RunningHub } from "../../server/start-hub.js";
 import { startTestHub, tempDir } from "./support/hubs.js";
 
@@ -67,7 +67,7 @@ describe("session persistence", () => {
     const firstToken = alice.sessionToken;
     await alice.close();
 
-    const stored = JSON.parse(readFileSync(sessions.path(`url:${running.url}`, "alice"), "utf8"));
+    const stored = JSON.parse(readFileSync(sessions.path(sessionHubKey([running.url], linkerHome()), "alice"), "utf8"));
     expect(stored.token).toBe(firstToken);
     expect(BigInt(stored.cursor)).toBe(alice.cursor);
 
@@ -95,7 +95,7 @@ describe("session persistence", () => {
     await alice.ack((await alice.listMessages({})).messages.filter((m) => m.body === "read-1").map((m) => m.id));
     const token = alice.sessionToken!;
     await alice.close();
-    await sessions.save({ hub: `url:${running.url}`, name: "alice", token });
+    await sessions.save({ hub: sessionHubKey([running.url], linkerHome()), name: "alice", token });
 
     const again = new LinkerClient({ name: "alice", hubs: running.url, sessions });
     clients.push(again);
@@ -127,7 +127,7 @@ describe("session persistence", () => {
     expect(alice.stats.renewals).toBe(1);
     expect(bob.stats.renewals).toBe(1);
     expect(alice.sessionToken).not.toBe(undefined);
-    const stored = await sessions.load(`url:${first.url}`, "alice");
+    const stored = await sessions.load(sessionHubKey([first.url], linkerHome()), "alice");
     expect(stored?.token).toBe(alice.sessionToken);
   });
 
@@ -135,7 +135,7 @@ describe("session persistence", () => {
     const running = await hub();
     const sessions = new FileSessionStore(join(tempDir(), "sessions"));
     await connect({ name: "alice", hubs: running.url, sessions: false });
-    await sessions.save({ hub: `url:${running.url}`, name: "alice", token: "lk_not-a-session-of-alice" });
+    await sessions.save({ hub: sessionHubKey([running.url], linkerHome()), name: "alice", token: "lk_not-a-session-of-alice" });
     const client = new LinkerClient({ name: "alice", hubs: running.url, sessions });
     clients.push(client);
     const error = await client.connect().then(
@@ -144,16 +144,16 @@ describe("session persistence", () => {
     );
     expect(error).toBeInstanceOf(LinkerError);
     expect((error as LinkerError).code).toBe(Code.PermissionDenied);
-    expect((error as LinkerError).hint).toContain(sessions.path(`url:${running.url}`, "alice"));
+    expect((error as LinkerError).hint).toContain(sessions.path(sessionHubKey([running.url], linkerHome()), "alice"));
   });
 
   it("deletes the stored session on unregister", async () => {
     const running = await hub();
     const sessions = new FileSessionStore(join(tempDir(), "sessions"));
     const alice = await connect({ name: "alice", hubs: running.url, sessions });
-    expect(await sessions.load(`url:${running.url}`, "alice")).toBeDefined();
+    expect(await sessions.load(sessionHubKey([running.url], linkerHome()), "alice")).toBeDefined();
     await alice.unregister({ forget: true });
-    expect(await sessions.load(`url:${running.url}`, "alice")).toBeUndefined();
+    expect(await sessions.load(sessionHubKey([running.url], linkerHome()), "alice")).toBeUndefined();
     const again = await connect({ name: "alice", hubs: running.url, sessions });
     expect(again.registered?.reclaimed).toBe(false);
   });

@@ -37,6 +37,22 @@ describe.each(storeKinds)("identity and presence (%s store)", (kind) => {
     expect(again.instance?.description).toBe("after restart");
   });
 
+  it("keeps registered details a reclaiming Register leaves empty, announcing only real changes", async () => {
+    t = createTestHub(kind);
+    const watcher = await t.agent("watcher");
+    const events = new EventReader(watcher.client, 0n, [EventType.PRESENCE]);
+    await events.caughtUp();
+    const owner = createClient(LinkerService, t.transport());
+    const first = await owner.register({ name: "api", description: "owns the API", capabilities: ["go"], client: "claude-code" });
+    await events.until((e) => e.payload.case === "presence" && e.payload.value.instance?.name === "api");
+    const visitor = await owner.register({ name: "api", resumeToken: first.sessionToken });
+    expect(visitor.instance).toMatchObject({ description: "owns the API", capabilities: ["go"], client: "claude-code" });
+    await owner.register({ name: "api", resumeToken: first.sessionToken, description: "now the gateway" });
+    const [next] = await events.take(1);
+    expect(next.payload.case === "presence" && next.payload.value.instance?.description).toBe("now the gateway");
+    events.close();
+  });
+
   it("adopts a client-proposed token for a new name, so a lost Register reply can be retried", async () => {
     t = createTestHub(kind);
     const client = createClient(LinkerService, t.transport());

@@ -3,7 +3,7 @@ import { CliError } from "../cli-error.js";
 import { contextOf } from "../command-context.js";
 import { checkAutoHub } from "../connect.js";
 import { ExitCode } from "../exit-codes.js";
-import { isLoopbackUrl } from "../hub-key.js";
+import { isLoopbackUrl } from "../../ts/hub-key.js";
 
 /** `linker mcp`: the MCP server for Claude Code (stdio), as the instance of this folder. */
 export function mcpCommand(): Command {

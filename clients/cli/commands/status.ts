@@ -6,7 +6,7 @@ import { contextOf } from "../command-context.js";
 import { sessionStore, withClient } from "../connect.js";
 import { enumName } from "../enum-names.js";
 import { ExitCode } from "../exit-codes.js";
-import { isLoopbackUrl, sessionHubKey } from "../hub-key.js";
+import { isLoopbackUrl, sessionHubKey } from "../../ts/hub-key.js";
 import { textArg } from "../message-input.js";
 import { oneLine, protoJson, table } from "../output.js";
 import type { Settings } from "../settings.js";

@@ -143,8 +143,9 @@ class LinkerServiceServicer(object):
         """Register claims a name (or reclaims it with resume_token) and returns a
         session token. Registering a name that exists without its token fails with
         PERMISSION_DENIED, so nobody can take over another instance's inbox.
-        Registering alone does not make an instance online: a Subscribe stream
-        or heartbeats do.
+        Reclaiming keeps the registered details a request leaves empty, and
+        announces the instance only when its details changed. Registering alone
+        does not make an instance online: a Subscribe stream or heartbeats do.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
