@@ -45,4 +45,13 @@ describe("the MCP Inspector's CLI against linker mcp", () => {
     expect(result.isError).toBe(true);
     expect(JSON.stringify(result.content)).toContain("nobody");
   });
+
+  it("reaches the tools over Streamable HTTP at /mcp on a running linker hub", async () => {
+    const { stdout } = await run(INSPECTOR, ["--cli", `${hub.url}/mcp?name=inspected-over-http`, "--transport", "http", "--method", "tools/call", "--tool-name", "linker_list_instances"], {
+      timeout: 60_000,
+    });
+    const result = JSON.parse(stdout) as { isError?: boolean; structuredContent: { instances: Array<{ name: string; you: boolean }> } };
+    expect(result.isError).toBeFalsy();
+    expect(result.structuredContent.instances).toContainEqual(expect.objectContaining({ name: "inspected-over-http", you: true }));
+  });
 });

@@ -1,4 +1,4 @@
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { DEFAULT_PORT, defaultDataDir, defaultLimits, hubConfig } from "../../../server/config.js";
 import type { GlobalOptions } from "../settings.js";
@@ -63,6 +63,7 @@ Examples:
     .action(async (opts, command: Command) => {
       const { createLogger } = await import("../../../server/logger.js");
       const { startHub } = await import("../../../server/start-hub.js");
+      const { mcpHttpEndpoint } = await import("../../mcp/http-endpoint.js");
       const config = hubConfig({
         host: opts.host,
         port: opts.port,
@@ -87,7 +88,10 @@ Examples:
       const logger = createLogger();
       let running;
       try {
-        running = await startHub(config, { logger });
+        running = await startHub(config, {
+          logger,
+          httpHandler: mcpHttpEndpoint({ dataDir: join(config.dataDir, "mcp-http-sessions"), secret: config.hubSecret }),
+        });
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         const reason = code === "EADDRINUSE" ? `port ${config.port} is in use (is another hub running?)` : (err as Error).message;
