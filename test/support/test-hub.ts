@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRouterTransport, type Interceptor, type Transport } from "@connectrpc/connect";
@@ -33,9 +33,17 @@ export class FakeClock implements Clock {
   }
 }
 
-/** A fresh store of the given kind (SQLite in a temp folder). */
+/** A fresh store of the given kind (SQLite in a temp folder that closing removes). */
 export function createStore(kind: StoreKind): Store {
-  return kind === "memory" ? new InMemoryStore() : new SqliteStore({ path: join(mkdtempSync(join(tmpdir(), "linker-store-")), "hub.db") });
+  if (kind === "memory") return new InMemoryStore();
+  const dir = mkdtempSync(join(tmpdir(), "linker-store-"));
+  const store = new SqliteStore({ path: join(dir, "hub.db") });
+  const close = store.close.bind(store);
+  store.close = async () => {
+    await close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return store;
 }
 
 /** A hub behind an in-memory transport, with the production routes and interceptors. */
