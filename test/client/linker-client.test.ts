@@ -71,10 +71,13 @@ describe("LinkerClient RPC helpers", () => {
   it("answers an Ask with reply()", async () => {
     const asker = await connect(unique("asker"));
     const expert = await connect(unique("expert"));
+    let replied: Promise<unknown> | undefined;
     expert.on("message", ({ message }) => {
-      if (message.kind === MessageKind.QUERY) void expert.reply(message, `answer to ${message.body}`);
+      if (message.kind === MessageKind.QUERY) replied = expert.reply(message, `answer to ${message.body}`);
     });
     const { query, reply } = await asker.ask(expert.name, "what is 6*7?", { timeoutMs: 5_000 });
+    // The asker can have its answer before the replier's own Send returns.
+    await replied;
     expect(reply?.body).toBe("answer to what is 6*7?");
     expect(reply?.replyTo).toBe(query?.id);
     expect(reply?.kind).toBe(MessageKind.RESPONSE);

@@ -22,6 +22,9 @@ const peerTasks: Task[] = [];
 /** A quick pick answer choosing the item whose target is `name`. */
 const pick = (name: string) => (items: readonly { target?: string }[]) => items.find((item) => item.target === name);
 
+/** Replies the peer sent; each must have finished before the hub closes. */
+const peerReplies: Array<Promise<unknown>> = [];
+
 beforeAll(async () => {
   fake.reset();
   hub = await startTestHub();
@@ -34,7 +37,7 @@ beforeAll(async () => {
   peer = await LinkerClient.connect({ name: "peer", hubs: hub.url, sessions: new MemorySessionStore() });
   peer.on("message", ({ message }) => {
     peerInbox.push(message);
-    if (message.kind === MessageKind.QUERY && message.recipient === "peer") void peer.reply(message, `pong: ${message.body}`);
+    if (message.kind === MessageKind.QUERY && message.recipient === "peer") peerReplies.push(peer.reply(message, `pong: ${message.body}`));
   });
   peer.on("task", ({ change }) => change.task && peerTasks.push(change.task));
   api = await activate({ subscriptions } as never);
@@ -42,6 +45,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await Promise.all(peerReplies);
   await deactivate();
   for (const subscription of subscriptions) subscription.dispose();
   await peer.close();
