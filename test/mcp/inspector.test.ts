@@ -1,10 +1,9 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type HubProcess, LINKER_BIN, startHubProcess } from "../support/hub-process.js";
+import { tempDir } from "../support/temp-dir.js";
 
 const run = promisify(execFile);
 const INSPECTOR = resolve(import.meta.dirname, "../../node_modules/.bin/mcp-inspector");
@@ -20,7 +19,7 @@ async function inspect(hubUrl: string, home: string, args: string[]): Promise<Re
 
 describe("the MCP Inspector's CLI against linker mcp", () => {
   let hub: HubProcess;
-  const home = mkdtempSync(join(tmpdir(), "linker-inspector-"));
+  const home = tempDir("linker-inspector-");
   beforeAll(async () => {
     hub = await startHubProcess();
   });

@@ -1,5 +1,3 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
@@ -9,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mcpHttpEndpoint } from "../../clients/mcp/http-endpoint.js";
 import { hubConfig } from "../../server/config.js";
 import { type RunningHub, startHub } from "../../server/start-hub.js";
+import { tempDir } from "../support/temp-dir.js";
 
 async function connect(url: string, name: string): Promise<Client> {
   const client = new Client({ name: "http-test", version: "1.0.0" });
@@ -21,7 +20,7 @@ describe("the MCP endpoint at /mcp on the hub port", () => {
   const clients: Client[] = [];
 
   beforeAll(async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), "linker-mcp-http-"));
+    const dataDir = tempDir("linker-mcp-http-");
     hub = await startHub(hubConfig({ port: 0, dataDir }), {
       logger: pino({ level: "silent" }),
       httpHandler: mcpHttpEndpoint({ dataDir: join(dataDir, "mcp-http-sessions") }),

@@ -1,11 +1,9 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import { LINKER_BIN } from "../support/hub-process.js";
+import { tempDir } from "../support/temp-dir.js";
 
 /** A channel event as Claude Code receives it. */
 export interface ChannelEvent {
@@ -32,7 +30,7 @@ export class McpSession {
   ) {}
 
   /** Starts `linker mcp --name <name>` against `hubUrl` with its own LINKER_HOME. */
-  static async start(name: string, hubUrl: string, home = mkdtempSync(join(tmpdir(), `linker-mcp-${name}-`))): Promise<McpSession> {
+  static async start(name: string, hubUrl: string, home = tempDir(`linker-mcp-${name}-`)): Promise<McpSession> {
     const transport = new StdioClientTransport({
       command: process.execPath,
       args: [LINKER_BIN, "mcp", "--name", name, "--hub", hubUrl],

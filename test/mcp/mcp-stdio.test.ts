@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type HubProcess, startHubProcess } from "../support/hub-process.js";
+import { tempDir } from "../support/temp-dir.js";
 import { McpSession, text } from "./mcp-session.js";
 
 const TOOLS = [
@@ -128,7 +129,7 @@ describe("linker mcp over stdio, driven by the MCP SDK client", () => {
   });
 
   it("gives an instance that was offline its stored messages when it starts, same name same inbox", async () => {
-    const carolHome = (await import("node:fs")).mkdtempSync(`${(await import("node:os")).tmpdir()}/linker-mcp-carol-`);
+    const carolHome = tempDir("linker-mcp-carol-");
     let carol = await McpSession.start("carol", hub.url, carolHome);
     await carol.ok("linker_set_status", { status: "about to restart" });
     await carol.close();

@@ -1,7 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
+import { tempDir } from "./temp-dir.js";
 
 /** Path of the `linker` entry point. */
 export const LINKER_BIN = resolve(import.meta.dirname, "../../bin/linker.js");
@@ -26,7 +25,7 @@ export interface HubProcess {
  * on the same database.
  */
 export async function startHubProcess(options: { dataDir?: string; port?: number; args?: string[] } = {}): Promise<HubProcess> {
-  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "linker-hub-"));
+  const dataDir = options.dataDir ?? tempDir("linker-hub-");
   const child = spawn(process.execPath, [LINKER_BIN, "hub", "--port", String(options.port ?? 0), "--data-dir", dataDir, ...(options.args ?? [])], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, LINKER_LOG_LEVEL: process.env.LINKER_LOG_LEVEL ?? "warn" },

@@ -1,13 +1,11 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { tempDir as makeTempDir } from "../../support/temp-dir.js";
 import { hubConfig } from "../../../server/config.js";
 import { createLogger } from "../../../server/logger.js";
 import { type RunningHub, startHub } from "../../../server/start-hub.js";
 
 /** A fresh temporary folder. */
 export function tempDir(prefix = "linker-client-"): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  return makeTempDir(prefix);
 }
 
 /** Logger for in-process hubs: quiet unless LINKER_LOG_LEVEL says otherwise. */
