@@ -16,7 +16,7 @@ export interface ClientUse {
   eventTypes?: EventType[];
   /** Resume the stream after this seq. */
   afterSeq?: bigint;
-  /** Register's `client` (default "cli"). */
+  /** Register's `client`; empty by default, so a command run under a session's name keeps what that session registered. */
   clientKind?: string;
   /** Serve the hub here when none answers (long-lived commands only). */
   autoHub?: boolean;
@@ -51,7 +51,7 @@ export function clientOptions(settings: Settings, use: ClientUse = {}): LinkerCl
     name: settings.name,
     description: settings.description,
     workspace: detectWorkspace(settings.projectDir),
-    clientKind: use.clientKind ?? "cli",
+    clientKind: use.clientKind ?? "",
     hubs: settings.hubs,
     autoHub: use.autoHub ? { dataDir: settings.home } : false,
     sessions: sessionStore(settings),
