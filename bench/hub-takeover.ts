@@ -8,7 +8,7 @@ import { type Figure, figure } from "./bench-report.js";
 import { sleep } from "./load-patterns.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
-const AGENT_SCRIPT = join(ROOT, "bench/takeover-agent.ts");
+const AGENT_SCRIPT = join(ROOT, "scripts/agent-process.ts");
 
 /** How the hub takeover scenario runs. */
 export interface HubTakeoverOptions {
@@ -44,7 +44,7 @@ const STEP_TIMEOUT_MS = 10_000;
 /** One JSON line an agent printed, with the bench's clock when it arrived. */
 type AgentLine = { type: string; name: string; at: number; seenAt: number } & Record<string, unknown>;
 
-/** A takeover-agent child process. */
+/** An agent-process child (scripts/agent-process.ts). */
 interface Agent {
   name: string;
   child: ChildProcess;

@@ -4,12 +4,12 @@ import { resolve } from "node:path";
 import { createInterface } from "node:readline";
 
 /** Path of the agent fixture. */
-export const AGENT_SCRIPT = resolve(import.meta.dirname, "../fixtures/agent-process.ts");
+export const AGENT_SCRIPT = resolve(import.meta.dirname, "../../../scripts/agent-process.ts");
 
 /** One JSON line an agent printed. */
 export type AgentLine = { type: string; name: string; at: number } & Record<string, unknown>;
 
-/** A running agent-process fixture. */
+/** A running agent process (scripts/agent-process.ts). */
 export interface AgentHandle {
   /** Agent name. */
   name: string;
@@ -31,7 +31,7 @@ export interface AgentHandle {
 
 const running = new Set<AgentHandle>();
 
-/** Starts `agent-process.ts <name> <hubUrl> <dataDir>`. */
+/** Starts `scripts/agent-process.ts <name> <hubUrl> <dataDir>`. */
 export function startAgent(name: string, hubUrl: string, dataDir: string, env: NodeJS.ProcessEnv = {}): AgentHandle {
   const child = spawn(process.execPath, ["--import", "tsx", AGENT_SCRIPT, name, hubUrl, dataDir], {
     stdio: ["pipe", "pipe", "pipe"],

@@ -1,17 +1,21 @@
 /**
- * An agent process for the hub takeover scenario: a LinkerClient with autoHub
- * on a shared data folder. It prints one JSON object per line on stdout (ready,
- * every message received, every send's outcome, connection events) and reads
- * commands from stdin, one per line, run in order:
+ * A scriptable agent process, used by the failover tests and the takeover
+ * bench: a LinkerClient with autoHub on a shared data folder. It prints one
+ * JSON object per line on stdout (ready, every message received, every send's
+ * outcome, connection events) and reads commands from stdin, one per line, run
+ * in order:
  *
+ *   send <to> <body>                      one direct message
+ *   burst <to> <count> <prefix>           <count> messages, one after another, bodies <prefix>-<i>
  *   flow <interval-ms> <peer>[,<peer>…]   from now on one message every <interval-ms>, to the peers in turn
  *   stop                                  ends the flow once the send in progress finished, then prints {"type":"flow-stopped"}
- *   send <to> <body>                      one direct message
+ *   ping <token>                          answers {"type":"pong"} once earlier commands finished
+ *   checkpoint                            writes the session cursor now, then prints {"type":"checkpointed"}
  *   exit                                  closes the client (and its hub, if it serves it) and exits
  *
- * It exits when stdin closes, so it never outlives the bench.
+ * It exits when stdin closes, so it never outlives the process that drives it.
  *
- * Usage: node --import tsx takeover-agent.ts <name> <hub-url> <data-dir>
+ * Usage: node --import tsx scripts/agent-process.ts <name> <hub-url> <data-dir>
  */
 import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -20,7 +24,7 @@ import { LinkerClient } from "../clients/ts/index.js";
 
 const [name, hubUrl, dataDir] = process.argv.slice(2);
 if (!name || !hubUrl || !dataDir) {
-  process.stderr.write("usage: takeover-agent.ts <name> <hub-url> <data-dir>\n");
+  process.stderr.write("usage: agent-process.ts <name> <hub-url> <data-dir>\n");
   process.exit(2);
 }
 
@@ -33,7 +37,7 @@ const client = new LinkerClient({
   name,
   hubs: hubUrl,
   autoHub: { dataDir, logger: hubLogger },
-  clientKind: "bench",
+  clientKind: "agent-process",
 });
 
 client.on("message", ({ message, event }) => print({ type: "message", id: message.id, sender: message.sender, body: message.body, seq: event.seq }));
@@ -76,6 +80,15 @@ async function runFlow(intervalMs: number, peers: string[]): Promise<void> {
 async function run(line: string): Promise<void> {
   const [command, ...args] = line.trim().split(/\s+/);
   switch (command) {
+    case "send":
+      await send(args[0], args.slice(1).join(" "));
+      break;
+    case "burst": {
+      const count = Number(args[1]);
+      for (let i = 0; i < count; i++) await send(args[0], `${args[2]}-${i}`);
+      print({ type: "burst-done", prefix: args[2], count });
+      break;
+    }
     case "flow":
       if (!flowing) {
         flowing = true;
@@ -86,8 +99,12 @@ async function run(line: string): Promise<void> {
       flowing = false;
       await flow;
       break;
-    case "send":
-      await send(args[0], args.slice(1).join(" "));
+    case "checkpoint":
+      await client.checkpoint();
+      print({ type: "checkpointed", cursor: client.cursor });
+      break;
+    case "ping":
+      print({ type: "pong", token: args[0] });
       break;
     case "exit":
       flowing = false;
@@ -106,7 +123,7 @@ async function run(line: string): Promise<void> {
 
 try {
   const registered = await client.connect();
-  print({ type: "ready", hosting: client.hosting, url: client.hubUrl, reclaimed: registered.reclaimed });
+  print({ type: "ready", hosting: client.hosting, url: client.hubUrl, reclaimed: registered.reclaimed, cursor: client.cursor });
 } catch (err) {
   print({ type: "connect-failed", error: String(err) });
   process.exit(1);
