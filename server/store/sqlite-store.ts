@@ -276,22 +276,23 @@ export class SqliteStore implements Store {
         "DELETE FROM messages WHERE sent_at < ? AND NOT EXISTS (SELECT 1 FROM events e WHERE e.message_id = messages.id)",
       ),
     };
-    const readEventsCache = new Map<string, Database.Statement<unknown[], EventRow>>();
+    // Queries whose SQL depends on the request (filters, list lengths) are
+    // prepared once per distinct SQL text and reused.
+    const prepared = new Map<string, Database.Statement<unknown[], unknown>>();
+    const prepare = <Row>(sql: string): Database.Statement<unknown[], Row> => {
+      let statement = prepared.get(sql);
+      if (!statement) prepared.set(sql, (statement = db.prepare<unknown[], unknown>(sql)));
+      return statement as Database.Statement<unknown[], Row>;
+    };
     const readEventsStatement = (audiences: number, types: number) => {
-      const key = `${audiences}:${types}`;
-      let statement = readEventsCache.get(key);
-      if (!statement) {
-        const audienceClause = Array.from({ length: audiences }, () => "e.audience = ?").join(" OR ");
-        const typeClause = types > 0 ? ` AND e.type IN (${Array.from({ length: types }, () => "?").join(", ")})` : "";
-        statement = db.prepare<unknown[], EventRow>(
-          `SELECT e.seq, e.type, e.at, e.message_id, e.delivered_at, e.read_at, e.data, m.data AS mdata
-           FROM events e LEFT JOIN messages m ON m.id = e.message_id
-           WHERE (${audienceClause}) AND e.seq > ?${typeClause} AND (e.expires_at IS NULL OR e.expires_at > ? OR e.read_at IS NOT NULL)
-           ORDER BY e.seq LIMIT ?`,
-        );
-        readEventsCache.set(key, statement);
-      }
-      return statement;
+      const audienceClause = Array.from({ length: audiences }, () => "e.audience = ?").join(" OR ");
+      const typeClause = types > 0 ? ` AND e.type IN (${Array.from({ length: types }, () => "?").join(", ")})` : "";
+      return prepare<EventRow>(
+        `SELECT e.seq, e.type, e.at, e.message_id, e.delivered_at, e.read_at, e.data, m.data AS mdata
+         FROM events e LEFT JOIN messages m ON m.id = e.message_id
+         WHERE (${audienceClause}) AND e.seq > ?${typeClause} AND (e.expires_at IS NULL OR e.expires_at > ? OR e.read_at IS NOT NULL)
+         ORDER BY e.seq LIMIT ?`,
+      );
     };
     const counter = (key: string) => BigInt(s.nextCounter.get(key)!.value);
     const decodeInstance = (row: { data: Buffer }) => fromBinary(InstanceSchema, row.data);
@@ -385,11 +386,9 @@ export class SqliteStore implements Store {
           params.push(query.sender);
         }
         params.push(query.limit);
-        const rows = db
-          .prepare<unknown[], InboxRow>(
-            `SELECT e.seq, e.delivered_at, e.read_at, m.data FROM events e JOIN messages m ON m.id = e.message_id WHERE ${where.join(" AND ")} ORDER BY e.seq LIMIT ?`,
-          )
-          .all(...params);
+        const rows = prepare<InboxRow>(
+          `SELECT e.seq, e.delivered_at, e.read_at, m.data FROM events e JOIN messages m ON m.id = e.message_id WHERE ${where.join(" AND ")} ORDER BY e.seq LIMIT ?`,
+        ).all(...params);
         return rows.map(inboxMessage);
       },
       getInboxMessage: async (recipient, messageId) => {
@@ -413,13 +412,11 @@ export class SqliteStore implements Store {
                 where: "((m.sender = @viewer AND m.recipient = @selector) OR (m.sender = @selector AND m.recipient = @viewer))",
                 selector: query.peer,
               };
-        const rows = db
-          .prepare<unknown[], InboxRow & { ordinal: number | bigint; sender: string }>(
-            `SELECT m.ordinal, m.sender, m.data, i.seq, i.delivered_at, i.read_at
-             FROM messages m LEFT JOIN events i ON i.message_id = m.id AND i.audience = @viewer
-             WHERE ${selector.where} AND m.ordinal > @after ORDER BY m.ordinal LIMIT @limit`,
-          )
-          .all({ selector: selector.selector, viewer: query.viewer, after: query.afterSeq, limit: query.limit + 1 });
+        const rows = prepare<InboxRow & { ordinal: number | bigint; sender: string }>(
+          `SELECT m.ordinal, m.sender, m.data, i.seq, i.delivered_at, i.read_at
+           FROM messages m LEFT JOIN events i ON i.message_id = m.id AND i.audience = @viewer
+           WHERE ${selector.where} AND m.ordinal > @after ORDER BY m.ordinal LIMIT @limit`,
+        ).all({ selector: selector.selector, viewer: query.viewer, after: query.afterSeq, limit: query.limit + 1 });
         const hasMore = rows.length > query.limit;
         rows.length = Math.min(rows.length, query.limit);
         const messages = rows.map((row) =>
@@ -472,12 +469,10 @@ export class SqliteStore implements Store {
           params.push(query.beforeOrdinal);
         }
         params.push(query.limit);
-        return db
-          .prepare<unknown[], { data: Buffer; ordinal: number | bigint }>(
-            `SELECT data, ordinal FROM tasks WHERE ${where.join(" AND ")} ORDER BY ordinal DESC LIMIT ?`,
-          )
-          .all(...params)
-          .map((row) => ({ task: decodeTask(row), ordinal: BigInt(row.ordinal) }));
+        return prepare<{ data: Buffer; ordinal: number | bigint }>(
+          `SELECT data, ordinal FROM tasks WHERE ${where.join(" AND ")} ORDER BY ordinal DESC LIMIT ?`,
+        ).all(...params)
+        .map((row) => ({ task: decodeTask(row), ordinal: BigInt(row.ordinal) }));
       },
       prune: async (now, before) =>
         s.pruneExpired.run(now).changes +
