@@ -1,7 +1,6 @@
 import { create, toBinary } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { randomUUID } from "node:crypto";
-import { ReceiptKind } from "../gen/linker/v1/message_pb.js";
 import {
   type Attachment,
   AttachmentSchema,
@@ -9,16 +8,16 @@ import {
   MessageKind,
   MessageSchema,
   Priority,
+  ReceiptKind,
   ReceiptSchema,
 } from "../gen/linker/v1/message_pb.js";
-import type { ConversationPage } from "./store/store.js";
 import { AlreadyExistsError, InvalidArgumentError, LimitExceededError, NotFoundError } from "./errors.js";
 import { appendEvents } from "./event-log.js";
 import type { HubDeps } from "./hub-deps.js";
 import { BacklogGauge } from "./backlog-gauge.js";
 import { RateLimiter } from "./rate-limit.js";
 import type { Registry } from "./registry.js";
-import { EVERYONE, type NewEvent, type StoreTx } from "./store/store.js";
+import { type ConversationPage, EVERYONE, type NewEvent, type StoreTx } from "./store/store.js";
 
 /** What a sender may set on a new message; the hub fills in the rest. */
 export interface Draft {
@@ -100,7 +99,7 @@ export class Mailbox {
   /** Sends a direct message from `sender` to `recipient`. */
   async send(sender: string, recipient: string, draft: Draft): Promise<SendResult> {
     const { store, clock, config, presence } = this.deps;
-    this.checkSize(draft);
+    this.checkContent(draft);
     this.checkRate(sender);
     const now = clock.now();
     const result = await store.transaction(async (tx): Promise<SendResult> => {
@@ -127,7 +126,7 @@ export class Mailbox {
   /** Sends one message to every other registered (or online) instance. */
   async broadcast(sender: string, draft: Draft, onlineOnly: boolean): Promise<BroadcastResult> {
     const { store, clock, presence } = this.deps;
-    this.checkSize(draft);
+    this.checkContent(draft);
     this.checkRate(sender);
     const now = clock.now();
     const result = await store.transaction(async (tx): Promise<BroadcastResult> => {
@@ -244,7 +243,7 @@ export class Mailbox {
   }
 
   /** Rejects empty or oversized messages before touching any state. */
-  private checkSize(draft: Draft): void {
+  private checkContent(draft: Draft): void {
     if (draft.body === "" && !draft.attachment?.content.case) {
       throw new InvalidArgumentError("a message needs a body or an attachment");
     }
