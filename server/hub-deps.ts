@@ -1,7 +1,8 @@
 import type { Logger } from "pino";
 import type { HubConfig } from "./config.js";
 import type { Fanout } from "./fanout.js";
-import type { Clock, Presence } from "./presence.js";
+import type { Clock } from "./clock.js";
+import type { Presence } from "./presence.js";
 import type { Store } from "./store/store.js";
 
 /** What every part of the hub is built from; tests hand in fakes or a temp database. */

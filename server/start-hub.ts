@@ -13,7 +13,7 @@ import { createHealthService, type HealthService } from "./health.js";
 import { listenDual } from "./http-server.js";
 import { createHub, type Hub } from "./hub.js";
 import { createLogger } from "./logger.js";
-import type { Clock } from "./presence.js";
+import type { Clock } from "./clock.js";
 import { hubRoutes } from "./routes.js";
 import { InMemoryStore } from "./store/in-memory-store.js";
 import { SqliteStore } from "./store/sqlite-store.js";

@@ -7,7 +7,7 @@ import { LinkerService } from "../../gen/linker/v1/linker_service_pb.js";
 import { type HubConfig, hubConfig } from "../../server/config.js";
 import { createHealthService } from "../../server/health.js";
 import { createHub, type Hub } from "../../server/hub.js";
-import type { Clock } from "../../server/presence.js";
+import type { Clock } from "../../server/clock.js";
 import { hubRouter } from "../../server/start-hub.js";
 import { InMemoryStore } from "../../server/store/in-memory-store.js";
 import { SqliteStore } from "../../server/store/sqlite-store.js";
