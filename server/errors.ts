@@ -49,6 +49,13 @@ export class LimitExceededError extends HubError {}
 /** Nobody can answer (offline target of Ask) or the hub is going away. */
 export class UnavailableError extends HubError {}
 
+/** Ends every stream when the hub shuts down. */
+export class HubShuttingDownError extends UnavailableError {
+  constructor() {
+    super("the hub is shutting down");
+  }
+}
+
 /** An Ask wait ran out. */
 export class DeadlineExceededError extends HubError {}
 

@@ -1,20 +1,13 @@
 import { create } from "@bufbuild/protobuf";
 import type { Event, EventType } from "../gen/linker/v1/event_pb.js";
 import { type SubscribeResponse, SubscribeResponseSchema } from "../gen/linker/v1/linker_service_pb.js";
-import { LimitExceededError, UnavailableError } from "./errors.js";
+import { HubShuttingDownError, LimitExceededError, UnavailableError } from "./errors.js";
 import type { HubDeps } from "./hub-deps.js";
 import type { Mailbox } from "./mailbox.js";
 import { EVERYONE } from "./store/store.js";
 
 /** Events read from the store per replay page. */
 const REPLAY_PAGE = 256;
-
-/** Error a subscription is closed with when the hub shuts down. */
-export class HubShuttingDownError extends UnavailableError {
-  constructor() {
-    super("the hub is shutting down");
-  }
-}
 
 /**
  * One instance's event stream: replays every stored event after `afterSeq`,

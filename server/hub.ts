@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import { Asker } from "./ask.js";
 import type { HubConfig } from "./config.js";
-import { HubShuttingDownError } from "./event-stream.js";
+import { HubShuttingDownError } from "./errors.js";
 import { Fanout } from "./fanout.js";
 import type { HubDeps } from "./hub-deps.js";
 import { Mailbox } from "./mailbox.js";

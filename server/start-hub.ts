@@ -8,7 +8,7 @@ import { LinkerService } from "../gen/linker/v1/linker_service_pb.js";
 import { createAuthInterceptor } from "./auth-interceptor.js";
 import { type HubConfig, isLoopbackHost } from "./config.js";
 import { createErrorInterceptor } from "./error-interceptor.js";
-import { HubShuttingDownError } from "./event-stream.js";
+import { HubShuttingDownError } from "./errors.js";
 import { createHealthService, type HealthService } from "./health.js";
 import { listenDual } from "./http-server.js";
 import { createHub, type Hub } from "./hub.js";
