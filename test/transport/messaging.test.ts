@@ -61,6 +61,31 @@ describe.each(storeKinds)("messaging (%s store)", (kind) => {
     reader.close();
   });
 
+  it("re-reads the store when the live buffer overflowed just as replay reached the head", async () => {
+    t = createTestHub(kind, { limits: { subscriberBufferEvents: 8 } });
+    const alice = await t.agent("alice");
+    const bob = await t.agent("bob");
+    await alice.client.send({ recipient: "bob", body: "old" });
+    // Commit 20 messages right after the stream's replay read finds nothing
+    // more, before it goes live: more than its live buffer holds.
+    const store = t.hub.deps.store;
+    const transaction = store.transaction.bind(store);
+    let armed = true;
+    store.transaction = async (fn) => {
+      const result = await transaction(fn);
+      if (armed && Array.isArray(result) && result.length === 0) {
+        armed = false;
+        for (let i = 0; i < 20; i++) await t.hub.mailbox.send("alice", "bob", { kind: 0, body: `late${i}`, threadId: "", replyTo: "", idempotencyKey: "", priority: 0, ttlSeconds: 0, metadata: {} });
+      }
+      return result;
+    };
+    const reader = new EventReader(bob.client, 0n, [EventType.MESSAGE]);
+    const events = await reader.caughtUp();
+    expect(armed).toBe(false);
+    expect(EventReader.bodies(events)).toEqual(["old", ...Array.from({ length: 20 }, (_, i) => `late${i}`)]);
+    reader.close();
+  });
+
   it("keeps per-pair send order and gives every subscriber increasing sequence numbers under concurrency", async () => {
     t = createTestHub(kind);
     const bob = await t.agent("bob");
