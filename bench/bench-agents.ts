@@ -1,7 +1,7 @@
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
-import type { EventType } from "../gen/linker/v1/event_pb.js";
-import { LinkerService, type SubscribeResponse } from "../gen/linker/v1/linker_service_pb.js";
+import type { EventType } from "@linker/protocol/gen/linker/v1/event_pb.js";
+import { LinkerService, type SubscribeResponse } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
 import { GrpcWireConnection } from "./grpc-wire-client.js";
 
 /**

@@ -12,7 +12,7 @@ const START_TIMEOUT_MS = 20_000;
 const STOP_TIMEOUT_MS = 5_000;
 
 /** Node flags that preload the memory probe (and tsx, which the probe needs). */
-export const MEMORY_PROBE_FLAGS = ["--expose-gc", "--import", "tsx", "--import", MEMORY_PROBE];
+export const MEMORY_PROBE_FLAGS = ["--expose-gc", "--conditions=linker-source", "--import", "tsx", "--import", MEMORY_PROBE];
 
 /** A server the bench started as a child process. */
 export interface ServerProcess {
@@ -108,7 +108,7 @@ export function startLinkerHub(options: { store?: "sqlite" | "memory"; nodeFlags
 /** Starts the raw `node:http2` baseline server. */
 export function startRawBaseline(options: { nodeFlags?: string[] } = {}): Promise<ServerProcess> {
   const flags = options.nodeFlags ?? [];
-  const loader = flags.includes("tsx") ? [] : ["--import", "tsx"];
+  const loader = flags.includes("tsx") ? [] : ["--conditions=linker-source", "--import", "tsx"];
   const args = [...flags, ...loader, RAW_BASELINE_SERVER];
   return startServer("raw node:http2", args, /listening on (http:\/\/\S+)/);
 }

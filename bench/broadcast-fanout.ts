@@ -1,4 +1,4 @@
-import type { SubscribeResponse } from "../gen/linker/v1/linker_service_pb.js";
+import type { SubscribeResponse } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
 import { type AgentStream, type BenchAgent, type BenchConnection, type ClientKind, describeClient, openConnection } from "./bench-agents.js";
 import { type PhaseCpu, type ServerLauncher, type ServerProcess, startCpuMeter, withServer } from "./bench-processes.js";
 import { type Figure, figure } from "./bench-report.js";

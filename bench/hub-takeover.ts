@@ -64,7 +64,7 @@ process.once("exit", () => {
 });
 
 function startAgent(name: string, url: string, dataDir: string): Agent {
-  const child = spawn(process.execPath, ["--import", "tsx", AGENT_SCRIPT, name, url, dataDir], {
+  const child = spawn(process.execPath, ["--conditions=linker-source", "--import", "tsx", AGENT_SCRIPT, name, url, dataDir], {
     cwd: ROOT,
     stdio: ["pipe", "pipe", "pipe"],
     env: { ...process.env, LINKER_LOG_LEVEL: "warn", LINKER_HOME: dataDir },

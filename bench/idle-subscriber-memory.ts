@@ -1,4 +1,4 @@
-import { EventType } from "../gen/linker/v1/event_pb.js";
+import { EventType } from "@linker/protocol/gen/linker/v1/event_pb.js";
 import { type AgentIdentity, type AgentStream, type BenchConnection, type ClientKind, describeClient, openConnection } from "./bench-agents.js";
 import { probeMemory, residentBytes, type ServerLauncher, type ServerProcess, withServer } from "./bench-processes.js";
 import { type Figure, figure } from "./bench-report.js";

@@ -26,8 +26,8 @@ import {
   SendRequestSchema,
   SendResponseSchema,
   SubscribeResponseSchema,
-} from "../gen/linker/v1/linker_service_pb.js";
-import { MessageKind, MessageSchema, Priority } from "../gen/linker/v1/message_pb.js";
+} from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
+import { MessageKind, MessageSchema, Priority } from "@linker/protocol/gen/linker/v1/message_pb.js";
 import { frameMessage } from "./grpc-wire-client.js";
 
 const SERVICE_PATH = "/linker.v1.LinkerService/";

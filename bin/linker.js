@@ -1,6 +1,3 @@
 #!/usr/bin/env node
-// Entry point of the `linker` command: loads the TypeScript sources through tsx.
-import { register } from "tsx/esm/api";
-
-register();
-await import("../clients/cli/main.ts");
+// The `linker` command of this checkout (`npm link` puts it on PATH): the compiled CLI package.
+import "../packages/cli/dist/linker.js";

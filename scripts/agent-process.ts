@@ -20,7 +20,7 @@
 import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
 import { pino } from "pino";
-import { LinkerClient } from "../clients/ts/index.js";
+import { hubStarter, LinkerClient } from "@linker/client";
 
 const [name, hubUrl, dataDir] = process.argv.slice(2);
 if (!name || !hubUrl || !dataDir) {
@@ -36,7 +36,7 @@ const hubLogger = pino({ level: process.env.LINKER_LOG_LEVEL ?? "warn", base: { 
 const client = new LinkerClient({
   name,
   hubs: hubUrl,
-  autoHub: { dataDir, logger: hubLogger },
+  autoHub: { dataDir, start: hubStarter({ logger: hubLogger }) },
   clientKind: "agent-process",
 });
 

@@ -1,4 +1,4 @@
-import type { ClientCompatRequest, ClientCompatResponse } from "../../gen/linker/conformance/v1/client_compat_pb.js";
+import type { ClientCompatRequest, ClientCompatResponse } from "@linker/protocol/gen/linker/conformance/v1/client_compat_pb.js";
 
 /** Carries out ClientCompatRequests: a client under test as the runner sees it. */
 export interface ClientExecutor {

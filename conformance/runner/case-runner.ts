@@ -9,8 +9,8 @@ import {
   type Protocol,
   type RpcError,
   type StreamItems,
-} from "../../gen/linker/conformance/v1/client_compat_pb.js";
-import { type CaseResult, CaseResultSchema, CaseStatus, type StepResult, StepResultSchema } from "../../gen/linker/conformance/v1/result_pb.js";
+} from "@linker/protocol/gen/linker/conformance/v1/client_compat_pb.js";
+import { type CaseResult, CaseResultSchema, CaseStatus, type StepResult, StepResultSchema } from "@linker/protocol/gen/linker/conformance/v1/result_pb.js";
 import {
   type Call,
   type ErrorExpectation,
@@ -19,13 +19,13 @@ import {
   type Step,
   type StreamExpectation,
   type TestCase,
-} from "../../gen/linker/conformance/v1/suite_pb.js";
-import { type Event, EventSchema, EventType, file_linker_v1_event } from "../../gen/linker/v1/event_pb.js";
-import { file_linker_v1_instance } from "../../gen/linker/v1/instance_pb.js";
-import { file_linker_v1_memory } from "../../gen/linker/v1/memory_pb.js";
-import { file_linker_v1_message } from "../../gen/linker/v1/message_pb.js";
-import { file_linker_v1_task } from "../../gen/linker/v1/task_pb.js";
-import { file_linker_v1_linker_service, LinkerService, SubscribeRequestSchema } from "../../gen/linker/v1/linker_service_pb.js";
+} from "@linker/protocol/gen/linker/conformance/v1/suite_pb.js";
+import { type Event, EventSchema, EventType, file_linker_v1_event } from "@linker/protocol/gen/linker/v1/event_pb.js";
+import { file_linker_v1_instance } from "@linker/protocol/gen/linker/v1/instance_pb.js";
+import { file_linker_v1_memory } from "@linker/protocol/gen/linker/v1/memory_pb.js";
+import { file_linker_v1_message } from "@linker/protocol/gen/linker/v1/message_pb.js";
+import { file_linker_v1_task } from "@linker/protocol/gen/linker/v1/task_pb.js";
+import { file_linker_v1_linker_service, LinkerService, SubscribeRequestSchema } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
 import type { ClientExecutor } from "../protocol/client-executor.js";
 import { matches, matchPattern } from "./pattern-match.js";
 import { lookup, PlaceholderError, Scope } from "./placeholders.js";

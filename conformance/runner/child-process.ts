@@ -6,13 +6,13 @@ import {
   type ClientCompatResponse,
   ClientCompatResponseSchema,
   ClientCompatRequestSchema,
-} from "../../gen/linker/conformance/v1/client_compat_pb.js";
+} from "@linker/protocol/gen/linker/conformance/v1/client_compat_pb.js";
 import {
   type HubSettings,
   ServerCompatRequestSchema,
   type ServerCompatResponse,
   ServerCompatResponseSchema,
-} from "../../gen/linker/conformance/v1/server_compat_pb.js";
+} from "@linker/protocol/gen/linker/conformance/v1/server_compat_pb.js";
 import type { ClientExecutor } from "../protocol/client-executor.js";
 import { FrameReader, writeFrame } from "../protocol/size-delimited.js";
 import type { HubTarget } from "./case-runner.js";

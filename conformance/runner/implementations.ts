@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
-import { Protocol } from "../../gen/linker/conformance/v1/client_compat_pb.js";
+import { Protocol } from "@linker/protocol/gen/linker/conformance/v1/client_compat_pb.js";
 
 /** A program the runner tests. */
 export interface Implementation {

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { CaseStatus, type CaseResult } from "../../gen/linker/conformance/v1/result_pb.js";
+import { CaseStatus, type CaseResult } from "@linker/protocol/gen/linker/conformance/v1/result_pb.js";
 
 /**
  * Compiles a case-name pattern: `*` matches within one path segment, `**`

@@ -1,7 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { join } from "node:path";
-import { type RunReport, RunReportSchema, CaseStatus, type CaseResult, CaseResultSchema, StepResultSchema } from "../../gen/linker/conformance/v1/result_pb.js";
-import type { TestCase, TestSuite } from "../../gen/linker/conformance/v1/suite_pb.js";
+import { type RunReport, RunReportSchema, CaseStatus, type CaseResult, CaseResultSchema, StepResultSchema } from "@linker/protocol/gen/linker/conformance/v1/result_pb.js";
+import type { TestCase, TestSuite } from "@linker/protocol/gen/linker/conformance/v1/suite_pb.js";
 import { createTsClientExecutor } from "../clients/ts/executor.js";
 import type { ClientExecutor } from "../protocol/client-executor.js";
 import { runCase } from "./case-runner.js";

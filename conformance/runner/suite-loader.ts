@@ -2,8 +2,8 @@ import { fromJson, type JsonValue, toJson } from "@bufbuild/protobuf";
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { parse } from "yaml";
-import { StepSchema, type TestCase, TestCaseSchema, type TestSuite, TestSuiteSchema } from "../../gen/linker/conformance/v1/suite_pb.js";
-import { LinkerService } from "../../gen/linker/v1/linker_service_pb.js";
+import { StepSchema, type TestCase, TestCaseSchema, type TestSuite, TestSuiteSchema } from "@linker/protocol/gen/linker/conformance/v1/suite_pb.js";
+import { LinkerService } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
 
 /** A case file that does not describe a valid case. */
 export class SuiteError extends Error {}

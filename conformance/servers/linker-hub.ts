@@ -19,7 +19,7 @@ import {
   ServerCompatRequestSchema,
   type ServerCompatResponse,
   ServerCompatResponseSchema,
-} from "../../gen/linker/conformance/v1/server_compat_pb.js";
+} from "@linker/protocol/gen/linker/conformance/v1/server_compat_pb.js";
 import { FrameReader, writeFrame } from "../protocol/size-delimited.js";
 
 const LINKER_BIN = resolve(import.meta.dirname, "../../bin/linker.js");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Backoff } from "../../clients/ts/backoff.js";
+import { Backoff } from "../../packages/client/src/backoff.js";
 
 describe("Backoff", () => {
   it("grows the ceiling exponentially and never exceeds maxMs", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DedupeCache } from "../../clients/ts/dedupe-cache.js";
+import { DedupeCache } from "../../packages/client/src/dedupe-cache.js";
 
 describe("DedupeCache", () => {
   it("reports each id new once", () => {

@@ -1,10 +1,10 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, createRouterTransport, type ServiceImpl } from "@connectrpc/connect";
 import { afterEach, describe, expect, it } from "vitest";
-import { type Event, EventSchema } from "../../gen/linker/v1/event_pb.js";
-import { LinkerService, type SubscribeResponse, SubscribeResponseSchema } from "../../gen/linker/v1/linker_service_pb.js";
-import { MessageSchema } from "../../gen/linker/v1/message_pb.js";
-import { LinkerClient, MemorySessionStore } from "../../clients/ts/index.js";
+import { type Event, EventSchema } from "@linker/protocol/gen/linker/v1/event_pb.js";
+import { LinkerService, type SubscribeResponse, SubscribeResponseSchema } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
+import { MessageSchema } from "@linker/protocol/gen/linker/v1/message_pb.js";
+import { LinkerClient, MemorySessionStore } from "@linker/client";
 
 function messageEvent(seq: bigint, id: string, body: string): Event {
   return create(EventSchema, {

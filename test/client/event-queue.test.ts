@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { EventQueue } from "../../clients/ts/event-queue.js";
+import { EventQueue } from "../../packages/client/src/event-queue.js";
 
 describe("EventQueue", () => {
   it("hands items to a waiting reader in order", async () => {

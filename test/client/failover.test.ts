@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { HubChangedEvent } from "../../clients/ts/client-events.js";
-import { LinkerClient, MemorySessionStore } from "../../clients/ts/index.js";
-import type { RunningHub } from "../../server/start-hub.js";
+import type { HubChangedEvent } from "../../packages/client/src/client-events.js";
+import { LinkerClient, MemorySessionStore } from "@linker/client";
+import type { RunningHub } from "../../packages/hub/src/start-hub.js";
 import { type HubProcess, startHubProcess } from "../support/hub-process.js";
 import { freePort } from "./support/agents.js";
 import { startTestHub, tempDir } from "./support/hubs.js";

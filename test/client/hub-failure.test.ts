@@ -1,7 +1,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
-import { LinkerService } from "../../gen/linker/v1/linker_service_pb.js";
-import { isHubFailure, isRepeatable, LinkerError, neverReachedHub, toLinkerError } from "../../clients/ts/index.js";
+import { LinkerService } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
+import { isHubFailure, isRepeatable, LinkerError, neverReachedHub, toLinkerError } from "@linker/client";
 
 function nodeError(code: string): Error {
   return Object.assign(new Error(`connect ${code} 127.0.0.1:3847`), { code });

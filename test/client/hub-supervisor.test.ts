@@ -1,8 +1,8 @@
 import http from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
-import { LinkerClient } from "../../clients/ts/index.js";
-import { ensureHub, HubPortBusyError, HubSupervisor, probeHub } from "../../server/failover.js";
-import type { RunningHub } from "../../server/start-hub.js";
+import { hubStarter, LinkerClient } from "@linker/client";
+import { ensureHub, HubPortBusyError, HubSupervisor, probeHub } from "../../packages/client/src/hub-election.js";
+import type { RunningHub } from "../../packages/hub/src/start-hub.js";
 import { freePort } from "./support/agents.js";
 import { quietLogger, startTestHub, tempDir } from "./support/hubs.js";
 
@@ -105,7 +105,7 @@ describe("LinkerClient with autoHub", () => {
     const url = await loopbackUrl();
     const dataDir = tempDir();
     const make = (name: string) =>
-      new LinkerClient({ name, hubs: url, autoHub: { dataDir, logger: quietLogger(), maxTakeoverDelayMs: 300, pollIntervalMs: 20 } });
+      new LinkerClient({ name, hubs: url, autoHub: { dataDir, start: hubStarter({ logger: quietLogger() }), maxTakeoverDelayMs: 300, pollIntervalMs: 20 } });
     const clients = ["a", "b", "c"].map(make);
     cleanups.push(() => Promise.all(clients.map((c) => c.close())));
     await Promise.all(clients.map((c) => c.connect()));

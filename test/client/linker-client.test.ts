@@ -1,10 +1,10 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterEach, beforeAll, afterAll, describe, expect, it } from "vitest";
-import { PresenceChangeKind } from "../../gen/linker/v1/event_pb.js";
-import { MessageKind } from "../../gen/linker/v1/message_pb.js";
-import { TaskStatus } from "../../gen/linker/v1/task_pb.js";
-import { LinkerClient, type LinkerClientOptions, LinkerError, MemorySessionStore, type WireProtocol } from "../../clients/ts/index.js";
-import type { RunningHub } from "../../server/start-hub.js";
+import { PresenceChangeKind } from "@linker/protocol/gen/linker/v1/event_pb.js";
+import { MessageKind } from "@linker/protocol/gen/linker/v1/message_pb.js";
+import { TaskStatus } from "@linker/protocol/gen/linker/v1/task_pb.js";
+import { LinkerClient, type LinkerClientOptions, LinkerError, MemorySessionStore, type WireProtocol } from "@linker/client";
+import type { RunningHub } from "../../packages/hub/src/start-hub.js";
 import { freePort } from "./support/agents.js";
 import { startTestHub } from "./support/hubs.js";
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { DisconnectedEvent, RecoveredEvent } from "../../clients/ts/client-events.js";
-import { LinkerClient, MemorySessionStore, type WireProtocol } from "../../clients/ts/index.js";
+import type { DisconnectedEvent, RecoveredEvent } from "../../packages/client/src/client-events.js";
+import { LinkerClient, MemorySessionStore, type WireProtocol } from "@linker/client";
 import { type HubProcess, startHubProcess } from "../support/hub-process.js";
 import { freePort } from "./support/agents.js";
 

@@ -2,8 +2,8 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Code } from "@connectrpc/connect";
 import { afterEach, describe, expect, it } from "vitest";
-import { FileSessionStore, LinkerClient, LinkerError, type LinkerClientOptions, linkerHome, sessionHubKey } from "../../clients/ts/index.js";
-import type { RunningHub } from "../../server/start-hub.js";
+import { FileSessionStore, LinkerClient, LinkerError, type LinkerClientOptions, linkerHome, sessionHubKey } from "@linker/client";
+import type { RunningHub } from "../../packages/hub/src/start-hub.js";
 import { startTestHub, tempDir } from "./support/hubs.js";
 
 const clients: LinkerClient[] = [];

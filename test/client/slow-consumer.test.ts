@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
-import type { DisconnectedEvent } from "../../clients/ts/client-events.js";
-import { LinkerClient, MemorySessionStore } from "../../clients/ts/index.js";
-import type { RunningHub } from "../../server/start-hub.js";
+import type { DisconnectedEvent } from "../../packages/client/src/client-events.js";
+import { LinkerClient, MemorySessionStore } from "@linker/client";
+import type { RunningHub } from "../../packages/hub/src/start-hub.js";
 import { startTestHub } from "./support/hubs.js";
 
 let hub: RunningHub | undefined;

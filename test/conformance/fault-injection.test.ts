@@ -38,7 +38,7 @@ interface Outcome {
 /** Runs the conformance runner in server mode against Linker's hub on the given cases. */
 function runConformance(cases: string[], extra: string[] = []): Promise<Outcome> {
   const report = join(scratchDir(), "report.json");
-  const args = ["--import", "tsx", RUNNER, "--impl", "linker-hub", "--report", report, ...cases.map((c) => `--run=${c}`), ...extra];
+  const args = ["--conditions=linker-source", "--import", "tsx", RUNNER, "--impl", "linker-hub", "--report", report, ...cases.map((c) => `--run=${c}`), ...extra];
   return new Promise((done, fail) => {
     execFile(process.execPath, args, { cwd: ROOT, timeout: 120_000 }, (err, stdout) => {
       if (err && typeof err.code !== "number") return fail(err);

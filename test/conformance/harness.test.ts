@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CaseStatus, CaseResultSchema } from "../../gen/linker/conformance/v1/result_pb.js";
+import { CaseStatus, CaseResultSchema } from "@linker/protocol/gen/linker/conformance/v1/result_pb.js";
 import { create } from "@bufbuild/protobuf";
 import { applyKnownFailing, globToRegExp } from "../../conformance/runner/known-failing.js";
 import { matchPattern } from "../../conformance/runner/pattern-match.js";
@@ -78,7 +78,7 @@ describe("the suite", () => {
     const suite = loadSuite(join(ROOT, "conformance/suite.yaml"), join(ROOT, "conformance/cases"));
     expect(suite.cases.length).toBeGreaterThanOrEqual(40);
     const covered = new Set(suite.cases.flatMap((c) => c.covers));
-    const { LinkerService } = await import("../../gen/linker/v1/linker_service_pb.js");
+    const { LinkerService } = await import("@linker/protocol/gen/linker/v1/linker_service_pb.js");
     for (const method of LinkerService.methods) expect(covered, `rpc/${method.name}`).toContain(`rpc/${method.name}`);
     for (const n of [1, 2, 3, 4, 5, 6]) expect(covered, `invariant/${n}`).toContain(`invariant/${n}`);
   });

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { PresenceChangeKind } from "../../gen/linker/v1/event_pb.js";
-import { LinkerService } from "../../gen/linker/v1/linker_service_pb.js";
+import { PresenceChangeKind } from "@linker/protocol/gen/linker/v1/event_pb.js";
+import { LinkerService } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
 import { registerAgent } from "../support/clients.js";
 import { recordStream } from "./event-recorder.js";
 import {

@@ -1,5 +1,5 @@
 import { ConnectError } from "@connectrpc/connect";
-import type { Event, PresenceChangeKind } from "../../gen/linker/v1/event_pb.js";
+import type { Event, PresenceChangeKind } from "@linker/protocol/gen/linker/v1/event_pb.js";
 import type { LinkerClient } from "../support/clients.js";
 
 /** One event as a subscriber saw it. */

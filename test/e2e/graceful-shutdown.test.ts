@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { type Client, Code, ConnectError, createClient } from "@connectrpc/connect";
 import Database from "better-sqlite3";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { Health, HealthCheckResponse_ServingStatus as ServingStatus } from "../../gen/grpc/health/v1/health_pb.js";
+import { Health, HealthCheckResponse_ServingStatus as ServingStatus } from "@linker/protocol/gen/grpc/health/v1/health_pb.js";
 import { type Agent, registerAgent, transportFor } from "../support/clients.js";
 import { recordStream } from "./event-recorder.js";
 import { codeName, killAll, launchHub, PROTOCOLS, removeTempDirs, transports, waitFor } from "./harness.js";

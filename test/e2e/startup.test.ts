@@ -1,6 +1,6 @@
 import { Code, createClient, type Interceptor } from "@connectrpc/connect";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { LinkerService } from "../../gen/linker/v1/linker_service_pb.js";
+import { LinkerService } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
 import { bearer, registerAgent, transportFor } from "../support/clients.js";
 import { codeName, connectErrorOf, killAll, launchHub, PROTOCOLS, removeTempDirs, spawnHub, transports } from "./harness.js";
 

@@ -4,9 +4,9 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mcpHttpEndpoint } from "../../clients/mcp/http-endpoint.js";
-import { hubConfig } from "../../server/config.js";
-import { type RunningHub, startHub } from "../../server/start-hub.js";
+import { mcpHttpEndpoint } from "../../packages/mcp/src/http-endpoint.js";
+import { hubConfig } from "../../packages/hub/src/config.js";
+import { type RunningHub, startHub } from "../../packages/hub/src/start-hub.js";
 import { tempDir } from "../support/temp-dir.js";
 
 async function connect(url: string, name: string): Promise<Client> {

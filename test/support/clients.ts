@@ -1,8 +1,8 @@
 import { type Client, createClient, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
-import { LinkerService, type RegisterRequest } from "../../gen/linker/v1/linker_service_pb.js";
+import { LinkerService, type RegisterRequest } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import type { RegisterRequestSchema } from "../../gen/linker/v1/linker_service_pb.js";
+import type { RegisterRequestSchema } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
 
 /** A LinkerService client. */
 export type LinkerClient = Client<typeof LinkerService>;

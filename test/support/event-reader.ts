@@ -1,6 +1,6 @@
-import type { Event } from "../../gen/linker/v1/event_pb.js";
-import type { EventType } from "../../gen/linker/v1/event_pb.js";
-import type { SubscribeResponse } from "../../gen/linker/v1/linker_service_pb.js";
+import type { Event } from "@linker/protocol/gen/linker/v1/event_pb.js";
+import type { EventType } from "@linker/protocol/gen/linker/v1/event_pb.js";
+import type { SubscribeResponse } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
 import type { LinkerClient } from "./clients.js";
 
 /** Reads a Subscribe stream item by item, for tests. */

@@ -3,15 +3,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRouterTransport, type Interceptor, type Transport } from "@connectrpc/connect";
 import { pino } from "pino";
-import { LinkerService } from "../../gen/linker/v1/linker_service_pb.js";
-import { type HubConfig, hubConfig } from "../../server/config.js";
-import { createHealthService } from "../../server/health.js";
-import { createHub, type Hub } from "../../server/hub.js";
-import type { Clock } from "../../server/clock.js";
-import { hubRouter } from "../../server/start-hub.js";
-import { InMemoryStore } from "../../server/store/in-memory-store.js";
-import { SqliteStore } from "../../server/store/sqlite-store.js";
-import type { Store } from "../../server/store/store.js";
+import { LinkerService } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
+import { type HubConfig, hubConfig } from "../../packages/hub/src/config.js";
+import { createHealthService } from "../../packages/hub/src/health.js";
+import { createHub, type Hub } from "../../packages/hub/src/hub.js";
+import type { Clock } from "../../packages/hub/src/clock.js";
+import { hubRouter } from "../../packages/hub/src/start-hub.js";
+import { InMemoryStore } from "../../packages/hub/src/store/in-memory-store.js";
+import { SqliteStore } from "../../packages/hub/src/store/sqlite-store.js";
+import type { Store } from "../../packages/hub/src/store/store.js";
 import { type Agent, registerAgent } from "./clients.js";
 
 /** The storage backends every shared test body runs against. */

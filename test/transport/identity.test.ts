@@ -1,8 +1,8 @@
 import { Code, createClient } from "@connectrpc/connect";
 import { afterEach, describe, expect, it } from "vitest";
-import { EventType, PresenceChangeKind } from "../../gen/linker/v1/event_pb.js";
-import { Presence } from "../../gen/linker/v1/instance_pb.js";
-import { LinkerService } from "../../gen/linker/v1/linker_service_pb.js";
+import { EventType, PresenceChangeKind } from "@linker/protocol/gen/linker/v1/event_pb.js";
+import { Presence } from "@linker/protocol/gen/linker/v1/instance_pb.js";
+import { LinkerService } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
 import { bearer } from "../support/clients.js";
 import { codeOf, errorOf } from "../support/codes.js";
 import { EventReader } from "../support/event-reader.js";

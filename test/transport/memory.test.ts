@@ -1,7 +1,7 @@
 import { Code } from "@connectrpc/connect";
 import { afterEach, describe, expect, it } from "vitest";
-import { EventType } from "../../gen/linker/v1/event_pb.js";
-import { MemoryChangeKind, MemoryConflictSchema } from "../../gen/linker/v1/memory_pb.js";
+import { EventType } from "@linker/protocol/gen/linker/v1/event_pb.js";
+import { MemoryChangeKind, MemoryConflictSchema } from "@linker/protocol/gen/linker/v1/memory_pb.js";
 import { codeOf, errorOf } from "../support/codes.js";
 import { EventReader } from "../support/event-reader.js";
 import { createTestHub, storeKinds, type TestHub } from "../support/test-hub.js";

@@ -1,7 +1,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterEach, describe, expect, it } from "vitest";
-import { EventType } from "../../gen/linker/v1/event_pb.js";
-import { MessageKind, ReceiptKind } from "../../gen/linker/v1/message_pb.js";
+import { EventType } from "@linker/protocol/gen/linker/v1/event_pb.js";
+import { MessageKind, ReceiptKind } from "@linker/protocol/gen/linker/v1/message_pb.js";
 import { codeOf } from "../support/codes.js";
 import { EventReader } from "../support/event-reader.js";
 import { createTestHub, storeKinds, type TestHub } from "../support/test-hub.js";

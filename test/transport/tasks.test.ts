@@ -1,8 +1,8 @@
 import { Code } from "@connectrpc/connect";
 import { afterEach, describe, expect, it } from "vitest";
-import { EventType } from "../../gen/linker/v1/event_pb.js";
-import { TaskScope } from "../../gen/linker/v1/linker_service_pb.js";
-import { TaskChangeKind, TaskPriority, TaskStatus } from "../../gen/linker/v1/task_pb.js";
+import { EventType } from "@linker/protocol/gen/linker/v1/event_pb.js";
+import { TaskScope } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
+import { TaskChangeKind, TaskPriority, TaskStatus } from "@linker/protocol/gen/linker/v1/task_pb.js";
 import { codeOf } from "../support/codes.js";
 import { EventReader } from "../support/event-reader.js";
 import { createTestHub, storeKinds, type TestHub } from "../support/test-hub.js";

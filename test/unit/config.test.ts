@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isLoopbackHost } from "../../server/config.js";
+import { isLoopbackHost } from "@linker/protocol";
 
 describe("isLoopbackHost", () => {
   it.each([

@@ -14,8 +14,8 @@ import {
   Health,
   HealthCheckRequestSchema,
   HealthCheckResponse_ServingStatus as ServingStatus,
-} from "../../gen/grpc/health/v1/health_pb.js";
-import { createHealthService, type HealthService } from "../../server/health.js";
+} from "@linker/protocol/gen/grpc/health/v1/health_pb.js";
+import { createHealthService, type HealthService } from "../../packages/hub/src/health.js";
 
 const LINKER = "linker.v1.LinkerService";
 

@@ -1,6 +1,6 @@
 import http2 from "node:http2";
 import { afterEach, describe, expect, it } from "vitest";
-import { type DualServer, listenDual } from "../../server/http-server.js";
+import { type DualServer, listenDual } from "../../packages/hub/src/http-server.js";
 
 describe("one port for HTTP/1.1 and h2c", () => {
   let server: DualServer;

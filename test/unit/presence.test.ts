@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Presence } from "../../server/presence.js";
+import { Presence } from "../../packages/hub/src/presence.js";
 import { FakeClock } from "../support/test-hub.js";
 
 function tracker() {

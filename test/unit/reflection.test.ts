@@ -2,19 +2,19 @@ import { type MessageInitShape, fromBinary } from "@bufbuild/protobuf";
 import { type FileDescriptorProto, FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
 import { Code, createClient, createRouterTransport } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
-import { file_grpc_health_v1_health } from "../../gen/grpc/health/v1/health_pb.js";
+import { file_grpc_health_v1_health } from "@linker/protocol/gen/grpc/health/v1/health_pb.js";
 import {
   ServerReflection,
   type ServerReflectionRequestSchema,
   type ServerReflectionResponse,
   file_grpc_reflection_v1_reflection,
-} from "../../gen/grpc/reflection/v1/reflection_pb.js";
+} from "@linker/protocol/gen/grpc/reflection/v1/reflection_pb.js";
 import {
   ServerReflection as ServerReflectionV1alpha,
   file_grpc_reflection_v1alpha_reflection,
-} from "../../gen/grpc/reflection/v1alpha/reflection_pb.js";
-import { file_linker_v1_linker_service } from "../../gen/linker/v1/linker_service_pb.js";
-import { registerReflection } from "../../server/reflection.js";
+} from "@linker/protocol/gen/grpc/reflection/v1alpha/reflection_pb.js";
+import { file_linker_v1_linker_service } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
+import { registerReflection } from "../../packages/hub/src/reflection.js";
 
 type Request = MessageInitShape<typeof ServerReflectionRequestSchema>;
 

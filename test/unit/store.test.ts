@@ -2,12 +2,12 @@ import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
-import { EventType, PresenceChangeKind } from "../../gen/linker/v1/event_pb.js";
-import { InstanceSchema } from "../../gen/linker/v1/instance_pb.js";
-import { MemoryEntrySchema } from "../../gen/linker/v1/memory_pb.js";
-import { type Message, MessageSchema } from "../../gen/linker/v1/message_pb.js";
-import { TaskSchema, TaskStatus } from "../../gen/linker/v1/task_pb.js";
-import { EVERYONE, type Store, type StoreTx } from "../../server/store/store.js";
+import { EventType, PresenceChangeKind } from "@linker/protocol/gen/linker/v1/event_pb.js";
+import { InstanceSchema } from "@linker/protocol/gen/linker/v1/instance_pb.js";
+import { MemoryEntrySchema } from "@linker/protocol/gen/linker/v1/memory_pb.js";
+import { type Message, MessageSchema } from "@linker/protocol/gen/linker/v1/message_pb.js";
+import { TaskSchema, TaskStatus } from "@linker/protocol/gen/linker/v1/task_pb.js";
+import { EVERYONE, type Store, type StoreTx } from "../../packages/hub/src/store/store.js";
 import { createStore, storeKinds } from "../support/test-hub.js";
 
 function message(id: string, sender: string, recipient: string, extra: Partial<Omit<Message, "$typeName" | "$unknown">> = {}): Message {

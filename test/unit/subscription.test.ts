@@ -1,10 +1,10 @@
 import { create } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
-import { EventSchema, EventType } from "../../gen/linker/v1/event_pb.js";
-import { MessageSchema } from "../../gen/linker/v1/message_pb.js";
-import { Fanout } from "../../server/fanout.js";
-import { EVERYONE } from "../../server/store/store.js";
-import { Subscription } from "../../server/subscription.js";
+import { EventSchema, EventType } from "@linker/protocol/gen/linker/v1/event_pb.js";
+import { MessageSchema } from "@linker/protocol/gen/linker/v1/message_pb.js";
+import { Fanout } from "../../packages/hub/src/fanout.js";
+import { EVERYONE } from "../../packages/hub/src/store/store.js";
+import { Subscription } from "../../packages/hub/src/subscription.js";
 
 const messageEvent = (seq: bigint) =>
   create(EventSchema, { seq, payload: { case: "message", value: create(MessageSchema, { id: `m${seq}` }) } });

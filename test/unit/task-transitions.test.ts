@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { TaskStatus } from "../../gen/linker/v1/task_pb.js";
-import { isLegalMove } from "../../server/task-board.js";
+import { TaskStatus } from "@linker/protocol/gen/linker/v1/task_pb.js";
+import { isLegalMove } from "../../packages/hub/src/task-board.js";
 
 describe("task state machine", () => {
   const S = TaskStatus;

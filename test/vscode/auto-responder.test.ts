@@ -3,12 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { beforeEach, describe, expect, it } from "vitest";
-import { type Message, MessageKind, MessageSchema } from "../../gen/linker/v1/message_pb.js";
-import type { LinkerClient } from "../../clients/ts/index.js";
-import { AutoResponder, classifyQuery } from "../../clients/vscode/src/auto-responder.js";
-import { ClaudeCliError, type ClaudeRunOptions } from "../../clients/vscode/src/claude-cli.js";
-import { readSettings, type Settings } from "../../clients/vscode/src/settings.js";
-import { findDeclarations } from "../../clients/vscode/src/workspace-facts.js";
+import { type Message, MessageKind, MessageSchema } from "@linker/protocol/gen/linker/v1/message_pb.js";
+import type { LinkerClient } from "@linker/client";
+import { AutoResponder, classifyQuery } from "../../packages/vscode/src/auto-responder.js";
+import { ClaudeCliError, type ClaudeRunOptions } from "../../packages/vscode/src/claude-cli.js";
+import { readSettings, type Settings } from "../../packages/vscode/src/settings.js";
+import { findDeclarations } from "../../packages/vscode/src/workspace-facts.js";
 import { fake, workspace } from "./fake-vscode.js";
 
 const root = mkdtempSync(join(tmpdir(), "responder-"));

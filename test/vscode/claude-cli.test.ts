@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ClaudeCliError, runClaude } from "../../clients/vscode/src/claude-cli.js";
+import { ClaudeCliError, runClaude } from "../../packages/vscode/src/claude-cli.js";
 
 const dir = mkdtempSync(join(tmpdir(), "fake-claude-"));
 

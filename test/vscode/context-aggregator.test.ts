@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ContextAggregator, describeContext } from "../../clients/vscode/src/context-aggregator.js";
-import { GitBranchReader } from "../../clients/vscode/src/git-branch.js";
+import { ContextAggregator, describeContext } from "../../packages/vscode/src/context-aggregator.js";
+import { GitBranchReader } from "../../packages/vscode/src/git-branch.js";
 import { DiagnosticSeverity, EventEmitter, fake, fakeDocument, Range, Selection, Uri, workspace } from "./fake-vscode.js";
 
 const ROOT = "/work/shop";

@@ -1,10 +1,10 @@
 import { createServer } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { LinkerClient, MemorySessionStore } from "../../clients/ts/index.js";
-import { HubConnection, type HubConnectionOptions } from "../../clients/vscode/src/hub-connection.js";
-import { HubOfflineError } from "../../clients/vscode/src/hub-offline-error.js";
-import type { Log } from "../../clients/vscode/src/output-log.js";
-import { readSettings, type Settings } from "../../clients/vscode/src/settings.js";
+import { LinkerClient, MemorySessionStore } from "@linker/client";
+import { HubConnection, type HubConnectionOptions } from "../../packages/vscode/src/hub-connection.js";
+import { HubOfflineError } from "../../packages/vscode/src/hub-offline-error.js";
+import type { Log } from "../../packages/vscode/src/output-log.js";
+import { readSettings, type Settings } from "../../packages/vscode/src/settings.js";
 import { startTestHub, tempDir } from "../client/support/hubs.js";
 import { fake, workspace } from "./fake-vscode.js";
 import { waitFor } from "./wait-for.js";

@@ -1,9 +1,9 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { describe, expect, it } from "vitest";
-import { type Message, MessageSchema, ReceiptKind, ReceiptSchema } from "../../gen/linker/v1/message_pb.js";
-import { MessageThreads } from "../../clients/vscode/src/message-threads.js";
-import { statusText } from "../../clients/vscode/src/status-bar.js";
+import { type Message, MessageSchema, ReceiptKind, ReceiptSchema } from "@linker/protocol/gen/linker/v1/message_pb.js";
+import { MessageThreads } from "../../packages/vscode/src/message-threads.js";
+import { statusText } from "../../packages/vscode/src/status-bar.js";
 
 function message(id: string, sender: string, recipient: string, threadId: string, at: number, read = false): Message {
   return create(MessageSchema, { id, sender, recipient, threadId, body: `${id} body`, sentAt: timestampFromMs(at), readAt: read ? timestampFromMs(at + 1) : undefined });

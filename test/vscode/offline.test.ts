@@ -1,7 +1,7 @@
 import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { activate, deactivate } from "../../clients/vscode/src/extension.js";
-import type { ClaudeTeamApi } from "../../clients/vscode/src/extension-api.js";
+import { activate, deactivate } from "../../packages/vscode/src/extension.js";
+import type { ClaudeTeamApi } from "../../packages/vscode/src/extension-api.js";
 import { tempDir } from "../client/support/hubs.js";
 import { commands, fake } from "./fake-vscode.js";
 import { waitFor } from "./wait-for.js";

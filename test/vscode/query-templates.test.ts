@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { findTemplate, QUERY_TEMPLATES, TeamQueryTemplates } from "../../clients/vscode/src/query-templates.js";
+import { findTemplate, QUERY_TEMPLATES, TeamQueryTemplates } from "../../packages/vscode/src/query-templates.js";
 
 describe("query templates", () => {
   it("offers the seed's six templates", () => {

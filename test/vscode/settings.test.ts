@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { instanceNameCandidates, sanitizeInstanceName } from "../../clients/vscode/src/instance-name.js";
-import { affectsConnection, hubUrlsOf, readSettings } from "../../clients/vscode/src/settings.js";
+import { instanceNameCandidates, sanitizeInstanceName } from "../../packages/vscode/src/instance-name.js";
+import { affectsConnection, hubUrlsOf, readSettings } from "../../packages/vscode/src/settings.js";
 import { fake, workspace } from "./fake-vscode.js";
 
 beforeEach(() => fake.reset());

@@ -14,8 +14,8 @@ import {
   Protocol,
   type RpcError,
   RpcErrorSchema,
-} from "../../../gen/linker/conformance/v1/client_compat_pb.js";
-import { LinkerService, type SubscribeResponse } from "../../../gen/linker/v1/linker_service_pb.js";
+} from "@linker/protocol/gen/linker/conformance/v1/client_compat_pb.js";
+import { LinkerService, type SubscribeResponse } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
 import type { ClientExecutor } from "../../protocol/client-executor.js";
 
 /** Deadline of a unary call whose instruction gives none. */

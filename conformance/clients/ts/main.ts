@@ -5,7 +5,7 @@
  * Usage: node --import tsx conformance/clients/ts/main.ts
  */
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
-import { ClientCompatRequestSchema, ClientCompatResponseSchema } from "../../../gen/linker/conformance/v1/client_compat_pb.js";
+import { ClientCompatRequestSchema, ClientCompatResponseSchema } from "@linker/protocol/gen/linker/conformance/v1/client_compat_pb.js";
 import { FrameReader, writeFrame } from "../../protocol/size-delimited.js";
 import { createTsClientExecutor } from "./executor.js";
 

@@ -33,7 +33,7 @@ const running = new Set<AgentHandle>();
 
 /** Starts `scripts/agent-process.ts <name> <hubUrl> <dataDir>`. */
 export function startAgent(name: string, hubUrl: string, dataDir: string, env: NodeJS.ProcessEnv = {}): AgentHandle {
-  const child = spawn(process.execPath, ["--import", "tsx", AGENT_SCRIPT, name, hubUrl, dataDir], {
+  const child = spawn(process.execPath, ["--conditions=linker-source", "--import", "tsx", AGENT_SCRIPT, name, hubUrl, dataDir], {
     stdio: ["pipe", "pipe", "pipe"],
     env: { ...process.env, LINKER_LOG_LEVEL: process.env.LINKER_LOG_LEVEL ?? "warn", LINKER_HOME: dataDir, ...env },
   });

@@ -1,7 +1,7 @@
 import { tempDir as makeTempDir } from "../../support/temp-dir.js";
-import { hubConfig } from "../../../server/config.js";
-import { createLogger } from "../../../server/logger.js";
-import { type RunningHub, startHub } from "../../../server/start-hub.js";
+import { hubConfig } from "../../../packages/hub/src/config.js";
+import { createLogger } from "../../../packages/hub/src/logger.js";
+import { type RunningHub, startHub } from "../../../packages/hub/src/start-hub.js";
 
 /** A fresh temporary folder. */
 export function tempDir(prefix = "linker-client-"): string {

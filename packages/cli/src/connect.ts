@@ -1,0 +1,80 @@
+import { join } from "node:path";
+import type { EventType } from "@linker/protocol/gen/linker/v1/event_pb.js";
+import { detectWorkspace, LinkerClient, type LinkerClientOptions, sessionHubKey } from "@linker/client";
+import { isLoopbackUrl } from "@linker/protocol";
+import { CliError } from "./cli-error.js";
+import { ExitCode } from "./exit-codes.js";
+import type { Settings } from "./settings.js";
+import { TokenSessionStore } from "./token-session-store.js";
+
+/** How a command uses its client. */
+export interface ClientUse {
+  /** Keep an event stream open (long-lived commands); one-shot commands never subscribe. */
+  subscribe?: boolean;
+  /** Only these kinds of stream events. */
+  eventTypes?: EventType[];
+  /** Resume the stream after this seq. */
+  afterSeq?: bigint;
+  /** Register's `client`; empty by default, so a command run under a session's name keeps what that session registered. */
+  clientKind?: string;
+  /** Serve the hub here when none answers (long-lived commands only). */
+  autoHub?: boolean;
+  /** How long to keep trying to reach a hub before giving up (default 2 s). */
+  connectRetryMs?: number;
+  /** How long a call keeps retrying across hub failures (default 5 s). */
+  retryBudgetMs?: number;
+  /** Longest wait between retries (default 500 ms, so a one-shot command gives up close to its budget). */
+  maxRetryDelayMs?: number;
+}
+
+/** Where sessions of `settings.home` are kept. */
+export function sessionStore(settings: Settings): TokenSessionStore {
+  return new TokenSessionStore(join(settings.home, "sessions"));
+}
+
+/** Throws a usage error unless autoHub can serve this hub list. */
+export function checkAutoHub(hubs: readonly string[]): void {
+  if (hubs.length !== 1 || !isLoopbackUrl(hubs[0])) {
+    throw new CliError(
+      `--auto-hub serves one hub on this machine, but the hub list is ${hubs.join(", ")}`,
+      ExitCode.usage,
+      "pass a single http://127.0.0.1:<port> URL with --auto-hub, or leave --auto-hub out",
+    );
+  }
+}
+
+/** Client options for acting as `settings.name`. */
+export function clientOptions(settings: Settings, use: ClientUse = {}): LinkerClientOptions {
+  if (use.autoHub) checkAutoHub(settings.hubs);
+  return {
+    name: settings.name,
+    description: settings.description,
+    workspace: detectWorkspace(settings.projectDir),
+    clientKind: use.clientKind ?? "",
+    hubs: settings.hubs,
+    autoHub: use.autoHub ? { dataDir: settings.home } : false,
+    sessions: sessionStore(settings),
+    hubKey: sessionHubKey(settings.hubs, settings.home),
+    subscribe: use.subscribe ?? false,
+    eventTypes: use.eventTypes,
+    afterSeq: use.afterSeq,
+    connectRetryMs: use.connectRetryMs ?? 2_000,
+    retryBudgetMs: use.retryBudgetMs ?? 5_000,
+    backoff: { maxMs: use.maxRetryDelayMs ?? 500 },
+  };
+}
+
+/**
+ * Runs a one-shot command as `settings.name`: registers (reclaiming the name
+ * with its stored session), runs `work` without an event stream, and closes
+ * the client whatever happens.
+ */
+export async function withClient<T>(settings: Settings, work: (client: LinkerClient) => Promise<T>, use: ClientUse = {}): Promise<T> {
+  const client = new LinkerClient(clientOptions(settings, { ...use, subscribe: false }));
+  try {
+    await client.connect();
+    return await work(client);
+  } finally {
+    await client.close();
+  }
+}

@@ -1,0 +1,58 @@
+import type { ClientLogger } from "./client-logger.js";
+
+/** Where a hub this process hosts listens and keeps its state. */
+export interface HubSite {
+  /** Loopback address to bind. */
+  host: string;
+  /** Port to bind. */
+  port: number;
+  /** Folder of the shared hub.db. */
+  dataDir: string;
+}
+
+/** A hub this process serves. */
+export interface HostedHub {
+  /** Its base URL. */
+  readonly url: string;
+  /** Stops it gracefully (streams end with UNAVAILABLE; clients take over). */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a hub at `site` in this process. Rejects with an EADDRINUSE error
+ * when the port is taken, so the caller can connect to whoever holds it.
+ */
+export type HubStarter = (site: HubSite) => Promise<HostedHub>;
+
+/** This process cannot host a hub: the hub package is not installed. */
+export class HostingUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super(
+      "this process cannot host a Linker hub: the @linker/hub package is not installed; install it, or run `linker hub` elsewhere and connect to it",
+      { cause },
+    );
+  }
+}
+
+/** Options of the default starter. */
+export interface HubStarterOptions {
+  /** Where the hosted hub logs (default: JSON lines on stderr). */
+  logger?: ClientLogger;
+}
+
+/**
+ * The default starter: loads `@linker/hub` (and with it SQLite) only when
+ * this process must host, and starts it with its defaults. This is the one
+ * place a client package reaches into the hub.
+ */
+export function hubStarter(options: HubStarterOptions = {}): HubStarter {
+  return async (site) => {
+    let hub: typeof import("@linker/hub");
+    try {
+      hub = await import("@linker/hub");
+    } catch (err) {
+      throw new HostingUnavailableError(err);
+    }
+    return hub.startHub(hub.hubConfig(site), { logger: options.logger });
+  };
+}

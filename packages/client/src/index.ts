@@ -1,0 +1,52 @@
+export { Backoff, type BackoffOptions } from "./backoff.js";
+export {
+  type CaughtUpEvent,
+  type ConnectedEvent,
+  type DataEvent,
+  type DisconnectedEvent,
+  type ErrorEvent,
+  type HubChangedEvent,
+  type LinkerEvent,
+  type LinkerEventMap,
+  type MemoryEvent,
+  type MessageEvent,
+  type PresenceEvent,
+  type ReceiptEvent,
+  type RecoveredEvent,
+  type RegisteredEvent,
+  type TaskEvent,
+} from "./client-events.js";
+export { DedupeCache } from "./dedupe-cache.js";
+export { EventQueue } from "./event-queue.js";
+export { createFailoverTransport, isRepeatable, retryBudget, type FailoverTransportOptions } from "./failover-transport.js";
+export { HubEndpoints, type Endpoint, type FailoverOutcome, type HubEndpointsOptions } from "./hub-endpoints.js";
+export { isHubFailure, neverReachedHub } from "./hub-failure.js";
+export { type AutoHubOptions, createHubKeeper, type HubKeeper, type HubKeeperOutcome } from "./hub-keeper.js";
+export { createHubTransport, type HubTransport, type HubTransportOptions, type WireProtocol } from "./hub-transport.js";
+export {
+  type ClientState,
+  type ClientStats,
+  createLinkerClient,
+  defaultHubUrls,
+  type EventsOptions,
+  LinkerClient,
+  type LinkerClientOptions,
+  type RequestFields,
+} from "./linker-client.js";
+export { LinkerError, type LinkerErrorContext, toLinkerError } from "./linker-error.js";
+export { FileSessionStore, linkerHome, MemorySessionStore, type SessionRecord, type SessionStore } from "./session-store.js";
+export { sessionHubKey } from "./hub-key.js";
+export { detectWorkspace, gitBranch, NAME_PATTERN, nameFromFolder, projectDir, type WorkspaceInfo } from "./workspace.js";
+export { type ClientLogger, SILENT_LOGGER } from "./client-logger.js";
+export {
+  ensureHub,
+  type EnsureHubOptions,
+  HubPortBusyError,
+  HubSupervisor,
+  type HubSupervisorOptions,
+  type HubOutcome,
+  type HubRole,
+  probeHub,
+  type ProbeResult,
+} from "./hub-election.js";
+export { type HostedHub, HostingUnavailableError, type HubSite, type HubStarter, hubStarter, type HubStarterOptions } from "./hub-hosting.js";

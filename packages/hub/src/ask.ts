@@ -1,0 +1,83 @@
+import { randomUUID } from "node:crypto";
+import { type Message, MessageKind } from "@linker/protocol/gen/linker/v1/message_pb.js";
+import { DeadlineExceededError, UnavailableError } from "./errors.js";
+import type { HubDeps } from "./hub-deps.js";
+import type { Draft, Mailbox } from "./mailbox.js";
+import type { Registry } from "./registry.js";
+
+/**
+ * Request/reply on top of the mailbox: Ask stores a QUERY and waits, bounded,
+ * for a message whose reply_to is the query's id. It refuses at once when the
+ * target is unknown (NOT_FOUND) or offline (UNAVAILABLE), like NATS's "no
+ * responders", so an agent never waits for someone who cannot answer.
+ */
+export class Asker {
+  private readonly waiting = new Map<string, { asker: string; resolve: (reply: Message) => void }>();
+
+  constructor(
+    private readonly deps: HubDeps,
+    private readonly registry: Registry,
+    private readonly mailbox: Mailbox,
+  ) {
+    mailbox.onMessage((message) => this.onMessage(message));
+  }
+
+  /** Sends `draft` as a query from `asker` to `recipient` and waits for the reply. */
+  async ask(
+    asker: string,
+    recipient: string,
+    draft: Omit<Draft, "kind" | "replyTo" | "idempotencyKey" | "ttlSeconds" | "priority" | "id">,
+    timeoutMs: number,
+    signal: AbortSignal,
+  ): Promise<{ query: Message; reply: Message }> {
+    const { store, presence, config } = this.deps;
+    await store.transaction((tx) => this.registry.require(tx, recipient));
+    if (!presence.isOnline(recipient)) {
+      throw new UnavailableError(
+        `no responders: "${recipient}" is offline, so nobody can answer now; Send the question instead and it will be delivered when "${recipient}" comes back`,
+      );
+    }
+    const wait = Math.min(timeoutMs > 0 ? timeoutMs : config.limits.askDefaultTimeoutMs, config.limits.askMaxTimeoutMs);
+    const id = randomUUID();
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    const reply = new Promise<Message>((resolve, reject) => {
+      this.waiting.set(id, { asker, resolve });
+      timer = setTimeout(
+        () =>
+          reject(
+            new DeadlineExceededError(
+              `no reply from "${recipient}" within ${wait} ms; query ${id} stays in its inbox and a late reply will arrive in yours`,
+            ),
+          ),
+        wait,
+      );
+      onAbort = () => reject(new DeadlineExceededError("the Ask call was canceled by the client"));
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
+    try {
+      const sent = await this.mailbox.send(asker, recipient, {
+        ...draft,
+        id,
+        kind: MessageKind.QUERY,
+        replyTo: "",
+        idempotencyKey: "",
+        priority: 0,
+        ttlSeconds: 0,
+      });
+      const answer = await reply;
+      await this.mailbox.ack(asker, [answer.id]);
+      return { query: sent.message, reply: answer };
+    } finally {
+      this.waiting.delete(id);
+      clearTimeout(timer);
+      if (onAbort) signal.removeEventListener("abort", onAbort);
+    }
+  }
+
+  private onMessage(message: Message): void {
+    if (message.replyTo === "") return;
+    const waiter = this.waiting.get(message.replyTo);
+    if (waiter && waiter.asker === message.recipient) waiter.resolve(message);
+  }
+}

@@ -1,0 +1,85 @@
+import { DEFAULT_PORT, linkerHome } from "@linker/protocol";
+
+/** Limits the hub enforces; each is named, has a default, and can be set by flag or env. */
+export interface HubLimits {
+  /** Largest message body plus attachment, in bytes (RESOURCE_EXHAUSTED above it). */
+  maxMessageBytes: number;
+  /** Largest shared memory value, in bytes. */
+  maxMemoryValueBytes: number;
+  /** Unread messages one instance may have stored before Send to it is refused. */
+  maxBacklogPerInstance: number;
+  /** Events one subscriber may have buffered before it is cut off as too slow. */
+  subscriberBufferEvents: number;
+  /** Ask wait when the request gives none, in milliseconds. */
+  askDefaultTimeoutMs: number;
+  /** Longest Ask wait a request may ask for, in milliseconds. */
+  askMaxTimeoutMs: number;
+  /** Sustained messages per second one instance may send (0 = unlimited). */
+  sendRatePerSecond: number;
+  /** Messages one instance may send in a burst above the sustained rate. */
+  sendBurst: number;
+}
+
+/** Everything a hub needs to start. */
+export interface HubConfig {
+  /** Address to bind; loopback unless a hub secret is configured. */
+  host: string;
+  /** Port to bind (0 picks a free one). */
+  port: number;
+  /** Folder holding hub.db. */
+  dataDir: string;
+  /** Storage backend. */
+  store: "sqlite" | "memory";
+  /** Shared secret required by Register when set (required to bind a non-loopback host). */
+  hubSecret: string | undefined;
+  /** Seconds without stream or heartbeat before an instance is swept offline. */
+  presenceTtlSeconds: number;
+  /** SQLite `synchronous` level: NORMAL survives process crashes, FULL also power loss. */
+  sqliteSynchronous: "NORMAL" | "FULL";
+  /** How long read messages and non-message events are kept, in seconds. */
+  retentionSeconds: number;
+  /** Limits. */
+  limits: HubLimits;
+  /** Test-only fault injection; never set in production. */
+  faults: HubFaults;
+}
+
+/** Deliberate faults used to prove that tests and conformance cases can fail. */
+export interface HubFaults {
+  /** Silently drop every Nth direct message instead of storing it (0 = off). */
+  dropEveryNthMessage: number;
+  /** Ignore expected_revision on PutMemory. */
+  ignoreMemoryRevision: boolean;
+}
+
+/** Default limits. */
+export const defaultLimits: HubLimits = {
+  maxMessageBytes: 256 * 1024,
+  maxMemoryValueBytes: 256 * 1024,
+  maxBacklogPerInstance: 10_000,
+  subscriberBufferEvents: 4096,
+  askDefaultTimeoutMs: 30_000,
+  askMaxTimeoutMs: 50_000,
+  sendRatePerSecond: 0,
+  sendBurst: 1000,
+};
+
+/** A complete config from defaults, with `overrides` applied. */
+export function hubConfig(overrides: Partial<Omit<HubConfig, "limits" | "faults">> & {
+  limits?: Partial<HubLimits>;
+  faults?: Partial<HubFaults>;
+} = {}): HubConfig {
+  return {
+    host: "127.0.0.1",
+    port: DEFAULT_PORT,
+    dataDir: linkerHome(process.env),
+    store: "sqlite",
+    hubSecret: undefined,
+    presenceTtlSeconds: 30,
+    sqliteSynchronous: "NORMAL",
+    retentionSeconds: 7 * 24 * 3600,
+    ...overrides,
+    limits: { ...defaultLimits, ...overrides.limits },
+    faults: { dropEveryNthMessage: 0, ignoreMemoryRevision: false, ...overrides.faults },
+  };
+}

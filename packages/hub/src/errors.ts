@@ -1,0 +1,93 @@
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { MemoryConflictSchema } from "@linker/protocol/gen/linker/v1/memory_pb.js";
+
+/** Base class of the hub's domain errors; `toConnectError` maps each to one code. */
+export class HubError extends Error {}
+
+/** A name, message, key or task that does not exist. */
+export class NotFoundError extends HubError {}
+
+/** The caller presented no valid session. */
+export class UnauthenticatedError extends HubError {}
+
+/** The caller is known but may not do this. */
+export class PermissionDeniedError extends HubError {}
+
+/** A request that is well-formed but wrong (validation beyond protovalidate). */
+export class InvalidArgumentError extends HubError {}
+
+/** Something already exists. */
+export class AlreadyExistsError extends HubError {}
+
+/** The state does not allow the change (illegal task transition, claimed task). */
+export class FailedPreconditionError extends HubError {}
+
+/** A compare-and-set lost: the key is not at the expected revision. */
+export class RevisionMismatchError extends HubError {
+  constructor(
+    readonly key: string,
+    readonly expectedRevision: bigint,
+    readonly currentRevision: bigint,
+  ) {
+    super(
+      currentRevision === 0n
+        ? `memory key "${key}" does not exist (expected revision ${expectedRevision}); read it again or create it with expected_revision 0`
+        : expectedRevision === 0n
+          ? `memory key "${key}" already exists at revision ${currentRevision}; read it and retry with expected_revision ${currentRevision}`
+          : `memory key "${key}" is at revision ${currentRevision}, not ${expectedRevision}; read it again and retry`,
+    );
+  }
+}
+
+/** A task is not at the revision the caller expected. */
+export class TaskRevisionMismatchError extends HubError {}
+
+/** A size, backlog or rate limit was hit. */
+export class LimitExceededError extends HubError {}
+
+/** Nobody can answer (offline target of Ask) or the hub is going away. */
+export class UnavailableError extends HubError {}
+
+/** Ends every stream when the hub shuts down. */
+export class HubShuttingDownError extends UnavailableError {
+  constructor() {
+    super("the hub is shutting down");
+  }
+}
+
+/** An Ask wait ran out. */
+export class DeadlineExceededError extends HubError {}
+
+/** Maps any error thrown inside the hub to the ConnectError the client sees. */
+export function toConnectError(err: unknown): ConnectError {
+  if (err instanceof ConnectError) return err;
+  if (err instanceof RevisionMismatchError) {
+    return new ConnectError(err.message, Code.FailedPrecondition, undefined, [
+      {
+        desc: MemoryConflictSchema,
+        value: create(MemoryConflictSchema, {
+          key: err.key,
+          expectedRevision: err.expectedRevision,
+          currentRevision: err.currentRevision,
+        }),
+      },
+    ]);
+  }
+  if (err instanceof HubError) return new ConnectError(err.message, codeOf(err));
+  return ConnectError.from(err, Code.Internal);
+}
+
+function codeOf(err: HubError): Code {
+  if (err instanceof NotFoundError) return Code.NotFound;
+  if (err instanceof UnauthenticatedError) return Code.Unauthenticated;
+  if (err instanceof PermissionDeniedError) return Code.PermissionDenied;
+  if (err instanceof InvalidArgumentError) return Code.InvalidArgument;
+  if (err instanceof AlreadyExistsError) return Code.AlreadyExists;
+  if (err instanceof FailedPreconditionError) return Code.FailedPrecondition;
+  if (err instanceof TaskRevisionMismatchError) return Code.Aborted;
+  if (err instanceof LimitExceededError) return Code.ResourceExhausted;
+  if (err instanceof UnavailableError) return Code.Unavailable;
+  if (err instanceof DeadlineExceededError) return Code.DeadlineExceeded;
+  return Code.Internal;
+}

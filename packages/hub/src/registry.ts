@@ -1,0 +1,180 @@
+import { create, equals } from "@bufbuild/protobuf";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { PresenceChangeKind } from "@linker/protocol/gen/linker/v1/event_pb.js";
+import { type Instance, InstanceSchema, Presence as PresenceState } from "@linker/protocol/gen/linker/v1/instance_pb.js";
+import type {
+  HeartbeatResponse,
+  ListInstancesRequest,
+  RegisterRequest,
+  RegisterResponse,
+} from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
+import { NotFoundError, PermissionDeniedError, UnavailableError } from "./errors.js";
+import { appendEvents } from "./event-log.js";
+import type { HubDeps } from "./hub-deps.js";
+import { isWellFormedSessionToken, newSessionToken } from "@linker/protocol";
+import { hashToken } from "./sessions.js";
+import { EVERYONE, type StoreTx } from "./store/store.js";
+
+/** Identity and presence: who is registered, their sessions, and who is online. */
+export class Registry {
+  private readonly sessionCache = new Map<string, string>();
+
+  constructor(private readonly deps: HubDeps) {}
+
+  /** Registers a name, or reclaims it with a token issued for it before. */
+  async register(req: RegisterRequest): Promise<Omit<RegisterResponse, "$typeName">> {
+    const { store, clock } = this.deps;
+    const now = clock.now();
+    const result = await store.transaction(async (tx) => {
+      const existing = await tx.getInstance(req.name);
+      let token: string;
+      if (existing) {
+        if (req.resumeToken === "") {
+          throw new PermissionDeniedError(
+            `the name "${req.name}" is already registered; pass its session token as resume_token to reclaim it, or register another name`,
+          );
+        }
+        const owner = await tx.getSession(hashToken(req.resumeToken));
+        if (owner !== req.name) {
+          throw new PermissionDeniedError(`resume_token is not a session of "${req.name}"; register another name or use that name's token`);
+        }
+        token = req.resumeToken;
+      } else {
+        token = isWellFormedSessionToken(req.resumeToken) && !(await tx.getSession(hashToken(req.resumeToken))) ? req.resumeToken : newSessionToken();
+        await tx.putSession(hashToken(token), req.name, now);
+      }
+      // Reclaiming keeps what the request leaves empty, so a short-lived
+      // client acting under a name does not erase what its owner registered.
+      const instance = create(InstanceSchema, {
+        name: req.name,
+        description: req.description !== "" ? req.description : (existing?.description ?? ""),
+        capabilities: req.capabilities.length > 0 ? req.capabilities : (existing?.capabilities ?? []),
+        labels: Object.keys(req.labels).length > 0 ? req.labels : (existing?.labels ?? {}),
+        workspace: req.workspace ?? existing?.workspace,
+        client: req.client !== "" ? req.client : (existing?.client ?? ""),
+        status: existing?.status ?? "",
+        registeredAt: existing?.registeredAt ?? timestampFromMs(now),
+        lastSeenAt: timestampFromMs(now),
+      });
+      const changed = !existing || !equals(InstanceSchema, { ...existing, lastSeenAt: undefined }, { ...instance, lastSeenAt: undefined });
+      await tx.putInstance(instance);
+      if (changed) await this.announce(tx, instance, PresenceChangeKind.UPDATED, now);
+      return {
+        instance,
+        token,
+        reclaimed: existing !== undefined,
+        unreadCount: await tx.countUnread(req.name, now),
+        headSeq: await tx.headSeq(),
+        oldestUnreadSeq: (await tx.listInbox(req.name, { unreadOnly: true, sender: "", afterSeq: 0n, limit: 1 }))[0]?.seq ?? 0n,
+      };
+    });
+    this.sessionCache.set(hashToken(result.token), req.name);
+    return {
+      instance: this.withPresence(result.instance),
+      sessionToken: result.token,
+      reclaimed: result.reclaimed,
+      unreadCount: result.unreadCount,
+      headSeq: result.headSeq,
+      oldestUnreadSeq: result.oldestUnreadSeq,
+    };
+  }
+
+  /** The instance name a session token belongs to, if it is valid. */
+  async resolveSession(token: string): Promise<string | undefined> {
+    const hash = hashToken(token);
+    const cached = this.sessionCache.get(hash);
+    if (cached !== undefined) return cached;
+    const name = await this.deps.store.transaction((tx) => tx.getSession(hash));
+    if (name !== undefined) this.sessionCache.set(hash, name);
+    return name;
+  }
+
+  /**
+   * Takes `name` offline now and closes its streams. With `forget`, also
+   * deletes the instance, its inbox and all its sessions, freeing the name;
+   * without, the session stays valid so the name can be reclaimed.
+   */
+  async unregister(name: string, forget: boolean): Promise<void> {
+    const { store, clock, fanout, presence } = this.deps;
+    const now = clock.now();
+    if (forget) {
+      await store.transaction(async (tx) => {
+        const instance = await tx.getInstance(name);
+        if (!instance) return;
+        await tx.deleteInstance(name);
+        await this.announce(tx, instance, PresenceChangeKind.REMOVED, now, false);
+      });
+      for (const [key, owner] of this.sessionCache) if (owner === name) this.sessionCache.delete(key);
+    }
+    fanout.closeFor(name, new UnavailableError(`"${name}" unregistered; subscribe again to come back online`));
+    presence.leave(name);
+  }
+
+  /** Records a heartbeat and reports what waits for the caller. */
+  async heartbeat(name: string): Promise<Omit<HeartbeatResponse, "$typeName">> {
+    const { store, clock, presence, config } = this.deps;
+    presence.heartbeat(name);
+    return store.transaction(async (tx) => ({
+      unreadCount: await tx.countUnread(name, clock.now()),
+      headSeq: await tx.headSeq(),
+      presenceTtlSeconds: config.presenceTtlSeconds,
+    }));
+  }
+
+  /** Sets the caller's status text and announces it. */
+  async setStatus(name: string, status: string): Promise<Instance> {
+    const { store, clock } = this.deps;
+    const instance = await store.transaction(async (tx) => {
+      const instance = await this.require(tx, name);
+      instance.status = status;
+      await tx.putInstance(instance);
+      await this.announce(tx, instance, PresenceChangeKind.UPDATED, clock.now());
+      return instance;
+    });
+    return this.withPresence(instance);
+  }
+
+  /** Registered instances with their presence, filtered. */
+  async list(req: Pick<ListInstancesRequest, "onlineOnly" | "labels">): Promise<Instance[]> {
+    const instances = await this.deps.store.transaction((tx) => tx.listInstances());
+    return instances
+      .map((instance) => this.withPresence(instance))
+      .filter((instance) => !req.onlineOnly || instance.presence === PresenceState.ONLINE)
+      .filter((instance) => Object.entries(req.labels).every(([key, value]) => instance.labels[key] === value));
+  }
+
+  /** Announces a presence change decided by the Presence tracker. */
+  async presenceChanged(name: string, online: boolean): Promise<void> {
+    const { store, clock } = this.deps;
+    await store.transaction(async (tx) => {
+      const instance = await tx.getInstance(name);
+      if (!instance) return;
+      const now = clock.now();
+      instance.lastSeenAt = timestampFromMs(now);
+      await tx.putInstance(instance);
+      await this.announce(tx, instance, online ? PresenceChangeKind.JOINED : PresenceChangeKind.LEFT, now, online);
+    });
+  }
+
+  /** The instance, or NotFoundError. */
+  async require(tx: StoreTx, name: string): Promise<Instance> {
+    const instance = await tx.getInstance(name);
+    if (!instance) throw new NotFoundError(`no instance named "${name}" is registered; see ListInstances`);
+    return instance;
+  }
+
+  /** Fills in presence and last-seen time from the live tracker. */
+  withPresence(instance: Instance, online = this.deps.presence.isOnline(instance.name)): Instance {
+    instance.presence = online ? PresenceState.ONLINE : PresenceState.OFFLINE;
+    const lastSeen = this.deps.presence.lastSeen(instance.name);
+    if (lastSeen !== undefined) instance.lastSeenAt = timestampFromMs(lastSeen);
+    return instance;
+  }
+
+  private async announce(tx: StoreTx, instance: Instance, kind: PresenceChangeKind, at: number, online?: boolean) {
+    const shown = this.withPresence(instance, online);
+    await appendEvents(tx, this.deps.fanout, [
+      { audience: EVERYONE, at, payload: { case: "presence", value: { $typeName: "linker.v1.PresenceChange", instance: shown, kind } } },
+    ]);
+  }
+}

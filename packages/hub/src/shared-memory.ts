@@ -1,0 +1,117 @@
+import { create } from "@bufbuild/protobuf";
+import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
+import { type MemoryEntry, MemoryChangeKind, MemoryChangeSchema, MemoryEntrySchema } from "@linker/protocol/gen/linker/v1/memory_pb.js";
+import { InvalidArgumentError, LimitExceededError, NotFoundError, RevisionMismatchError } from "./errors.js";
+import { appendEvents } from "./event-log.js";
+import type { HubDeps } from "./hub-deps.js";
+import { EVERYONE, type StoreTx } from "./store/store.js";
+
+/**
+ * Shared key/value memory with a revision per change. Revisions come from one
+ * global counter, so they only increase and never repeat, even across deletes:
+ * a compare-and-set against a stale revision always loses, never overwrites.
+ */
+export class SharedMemory {
+  constructor(private readonly deps: HubDeps) {}
+
+  /** Reads a key; NOT_FOUND when it is absent or expired. */
+  async get(key: string): Promise<MemoryEntry> {
+    const now = this.deps.clock.now();
+    const entry = await this.deps.store.transaction((tx) => this.live(tx, key, now));
+    if (!entry) throw new NotFoundError(`memory key "${key}" does not exist`);
+    return entry;
+  }
+
+  /** Writes a key; `expectedRevision` makes it compare-and-set (0 = create only). */
+  async put(author: string, key: string, value: string, expectedRevision: bigint | undefined, ttlSeconds: number): Promise<MemoryEntry> {
+    const { store, clock, config, fanout } = this.deps;
+    const size = Buffer.byteLength(value);
+    if (size > config.limits.maxMemoryValueBytes) {
+      throw new LimitExceededError(`memory value is ${size} bytes, over the hub's limit of ${config.limits.maxMemoryValueBytes} bytes`);
+    }
+    const now = clock.now();
+    return store.transaction(async (tx) => {
+      const current = await this.live(tx, key, now);
+      if (expectedRevision !== undefined && !config.faults.ignoreMemoryRevision) {
+        const currentRevision = current?.revision ?? 0n;
+        if (currentRevision !== expectedRevision) throw new RevisionMismatchError(key, expectedRevision, currentRevision);
+      }
+      const entry = create(MemoryEntrySchema, {
+        key,
+        value,
+        revision: await tx.nextMemoryRevision(),
+        createdAt: current?.createdAt ?? timestampFromMs(now),
+        updatedAt: timestampFromMs(now),
+        expiresAt: ttlSeconds > 0 ? timestampFromMs(now + ttlSeconds * 1000) : undefined,
+        updatedBy: author,
+      });
+      await tx.putMemory(entry);
+      await appendEvents(tx, fanout, [
+        { audience: EVERYONE, at: now, payload: { case: "memory", value: create(MemoryChangeSchema, { entry, kind: MemoryChangeKind.PUT }) } },
+      ]);
+      return entry;
+    });
+  }
+
+  /** Deletes a key, optionally only at `expectedRevision`; returns the delete's revision. */
+  async delete(author: string, key: string, expectedRevision: bigint | undefined): Promise<bigint> {
+    const { store, clock, fanout } = this.deps;
+    const now = clock.now();
+    return store.transaction(async (tx) => {
+      const current = await this.live(tx, key, now);
+      if (!current) throw new NotFoundError(`memory key "${key}" does not exist`);
+      if (expectedRevision !== undefined && current.revision !== expectedRevision) {
+        throw new RevisionMismatchError(key, expectedRevision, current.revision);
+      }
+      const revision = await tx.nextMemoryRevision();
+      await tx.deleteMemory(key);
+      const entry = create(MemoryEntrySchema, { key, revision, updatedAt: timestampFromMs(now), updatedBy: author });
+      await appendEvents(tx, fanout, [
+        { audience: EVERYONE, at: now, payload: { case: "memory", value: create(MemoryChangeSchema, { entry, kind: MemoryChangeKind.DELETED }) } },
+      ]);
+      return revision;
+    });
+  }
+
+  /** Lists live keys under `prefix` after the page token, in key order. */
+  async list(prefix: string, pageToken: string, pageSize: number, keysOnly: boolean): Promise<{ entries: MemoryEntry[]; nextPageToken: string }> {
+    if (pageToken !== "" && !pageToken.startsWith(prefix)) {
+      throw new InvalidArgumentError("page_token does not belong to this prefix; start again without it");
+    }
+    const now = this.deps.clock.now();
+    const rows = await this.deps.store.transaction((tx) => tx.listMemory(prefix, pageToken, pageSize + 1));
+    const page = rows.slice(0, pageSize);
+    const entries = page.filter((entry) => !expired(entry, now));
+    if (keysOnly) for (const entry of entries) entry.value = "";
+    return { entries, nextPageToken: rows.length > pageSize ? page[page.length - 1].key : "" };
+  }
+
+  /** Deletes keys whose TTL ran out and announces each; returns how many. */
+  async expire(): Promise<number> {
+    const { store, clock, fanout } = this.deps;
+    const now = clock.now();
+    return store.transaction(async (tx) => {
+      const due = await tx.expiredMemory(now, 500);
+      for (const entry of due) await tx.deleteMemory(entry.key);
+      await appendEvents(
+        tx,
+        fanout,
+        due.map((entry) => ({
+          audience: EVERYONE,
+          at: now,
+          payload: { case: "memory" as const, value: create(MemoryChangeSchema, { entry, kind: MemoryChangeKind.EXPIRED }) },
+        })),
+      );
+      return due.length;
+    });
+  }
+
+  private async live(tx: StoreTx, key: string, now: number): Promise<MemoryEntry | undefined> {
+    const entry = await tx.getMemory(key);
+    return entry && !expired(entry, now) ? entry : undefined;
+  }
+}
+
+function expired(entry: MemoryEntry, now: number): boolean {
+  return entry.expiresAt !== undefined && timestampMs(entry.expiresAt) <= now;
+}

@@ -1,0 +1,137 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
+import { join } from "node:path";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { createValidateInterceptor } from "@connectrpc/validate";
+import { LinkerService } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
+import { createAuthInterceptor } from "./auth-interceptor.js";
+import { isLoopbackHost } from "@linker/protocol";
+import type { HubConfig } from "./config.js";
+import { createErrorInterceptor } from "./error-interceptor.js";
+import { HubShuttingDownError } from "./errors.js";
+import { createHealthService, type HealthService } from "./health.js";
+import { listenDual } from "./http-server.js";
+import { createHub, type Hub } from "./hub.js";
+import { createLogger, type HubLogger } from "./logger.js";
+import type { Clock } from "./clock.js";
+import { hubRoutes } from "./routes.js";
+import { InMemoryStore } from "./store/in-memory-store.js";
+import { SqliteStore } from "./store/sqlite-store.js";
+import type { Store } from "./store/store.js";
+
+/** Bytes a request may carry beyond the message size limit (envelope, metadata). */
+const REQUEST_OVERHEAD_BYTES = 64 * 1024;
+
+/** Handles one HTTP request on the hub port. */
+type RequestHandler = (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse) => void;
+
+/** Serves extra paths on the hub port; returns false for requests it does not handle. */
+export type HttpHandler = (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse) => boolean;
+
+/** Builds an extra HTTP handler once the hub's URL is known (for example the MCP endpoint at /mcp). */
+export type HttpHandlerFactory = (hubUrl: string, logger: HubLogger) => HttpHandler & { close?(): Promise<void> };
+
+/** Options of startHub beyond its config. */
+export interface StartHubOptions {
+  /** Logger (default: JSON on stderr). */
+  logger?: HubLogger;
+  /** Clock (tests). */
+  clock?: Clock;
+  /** Extra HTTP endpoints served before the RPC routes. */
+  httpHandler?: HttpHandlerFactory;
+}
+
+/** A hub serving on its port. */
+export interface RunningHub {
+  /** Base URL, for example http://127.0.0.1:3847. */
+  url: string;
+  /** The bound port. */
+  port: number;
+  /** The domain behind the port. */
+  hub: Hub;
+  /** Graceful stop: stop accepting, end streams with UNAVAILABLE, drain, close the store. */
+  close(): Promise<void>;
+}
+
+/** Opens the configured store: `<dataDir>/hub.db` for sqlite. */
+export function openStore(config: HubConfig): Store {
+  if (config.store === "memory") return new InMemoryStore();
+  return new SqliteStore({ path: join(config.dataDir, "hub.db"), synchronous: config.sqliteSynchronous });
+}
+
+/**
+ * The routes and router options a hub serves: LinkerService, health and
+ * reflection behind the error, auth and validation interceptors. Tests use the
+ * same bundle over an in-memory transport.
+ */
+export function hubRouter(hub: Hub, health: HealthService, config: HubConfig, logger: HubLogger) {
+  return {
+    routes: hubRoutes(hub, health),
+    options: {
+      readMaxBytes: config.limits.maxMessageBytes + REQUEST_OVERHEAD_BYTES,
+      interceptors: [createErrorInterceptor(logger), createAuthInterceptor(hub.registry, config.hubSecret), createValidateInterceptor()],
+    },
+  };
+}
+
+/** Thrown when a hub would listen beyond this machine without a secret. */
+export class UnsafeBindError extends Error {}
+
+/**
+ * Starts a hub: binds the port, opens the store, builds the domain and serves
+ * Connect, gRPC and gRPC-Web (HTTP/1.1 and h2c), health and reflection on it.
+ * The port is bound first: a process that loses the race for it (EADDRINUSE,
+ * thrown as is) never touches the store another process serves. Requests that
+ * arrive while the store opens wait for it.
+ */
+export async function startHub(config: HubConfig, options: StartHubOptions = {}): Promise<RunningHub> {
+  if (!isLoopbackHost(config.host) && !config.hubSecret) {
+    throw new UnsafeBindError(
+      `refusing to listen on ${config.host} without a hub secret: anyone who can reach it could register; set --hub-secret (LINKER_HUB_SECRET) or bind 127.0.0.1`,
+    );
+  }
+  const logger = options.logger ?? createLogger();
+  let serve: RequestHandler | undefined;
+  const waiting: Array<() => void> = [];
+  const server = await listenDual(
+    (req, res) => (serve ? serve(req, res) : waiting.push(() => serve?.(req, res))),
+    config.host,
+    config.port,
+  );
+  const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${server.port}`;
+  let hub: Hub;
+  try {
+    hub = createHub({ config, store: openStore(config), logger, clock: options.clock });
+  } catch (err) {
+    await server.close(0);
+    throw err;
+  }
+  const health = createHealthService([LinkerService.typeName]);
+  const { routes, options: routerOptions } = hubRouter(hub, health, config, logger);
+  const rpcHandler = connectNodeAdapter({ routes, ...routerOptions });
+  const extra = options.httpHandler?.(url, logger);
+  serve = (req, res) => {
+    if (extra?.(req, res as ServerResponse | Http2ServerResponse)) return;
+    rpcHandler(req, res);
+  };
+  for (const request of waiting.splice(0)) request();
+  logger.info({ url, store: config.store, dataDir: config.store === "sqlite" ? config.dataDir : undefined }, "hub listening");
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port: server.port,
+    hub,
+    close() {
+      closing ??= (async () => {
+        logger.info({}, "hub shutting down");
+        health.shutdown();
+        hub.deps.fanout.closeAll(new HubShuttingDownError());
+        await extra?.close?.();
+        await server.close();
+        await hub.close();
+        logger.info({}, "hub stopped");
+      })();
+      return closing;
+    },
+  };
+}

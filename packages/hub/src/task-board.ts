@@ -1,0 +1,207 @@
+import { create } from "@bufbuild/protobuf";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { randomUUID } from "node:crypto";
+import {
+  type Task,
+  TaskChangeKind,
+  TaskChangeSchema,
+  TaskNoteSchema,
+  TaskPriority,
+  TaskSchema,
+  TaskStatus,
+} from "@linker/protocol/gen/linker/v1/task_pb.js";
+import { type CreateTaskRequest, TaskScope, type UpdateTaskRequest } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
+import {
+  FailedPreconditionError,
+  InvalidArgumentError,
+  NotFoundError,
+  PermissionDeniedError,
+  TaskRevisionMismatchError,
+} from "./errors.js";
+import { appendEvents } from "./event-log.js";
+import type { HubDeps } from "./hub-deps.js";
+import type { Registry } from "./registry.js";
+import { EVERYONE, type StoreTx } from "./store/store.js";
+
+/** The states a task may move to from each state. */
+const legalMoves: ReadonlyMap<TaskStatus, ReadonlySet<TaskStatus>> = new Map([
+  [TaskStatus.PENDING, new Set([TaskStatus.IN_PROGRESS, TaskStatus.COMPLETED, TaskStatus.FAILED, TaskStatus.CANCELED])],
+  [TaskStatus.IN_PROGRESS, new Set([TaskStatus.COMPLETED, TaskStatus.FAILED, TaskStatus.CANCELED])],
+  [TaskStatus.COMPLETED, new Set<TaskStatus>()],
+  [TaskStatus.FAILED, new Set<TaskStatus>()],
+  [TaskStatus.CANCELED, new Set<TaskStatus>()],
+]);
+
+/** Whether a task may move from `from` to `to`. */
+export function isLegalMove(from: TaskStatus, to: TaskStatus): boolean {
+  return legalMoves.get(from)?.has(to) ?? false;
+}
+
+/** Readable name of a status for error messages. */
+function statusName(status: TaskStatus): string {
+  return TaskStatus[status] ?? String(status);
+}
+
+/**
+ * Tasks handed between instances. Only legal state moves are accepted, only
+ * the assignee moves a task forward, only the assigner cancels it, and a claim
+ * is decided inside one transaction, so two claimers get exactly one winner.
+ */
+export class TaskBoard {
+  constructor(
+    private readonly deps: HubDeps,
+    private readonly registry: Registry,
+  ) {}
+
+  /** Creates a task for an assignee, or an open one when the assignee is empty. */
+  async create(assigner: string, req: Pick<CreateTaskRequest, "title" | "description" | "assignee" | "priority" | "labels">): Promise<Task> {
+    const now = this.deps.clock.now();
+    return this.deps.store.transaction(async (tx) => {
+      if (req.assignee !== "") await this.registry.require(tx, req.assignee);
+      const task = create(TaskSchema, {
+        id: randomUUID(),
+        title: req.title,
+        description: req.description,
+        assigner,
+        assignee: req.assignee,
+        status: TaskStatus.PENDING,
+        revision: 1n,
+        createdAt: timestampFromMs(now),
+        updatedAt: timestampFromMs(now),
+        priority: req.priority === TaskPriority.UNSPECIFIED ? TaskPriority.NORMAL : req.priority,
+        labels: req.labels,
+      });
+      await tx.putTask(task);
+      await this.announce(tx, task, TaskChangeKind.CREATED, assigner, now);
+      return task;
+    });
+  }
+
+  /** Moves a task, adds a note or sets its result, as its assignee (notes: assigner too). */
+  async update(actor: string, req: Pick<UpdateTaskRequest, "taskId" | "status" | "note" | "result" | "expectedRevision">): Promise<Task> {
+    if (req.status === TaskStatus.UNSPECIFIED && req.note === "" && req.result === "") {
+      throw new InvalidArgumentError("nothing to update: set status, note or result");
+    }
+    const now = this.deps.clock.now();
+    return this.deps.store.transaction(async (tx) => {
+      const task = await this.require(tx, req.taskId);
+      if (req.expectedRevision !== undefined && req.expectedRevision !== task.revision) {
+        throw new TaskRevisionMismatchError(
+          `task ${task.id} is at revision ${task.revision}, not ${req.expectedRevision}; read it again and retry`,
+        );
+      }
+      const changesState = req.status !== TaskStatus.UNSPECIFIED || req.result !== "";
+      if (changesState && actor !== task.assignee) {
+        throw new PermissionDeniedError(
+          task.assignee === ""
+            ? `task ${task.id} is open; claim it before updating it`
+            : `only the assignee "${task.assignee}" can change the status or result of task ${task.id}`,
+        );
+      }
+      if (!changesState && actor !== task.assignee && actor !== task.assigner) {
+        throw new PermissionDeniedError(`only "${task.assigner}" and "${task.assignee}" can add notes to task ${task.id}`);
+      }
+      const target = req.status === TaskStatus.UNSPECIFIED ? task.status : req.status;
+      if (target !== task.status && !isLegalMove(task.status, target)) {
+        throw new FailedPreconditionError(`task ${task.id} is ${statusName(task.status)} and cannot move to ${statusName(target)}`);
+      }
+      if (req.result !== "" && target !== TaskStatus.COMPLETED && target !== TaskStatus.FAILED) {
+        throw new InvalidArgumentError("a result can only be set with status COMPLETED or FAILED");
+      }
+      task.status = target;
+      if (req.result !== "") task.result = req.result;
+      if (req.note !== "") task.notes.push(create(TaskNoteSchema, { author: actor, text: req.note, at: timestampFromMs(now) }));
+      return this.save(tx, task, TaskChangeKind.UPDATED, actor, now);
+    });
+  }
+
+  /** Takes an open task for `actor`; every other claimer gets FAILED_PRECONDITION. */
+  async claim(actor: string, taskId: string): Promise<Task> {
+    const now = this.deps.clock.now();
+    return this.deps.store.transaction(async (tx) => {
+      const task = await this.require(tx, taskId);
+      if (task.assignee !== "") {
+        throw new FailedPreconditionError(`task ${task.id} is already assigned to "${task.assignee}"`);
+      }
+      if (task.status !== TaskStatus.PENDING) {
+        throw new FailedPreconditionError(`task ${task.id} is ${statusName(task.status)} and can no longer be claimed`);
+      }
+      task.assignee = actor;
+      return this.save(tx, task, TaskChangeKind.CLAIMED, actor, now, EVERYONE);
+    });
+  }
+
+  /** Cancels an unfinished task; only its assigner may. */
+  async cancel(actor: string, taskId: string, reason: string): Promise<Task> {
+    const now = this.deps.clock.now();
+    return this.deps.store.transaction(async (tx) => {
+      const task = await this.require(tx, taskId);
+      if (actor !== task.assigner) throw new PermissionDeniedError(`only the assigner "${task.assigner}" can cancel task ${task.id}`);
+      if (!isLegalMove(task.status, TaskStatus.CANCELED)) {
+        throw new FailedPreconditionError(`task ${task.id} is ${statusName(task.status)} and cannot be canceled`);
+      }
+      const open = task.assignee === "";
+      task.status = TaskStatus.CANCELED;
+      if (reason !== "") task.notes.push(create(TaskNoteSchema, { author: actor, text: reason, at: timestampFromMs(now) }));
+      return this.save(tx, task, TaskChangeKind.CANCELED, actor, now, open ? EVERYONE : undefined);
+    });
+  }
+
+  /** One task. */
+  async get(taskId: string): Promise<Task> {
+    return this.deps.store.transaction((tx) => this.require(tx, taskId));
+  }
+
+  /** Tasks in a scope, newest first, with a cursor for the next page. */
+  async list(
+    viewer: string,
+    scope: TaskScope,
+    statuses: TaskStatus[],
+    pageSize: number,
+    pageToken: string,
+  ): Promise<{ tasks: Task[]; nextPageToken: string }> {
+    let beforeOrdinal: bigint | undefined;
+    if (pageToken !== "") {
+      if (!/^[0-9]+$/.test(pageToken)) throw new InvalidArgumentError("page_token is not one this hub issued; start again without it");
+      beforeOrdinal = BigInt(pageToken);
+    }
+    const records = await this.deps.store.transaction((tx) =>
+      tx.listTasks({
+        assignee: scope === TaskScope.ASSIGNED_TO_ME ? viewer : undefined,
+        assigner: scope === TaskScope.ASSIGNED_BY_ME ? viewer : undefined,
+        openOnly: scope === TaskScope.OPEN,
+        statuses,
+        beforeOrdinal,
+        limit: pageSize + 1,
+      }),
+    );
+    const page = records.slice(0, pageSize);
+    const last = page[page.length - 1];
+    return { tasks: page.map((r) => r.task), nextPageToken: records.length > pageSize && last ? String(last.ordinal) : "" };
+  }
+
+  private async require(tx: StoreTx, taskId: string): Promise<Task> {
+    const task = await tx.getTask(taskId);
+    if (!task) throw new NotFoundError(`no task with id ${taskId}`);
+    return task;
+  }
+
+  private async save(tx: StoreTx, task: Task, kind: TaskChangeKind, actor: string, now: number, audience?: string): Promise<Task> {
+    task.revision += 1n;
+    task.updatedAt = timestampFromMs(now);
+    await tx.putTask(task);
+    await this.announce(tx, task, kind, actor, now, audience);
+    return task;
+  }
+
+  /** Sends a task change to its assigner and assignee, or to everyone while it is open. */
+  private async announce(tx: StoreTx, task: Task, kind: TaskChangeKind, actor: string, now: number, audience?: string) {
+    const audiences = audience ? [audience] : task.assignee === "" ? [EVERYONE] : [...new Set([task.assigner, task.assignee])];
+    const change = create(TaskChangeSchema, { task, kind, actor });
+    await appendEvents(
+      tx,
+      this.deps.fanout,
+      audiences.map((name) => ({ audience: name, at: now, payload: { case: "task" as const, value: change } })),
+    );
+  }
+}

@@ -1,0 +1,2 @@
+export { DEFAULT_HUB_URL, DEFAULT_PORT, isLoopbackHost, isLoopbackUrl, linkerHome } from "./hub-address.js";
+export { bearerToken, isWellFormedSessionToken, newSessionToken } from "./credentials.js";

@@ -1,0 +1,66 @@
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { build } from "esbuild";
+
+/** The extension folder (holds the manifest). */
+export const EXTENSION_DIR = import.meta.dirname;
+
+/** Modules left out of the bundle: VS Code's API, and the native SQLite binding a hosted hub loads. */
+export const EXTERNAL_MODULES = ["vscode", "better-sqlite3"];
+
+/** Where and how to bundle. */
+export interface BundleOptions {
+  /** Output file (default dist/extension.cjs). */
+  outfile?: string;
+  /** Minify (the .vsix does; tests keep names readable). */
+  minify?: boolean;
+}
+
+/**
+ * Bundles the extension, the Linker client and the hub code it can host into
+ * one CommonJS file for VS Code's extension host (Node 20). `vscode` and
+ * `better-sqlite3` stay external: VS Code provides the first, and the second
+ * is shipped next to the bundle in the .vsix's node_modules.
+ */
+export async function bundleExtension(options: BundleOptions = {}): Promise<string> {
+  const outfile = options.outfile ?? join(EXTENSION_DIR, "dist", "extension.cjs");
+  await mkdir(join(outfile, ".."), { recursive: true });
+  await build({
+    entryPoints: [join(EXTENSION_DIR, "src", "extension.ts")],
+    outfile,
+    bundle: true,
+    platform: "node",
+    conditions: ["linker-source"],
+    format: "cjs",
+    target: "node20",
+    external: EXTERNAL_MODULES,
+    minify: options.minify ?? false,
+    keepNames: true,
+    sourcemap: options.minify ? false : "linked",
+    legalComments: "none",
+    logLevel: "warning",
+  });
+  return outfile;
+}
+
+/** Bundles a test suite that runs inside the extension host (CommonJS, `vscode` external). */
+export async function bundleSuite(entry: string, outfile: string): Promise<string> {
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: "node",
+    conditions: ["linker-source"],
+    format: "cjs",
+    target: "node20",
+    external: EXTERNAL_MODULES,
+    sourcemap: "inline",
+    logLevel: "warning",
+  });
+  return outfile;
+}
+
+if (process.argv[1] === import.meta.filename) {
+  const outfile = await bundleExtension({ minify: process.argv.includes("--minify") });
+  console.log(`bundled ${outfile}`);
+}
