@@ -11,7 +11,7 @@ import type { NewEvent, StoreTx } from "./store/store.js";
  */
 export async function appendEvents(tx: StoreTx, fanout: Fanout, events: NewEvent[]): Promise<Event[]> {
   if (events.length === 0) return [];
-  const seqs = await tx.appendEvents(events);
+  const seqs = await tx.events.append(events);
   const committed = events.map((event, i) => {
     const at = timestampFromMs(event.at);
     if (event.payload.case === "message") {

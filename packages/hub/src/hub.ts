@@ -17,6 +17,12 @@ const PRUNE_INTERVAL_MS = 60_000;
 /** Interval of the sweep that expires memory keys. */
 const MEMORY_EXPIRY_INTERVAL_MS = 1_000;
 
+/** Deletes what retention no longer keeps: expired and old read messages, old events. */
+function prune(store: Store, now: number, retentionMs: number): Promise<number> {
+  const before = now - retentionMs;
+  return store.transaction(async (tx) => (await tx.messages.prune(now, before)) + (await tx.events.prune(before)));
+}
+
 /** The hub's domain: every part wired to one store, fanout and presence tracker. */
 export interface Hub {
   /** Shared dependencies. */
@@ -62,10 +68,7 @@ export function createHub(options: { config: HubConfig; store: Store; logger: Hu
   const timers = [
     setInterval(sweep("presence", () => presence.sweep()), Math.max(250, (config.presenceTtlSeconds * 1000) / 4)),
     setInterval(sweep("memory expiry", () => memory.expire()), MEMORY_EXPIRY_INTERVAL_MS),
-    setInterval(
-      sweep("retention", () => store.transaction((tx) => tx.prune(clock.now(), clock.now() - config.retentionSeconds * 1000))),
-      PRUNE_INTERVAL_MS,
-    ),
+    setInterval(sweep("retention", () => prune(store, clock.now(), config.retentionSeconds * 1000)), PRUNE_INTERVAL_MS),
   ];
   for (const timer of timers) timer.unref();
 
