@@ -18,6 +18,7 @@ Google::Protobuf::DescriptorPool.generated_pool.build do
         optional :open_stream, :message, 6, "linker.conformance.v1.OpenStreamInstruction", json_name: "openStream"
         optional :read_stream, :message, 7, "linker.conformance.v1.ReadStreamInstruction", json_name: "readStream"
         optional :close_stream, :message, 8, "linker.conformance.v1.CloseStreamInstruction", json_name: "closeStream"
+        optional :reflect, :message, 9, "linker.conformance.v1.ReflectInstruction", json_name: "reflect"
       end
     end
     add_message "linker.conformance.v1.CallInstruction" do
@@ -48,6 +49,25 @@ Google::Protobuf::DescriptorPool.generated_pool.build do
     add_message "linker.conformance.v1.CloseStreamInstruction" do
       optional :handle, :string, 1, json_name: "handle"
     end
+    add_message "linker.conformance.v1.ReflectInstruction" do
+      optional :agent, :string, 1, json_name: "agent"
+      optional :method, :string, 2, json_name: "method"
+      optional :request_json, :string, 3, json_name: "requestJson"
+      optional :auth, :enum, 4, "linker.conformance.v1.Auth", json_name: "auth"
+      optional :token, :string, 5, json_name: "token"
+      optional :timeout_ms, :uint32, 6, json_name: "timeoutMs"
+    end
+    add_message "linker.conformance.v1.ReflectOutcome" do
+      repeated :services, :string, 1, json_name: "services"
+      optional :reflection_service, :string, 2, json_name: "reflectionService"
+      optional :input_type, :string, 3, json_name: "inputType"
+      optional :output_type, :string, 4, json_name: "outputType"
+      oneof :result do
+        optional :response_json, :string, 5, json_name: "responseJson"
+        optional :error, :message, 6, "linker.conformance.v1.RpcError", json_name: "error"
+        optional :failure, :string, 7, json_name: "failure"
+      end
+    end
     add_message "linker.conformance.v1.ClientCompatResponse" do
       optional :test_name, :string, 1, json_name: "testName"
       oneof :result do
@@ -55,6 +75,7 @@ Google::Protobuf::DescriptorPool.generated_pool.build do
         optional :accepted, :message, 3, "linker.conformance.v1.Accepted", json_name: "accepted"
         optional :stream_items, :message, 4, "linker.conformance.v1.StreamItems", json_name: "streamItems"
         optional :harness_error, :string, 5, json_name: "harnessError"
+        optional :reflection, :message, 6, "linker.conformance.v1.ReflectOutcome", json_name: "reflection"
       end
     end
     add_message "linker.conformance.v1.CallOutcome" do
@@ -123,6 +144,8 @@ module Linker
       OpenStreamInstruction = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.conformance.v1.OpenStreamInstruction").msgclass
       ReadStreamInstruction = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.conformance.v1.ReadStreamInstruction").msgclass
       CloseStreamInstruction = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.conformance.v1.CloseStreamInstruction").msgclass
+      ReflectInstruction = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.conformance.v1.ReflectInstruction").msgclass
+      ReflectOutcome = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.conformance.v1.ReflectOutcome").msgclass
       ClientCompatResponse = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.conformance.v1.ClientCompatResponse").msgclass
       CallOutcome = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.conformance.v1.CallOutcome").msgclass
       Accepted = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.conformance.v1.Accepted").msgclass

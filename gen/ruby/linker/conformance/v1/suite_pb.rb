@@ -36,6 +36,7 @@ Google::Protobuf::DescriptorPool.generated_pool.build do
         optional :await_call, :message, 7, "linker.conformance.v1.Await", json_name: "awaitCall"
         optional :sleep, :message, 8, "linker.conformance.v1.Sleep", json_name: "sleep"
         optional :restart_server, :message, 9, "linker.conformance.v1.RestartServer", json_name: "restartServer"
+        optional :reflect, :message, 13, "linker.conformance.v1.Reflect", json_name: "reflect"
       end
     end
     add_message "linker.conformance.v1.Call" do
@@ -45,6 +46,13 @@ Google::Protobuf::DescriptorPool.generated_pool.build do
       optional :token, :string, 4, json_name: "token"
       optional :handle, :string, 5, json_name: "handle"
       optional :timeout_ms, :uint32, 6, json_name: "timeoutMs"
+    end
+    add_message "linker.conformance.v1.Reflect" do
+      optional :method, :string, 1, json_name: "method"
+      optional :request, :message, 2, "google.protobuf.Struct", json_name: "request"
+      optional :auth, :enum, 3, "linker.conformance.v1.Auth", json_name: "auth"
+      optional :token, :string, 4, json_name: "token"
+      optional :timeout_ms, :uint32, 5, json_name: "timeoutMs"
     end
     add_message "linker.conformance.v1.OpenStream" do
       optional :handle, :string, 1, json_name: "handle"
@@ -104,6 +112,7 @@ module Linker
       TestCase = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.conformance.v1.TestCase").msgclass
       Step = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.conformance.v1.Step").msgclass
       Call = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.conformance.v1.Call").msgclass
+      Reflect = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.conformance.v1.Reflect").msgclass
       OpenStream = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.conformance.v1.OpenStream").msgclass
       ReadStream = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.conformance.v1.ReadStream").msgclass
       CloseStream = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.conformance.v1.CloseStream").msgclass
