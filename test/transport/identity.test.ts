@@ -108,7 +108,7 @@ describe.each(storeKinds)("identity and presence (%s store)", (kind) => {
     expect(online.instances.map((i) => i.name).sort()).toEqual(["watcher", "worker"]);
 
     t.clock.advance(11_000);
-    t.hub.deps.presence.sweep();
+    await t.hub.deps.presence.sweep(true);
     const left = await events.until((e) => e.payload.case === "presence" && e.payload.value.kind === PresenceChangeKind.LEFT);
     expect(left.at(-1)?.payload.value).toMatchObject({ instance: { name: "worker", presence: Presence.OFFLINE } });
     // The watcher's open stream keeps it online whatever the clock says.

@@ -202,7 +202,7 @@ describe.each(storeKinds)("messaging (%s store)", (kind) => {
     expect((await bob.client.listMessages({})).messages.map((m) => [m.body, m.recipient])).toEqual([["hello all", "*"]]);
     expect((await alice.client.listMessages({})).messages).toEqual([]);
     t.clock.advance(t.config.presenceTtlSeconds * 1000 + 1);
-    t.hub.deps.presence.sweep();
+    await t.hub.deps.presence.sweep(true);
     await carol.client.heartbeat({});
     const online = await alice.client.broadcast({ body: "online only", onlineOnly: true });
     expect(online.recipients).toEqual(["carol"]);

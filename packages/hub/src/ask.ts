@@ -7,6 +7,7 @@ import { DeadlineExceededError, UnavailableError } from "./errors.js";
 import type { HubDeps } from "./hub-deps.js";
 import type { Mailbox } from "./mailbox.js";
 import type { Registry } from "./registry.js";
+import type { CommittedEvent } from "./store/store.js";
 
 /**
  * Request/reply on top of the mailbox: Ask stores a QUERY and waits, bounded,
@@ -21,9 +22,7 @@ export class Asker {
     private readonly deps: HubDeps,
     private readonly registry: Registry,
     private readonly mailbox: Mailbox,
-  ) {
-    mailbox.onMessage((message) => this.onMessage(message));
-  }
+  ) {}
 
   /** Sends the caller's question as a query and waits for the reply. */
   async ask(caller: Caller, req: AskRequest, signal: AbortSignal): Promise<{ query: Message; reply: Message }> {
@@ -73,9 +72,12 @@ export class Asker {
     }
   }
 
-  private onMessage(message: Message): void {
-    if (message.replyTo === "") return;
-    const waiter = this.waiting.get(message.replyTo);
-    if (waiter && waiter.asker === message.recipient) waiter.resolve(message);
+  /** Follows committed events: a reply to a waiting query, stored by any hub, completes its Ask. */
+  apply(events: readonly CommittedEvent[]): void {
+    for (const { audience, event } of events) {
+      if (event.payload.case !== "message" || event.payload.value.replyTo === "") continue;
+      const waiter = this.waiting.get(event.payload.value.replyTo);
+      if (waiter && waiter.asker === audience) waiter.resolve(event.payload.value);
+    }
   }
 }

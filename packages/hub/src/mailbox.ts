@@ -20,12 +20,11 @@ import type {
 import type { Caller } from "./caller.js";
 import { AlreadyExistsError, InvalidArgumentError, LimitExceededError, NotFoundError } from "./errors.js";
 import { positionOf, pageTokenAt } from "./page-token.js";
-import { appendEvents } from "./event-log.js";
 import type { HubDeps } from "./hub-deps.js";
 import { BacklogGauge } from "./backlog-gauge.js";
 import { RateLimiter } from "./rate-limit.js";
 import type { Registry } from "./registry.js";
-import { EVERYONE, type NewEvent, type StoreTx } from "./store/store.js";
+import { type CommittedEvent, EVERYONE, type NewEvent, type StoreTx } from "./store/store.js";
 
 /** Page size when a request leaves it 0. */
 const DEFAULT_PAGE = 50;
@@ -64,9 +63,6 @@ export interface BroadcastResult {
   duplicate: boolean;
 }
 
-/** Listens for stored messages (Ask waits for replies this way). */
-export type MessageListener = (message: Message) => void;
-
 /**
  * Per-instance mailboxes: direct and broadcast sends, store-and-forward,
  * read and delivery receipts, inbox listing and conversations. Every send is
@@ -76,7 +72,6 @@ export type MessageListener = (message: Message) => void;
 export class Mailbox {
   private readonly rateLimiter: RateLimiter;
   private readonly backlog: BacklogGauge;
-  private readonly listeners = new Set<MessageListener>();
   private readonly undelivered = new Map<string, string[]>();
   private flushingDelivered = false;
 
@@ -88,10 +83,15 @@ export class Mailbox {
     this.backlog = new BacklogGauge(deps.config.limits.maxBacklogPerInstance);
   }
 
-  /** Calls `listener` with every message after it commits; returns an unsubscribe function. */
-  onMessage(listener: MessageListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+  /**
+   * Follows committed events: a message another hub stored for an instance
+   * makes this hub count that instance's backlog again (its bound here does
+   * not include it).
+   */
+  apply(events: readonly CommittedEvent[]): void {
+    for (const { audience, event, remote } of events) {
+      if (remote && event.payload.case === "message") this.backlog.reset(audience);
+    }
   }
 
   /** Sends a direct message from the caller. */
@@ -114,9 +114,8 @@ export class Mailbox {
       }
       const message = await this.compose(tx, sender, recipient, req, now, options.id);
       await tx.messages.insert(message);
-      await appendEvents(tx, this.deps.fanout, [{ audience: recipient, at: now, payload: { case: "message", value: message } }]);
+      await tx.events.append([{ audience: recipient, at: now, payload: { case: "message", value: message } }]);
       this.backlog.added(recipient);
-      this.notifyAfterCommit(tx, message);
       return { message, duplicate: false, recipientOnline: presence.isOnline(recipient) };
     });
     return result;
@@ -144,13 +143,9 @@ export class Mailbox {
       }
       const message = await this.compose(tx, sender, EVERYONE, req, now);
       await tx.messages.insert(message);
-      await appendEvents(
-        tx,
-        this.deps.fanout,
-        recipients.map((name) => ({ audience: name, at: now, payload: { case: "message", value: message } })),
+      await tx.events.append(recipients.map((name) => ({ audience: name, at: now, payload: { case: "message", value: message } })),
       );
       for (const name of recipients) this.backlog.added(name);
-      this.notifyAfterCommit(tx, message);
       return { message, recipients, skipped, duplicate: false };
     });
     return result;
@@ -305,13 +300,6 @@ export class Mailbox {
     });
   }
 
-  private notifyAfterCommit(tx: StoreTx, message: Message): void {
-    if (this.listeners.size === 0) return;
-    tx.afterCommit(() => {
-      for (const listener of this.listeners) listener(message);
-    });
-  }
-
   private async receipts(tx: StoreTx, reader: string, messages: Message[], kind: ReceiptKind, now: number): Promise<void> {
     const events: NewEvent[] = messages.map((message) => ({
       audience: message.sender,
@@ -321,6 +309,6 @@ export class Mailbox {
         value: create(ReceiptSchema, { messageId: message.id, recipient: reader, kind, at: timestampFromMs(now) }),
       },
     }));
-    await appendEvents(tx, this.deps.fanout, events);
+    await tx.events.append(events);
   }
 }

@@ -12,11 +12,10 @@ import type {
 } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
 import type { Caller } from "./caller.js";
 import { NotFoundError, PermissionDeniedError, UnavailableError } from "./errors.js";
-import { appendEvents } from "./event-log.js";
 import type { HubDeps } from "./hub-deps.js";
 import { isWellFormedSessionToken, newSessionToken } from "@linker/protocol";
 import { hashToken } from "./sessions.js";
-import { EVERYONE, type StoreTx } from "./store/store.js";
+import { type CommittedEvent, EVERYONE, type StoreTx } from "./store/store.js";
 
 /** Identity and presence: who is registered, their sessions, and who is online. */
 export class Registry {
@@ -112,10 +111,11 @@ export class Registry {
         const instance = await tx.identity.getInstance(name);
         if (!instance) return;
         await tx.identity.deleteInstance(name);
+        await tx.presence.deleteLeasesOf(name);
         await tx.events.deleteAudience(name);
         await this.announce(tx, instance, PresenceChangeKind.REMOVED, now, false);
       });
-      for (const [key, owner] of this.sessionCache) if (owner === name) this.sessionCache.delete(key);
+      this.forgetSessionsOf(name);
     }
     fanout.closeFor(name, new UnavailableError(`"${name}" unregistered; subscribe again to come back online`));
     presence.leave(name);
@@ -154,17 +154,26 @@ export class Registry {
       .filter((instance) => Object.entries(req.labels).every(([key, value]) => instance.labels[key] === value));
   }
 
-  /** Announces a presence change decided by the Presence tracker. */
-  async presenceChanged(name: string, online: boolean): Promise<void> {
-    const { store, clock } = this.deps;
-    await store.transaction(async (tx) => {
-      const instance = await tx.identity.getInstance(name);
-      if (!instance) return;
-      const now = clock.now();
-      instance.lastSeenAt = timestampFromMs(now);
-      await tx.identity.putInstance(instance);
-      await this.announce(tx, instance, online ? PresenceChangeKind.JOINED : PresenceChangeKind.LEFT, now, online);
-    });
+  /** Writes the JOINED or LEFT event of `name` (SharedPresence decides when, inside `tx`). */
+  async presenceChanged(tx: StoreTx, name: string, online: boolean, now: number): Promise<void> {
+    const instance = await tx.identity.getInstance(name);
+    if (!instance) return;
+    instance.lastSeenAt = timestampFromMs(now);
+    await tx.identity.putInstance(instance);
+    await this.announce(tx, instance, online ? PresenceChangeKind.JOINED : PresenceChangeKind.LEFT, now, online);
+  }
+
+  /** Follows committed events: a name removed on any hub loses its cached sessions here too. */
+  apply(events: readonly CommittedEvent[]): void {
+    for (const { event } of events) {
+      if (event.payload.case === "presence" && event.payload.value.kind === PresenceChangeKind.REMOVED && event.payload.value.instance) {
+        this.forgetSessionsOf(event.payload.value.instance.name);
+      }
+    }
+  }
+
+  private forgetSessionsOf(name: string): void {
+    for (const [key, owner] of this.sessionCache) if (owner === name) this.sessionCache.delete(key);
   }
 
   /** The instance, or NotFoundError. */
@@ -184,7 +193,7 @@ export class Registry {
 
   private async announce(tx: StoreTx, instance: Instance, kind: PresenceChangeKind, at: number, online?: boolean) {
     const shown = this.withPresence(instance, online);
-    await appendEvents(tx, this.deps.fanout, [
+    await tx.events.append([
       { audience: EVERYONE, at, payload: { case: "presence", value: { $typeName: "linker.v1.PresenceChange", instance: shown, kind } } },
     ]);
   }

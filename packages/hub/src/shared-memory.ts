@@ -4,7 +4,6 @@ import { type MemoryEntry, MemoryChangeKind, MemoryChangeSchema, MemoryEntrySche
 import type { Caller } from "./caller.js";
 import type { DeleteMemoryRequest, GetMemoryRequest, ListMemoryRequest, PutMemoryRequest } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
 import { InvalidArgumentError, LimitExceededError, NotFoundError, RevisionMismatchError } from "./errors.js";
-import { appendEvents } from "./event-log.js";
 import type { HubDeps } from "./hub-deps.js";
 import { EVERYONE, type StoreTx } from "./store/store.js";
 
@@ -29,7 +28,7 @@ export class SharedMemory {
 
   /** Writes a key as the caller; `expected_revision` makes it compare-and-set (0 = create only). */
   async put(caller: Caller, req: PutMemoryRequest): Promise<MemoryEntry> {
-    const { store, clock, config, fanout } = this.deps;
+    const { store, clock, config } = this.deps;
     const { key, value, expectedRevision, ttlSeconds } = req;
     const size = Buffer.byteLength(value);
     if (size > config.limits.maxMemoryValueBytes) {
@@ -52,7 +51,7 @@ export class SharedMemory {
         updatedBy: caller.name,
       });
       await tx.memory.put(entry);
-      await appendEvents(tx, fanout, [
+      await tx.events.append([
         { audience: EVERYONE, at: now, payload: { case: "memory", value: create(MemoryChangeSchema, { entry, kind: MemoryChangeKind.PUT }) } },
       ]);
       return entry;
@@ -61,7 +60,7 @@ export class SharedMemory {
 
   /** Deletes a key as the caller, optionally only at `expected_revision`; returns the delete's revision. */
   async delete(caller: Caller, req: DeleteMemoryRequest): Promise<bigint> {
-    const { store, clock, fanout } = this.deps;
+    const { store, clock } = this.deps;
     const { key, expectedRevision } = req;
     const now = clock.now();
     return store.transaction(async (tx) => {
@@ -73,7 +72,7 @@ export class SharedMemory {
       const revision = await tx.memory.nextRevision();
       await tx.memory.delete(key);
       const entry = create(MemoryEntrySchema, { key, revision, updatedAt: timestampFromMs(now), updatedBy: caller.name });
-      await appendEvents(tx, fanout, [
+      await tx.events.append([
         { audience: EVERYONE, at: now, payload: { case: "memory", value: create(MemoryChangeSchema, { entry, kind: MemoryChangeKind.DELETED }) } },
       ]);
       return revision;
@@ -97,15 +96,12 @@ export class SharedMemory {
 
   /** Deletes keys whose TTL ran out and announces each; returns how many. */
   async expire(): Promise<number> {
-    const { store, clock, fanout } = this.deps;
+    const { store, clock } = this.deps;
     const now = clock.now();
     return store.transaction(async (tx) => {
       const due = await tx.memory.expired(now, 500);
       for (const entry of due) await tx.memory.delete(entry.key);
-      await appendEvents(
-        tx,
-        fanout,
-        due.map((entry) => ({
+      await tx.events.append(due.map((entry) => ({
           audience: EVERYONE,
           at: now,
           payload: { case: "memory" as const, value: create(MemoryChangeSchema, { entry, kind: MemoryChangeKind.EXPIRED }) },

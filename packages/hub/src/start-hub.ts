@@ -104,10 +104,12 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
     config.port,
   );
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${server.port}`;
-  let hub: Hub;
+  let hub: Hub | undefined;
   try {
     hub = createHub({ config, store: openStore(config), logger, clock: options.clock });
+    await hub.ready;
   } catch (err) {
+    await hub?.close().catch(() => undefined);
     await server.close(0);
     throw err;
   }

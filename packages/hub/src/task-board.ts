@@ -27,7 +27,6 @@ import {
   PermissionDeniedError,
   TaskRevisionMismatchError,
 } from "./errors.js";
-import { appendEvents } from "./event-log.js";
 import type { HubDeps } from "./hub-deps.js";
 import type { Registry } from "./registry.js";
 import { pageTokenAt, positionOf } from "./page-token.js";
@@ -217,10 +216,7 @@ export class TaskBoard {
   private async announce(tx: StoreTx, task: Task, kind: TaskChangeKind, actor: string, now: number, audience?: string) {
     const audiences = audience ? [audience] : task.assignee === "" ? [EVERYONE] : [...new Set([task.assigner, task.assignee])];
     const change = create(TaskChangeSchema, { task, kind, actor });
-    await appendEvents(
-      tx,
-      this.deps.fanout,
-      audiences.map((name) => ({ audience: name, at: now, payload: { case: "task" as const, value: change } })),
+    await tx.events.append(audiences.map((name) => ({ audience: name, at: now, payload: { case: "task" as const, value: change } })),
     );
   }
 }

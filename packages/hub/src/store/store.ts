@@ -1,13 +1,16 @@
+import type { Event } from "@linker/protocol/gen/linker/v1/event_pb.js";
 import type { EventRepository } from "./event-repository.js";
 import type { IdentityRepository } from "./identity-repository.js";
 import type { MemoryRepository } from "./memory-repository.js";
 import type { MessageRepository } from "./message-repository.js";
+import type { PresenceRepository } from "./presence-repository.js";
 import type { TaskRepository } from "./task-repository.js";
 
 export { EVERYONE, type EventQuery, type EventRepository, type NewEvent } from "./event-repository.js";
 export type { IdentityRepository } from "./identity-repository.js";
 export type { MemoryQuery, MemoryRepository } from "./memory-repository.js";
 export type { ConversationPage, ConversationQuery, InboxQuery, MessageRepository } from "./message-repository.js";
+export type { PresenceRepository } from "./presence-repository.js";
 export type { TaskQuery, TaskRecord, TaskRepository } from "./task-repository.js";
 
 /**
@@ -18,6 +21,8 @@ export type { TaskQuery, TaskRecord, TaskRepository } from "./task-repository.js
 export interface StoreTx {
   /** Instances and sessions. */
   readonly identity: IdentityRepository;
+  /** Presence leases. */
+  readonly presence: PresenceRepository;
   /** The event log. */
   readonly events: EventRepository;
   /** Messages and inboxes. */
@@ -30,10 +35,34 @@ export interface StoreTx {
   afterCommit(callback: () => void): void;
 }
 
+/** A committed event and the instance it is for (or EVERYONE). */
+export interface CommittedEvent {
+  /** Instance name or EVERYONE. */
+  audience: string;
+  /** The event with its sequence number (a message event carries the recipient's inbox fields). */
+  event: Event;
+  /** True when another hub on the same database committed it. */
+  remote?: boolean;
+}
+
+/** Receives committed events, in sequence order. */
+export type CommitListener = (events: readonly CommittedEvent[]) => void;
+
 /** Durable state of a hub: one backend (SQLite file or `:memory:`; PostgreSQL). */
 export interface Store {
   /** Runs `fn` as one atomic transaction; transactions run one at a time. */
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+  /**
+   * Calls `listener` with every event once it is committed, in sequence
+   * order and each exactly once: this hub's own commits and, where hubs share
+   * the database, theirs. Live subscribers, presence and Ask follow it.
+   */
+  onCommitted(listener: CommitListener): void;
+  /**
+   * Whether this hub runs the sweeps that act for every hub on the database
+   * (presence TTLs, memory expiry, retention): exactly one hub does at a time.
+   */
+  leadsSweeps(): Promise<boolean>;
   /** Closes the store; later calls fail. */
   close(): Promise<void>;
 }

@@ -1,9 +1,10 @@
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { clone, create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
 import type Database from "better-sqlite3";
 import { type Event, EventSchema } from "@linker/protocol/gen/linker/v1/event_pb.js";
 import { eventTypeOf } from "../../event-type.js";
 import type { EventQuery, EventRepository, NewEvent } from "../event-repository.js";
+import type { CommittedEvent } from "../store.js";
 import { inboxMessage } from "./inbox-row.js";
 import type { StatementCache } from "./statement-cache.js";
 
@@ -21,9 +22,11 @@ interface EventRow {
  * The event log in SQLite. `seq` is an AUTOINCREMENT key and SQLite has one
  * writer at a time, so sequence order is commit order. A message event stores
  * only the message id (the message row holds the body once); other events
- * store their encoded payload.
+ * store their encoded payload. Appended events are handed to `committed`
+ * once their transaction commits, built from what was appended (nothing is
+ * read back).
  */
-export function sqliteEvents(db: Database.Database, statements: StatementCache): EventRepository {
+export function sqliteEvents(db: Database.Database, statements: StatementCache, committed: (events: CommittedEvent[]) => void): EventRepository {
   const s = {
     append: db.prepare<[string, number, number, string | null, number | null, Buffer | null]>(
       "INSERT INTO events (audience, type, at, message_id, expires_at, data) VALUES (?, ?, ?, ?, ?, ?)",
@@ -62,8 +65,23 @@ export function sqliteEvents(db: Database.Database, statements: StatementCache):
     const data = toBinary(EventSchema, create(EventSchema, { at: timestampFromMs(event.at), payload: event.payload }));
     return BigInt(s.append.run(event.audience, type, event.at, null, null, Buffer.from(data)).lastInsertRowid);
   };
+  const committedEvent = (event: NewEvent, seq: bigint): CommittedEvent => {
+    const at = timestampFromMs(event.at);
+    if (event.payload.case === "message") {
+      // Messages never change after they are stored: a shallow copy per
+      // recipient carries its own seq without copying the body again.
+      const message = { ...event.payload.value, seq };
+      return { audience: event.audience, event: create(EventSchema, { seq, at, payload: { case: "message", value: message } }) };
+    }
+    // Other payloads are private copies: callers keep using their objects.
+    return { audience: event.audience, event: clone(EventSchema, create(EventSchema, { seq, at, payload: event.payload })) };
+  };
   return {
-    append: async (events) => events.map(appendOne),
+    append: async (events) => {
+      const seqs = events.map(appendOne);
+      if (events.length > 0) committed(events.map((event, i) => committedEvent(event, seqs[i])));
+      return seqs;
+    },
     read: async (query: EventQuery) =>
       readStatement(query.audiences.length, query.types.length)
         .all(...query.audiences, query.afterSeq, ...query.types, query.now, query.limit)

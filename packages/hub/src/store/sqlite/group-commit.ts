@@ -57,7 +57,12 @@ export class GroupCommit<C extends CommitHooks> {
       release: db.prepare("RELEASE job"),
       rollbackTo: db.prepare("ROLLBACK TO job"),
     };
-    this.context = context({ afterCommit: (callback) => this.callbacks.push(callback) });
+    this.context = context({ afterCommit: (callback) => this.afterCommit(callback) });
+  }
+
+  /** Runs `callback` after the running transaction commits (the hook every transaction context also has). */
+  afterCommit(callback: () => void): void {
+    this.callbacks.push(callback);
   }
 
   /** Queues `fn` as one transaction; resolves with its result once it is committed. */

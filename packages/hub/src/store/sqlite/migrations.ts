@@ -2,6 +2,7 @@ import type Database from "better-sqlite3";
 import { SchemaError } from "../store-errors.js";
 import { initial } from "./migrations/0001-initial.js";
 import { caseInsensitiveNames } from "./migrations/0002-case-insensitive-names.js";
+import { presenceLeases } from "./migrations/0003-presence-leases.js";
 
 /** One step of the schema, applied in its own transaction. */
 export interface Migration {
@@ -17,6 +18,7 @@ export interface Migration {
 export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "initial schema", sql: initial },
   { version: 2, name: "case-insensitive names", sql: caseInsensitiveNames },
+  { version: 3, name: "presence leases", sql: presenceLeases },
 ];
 
 /** The schema version this code reads and writes. */

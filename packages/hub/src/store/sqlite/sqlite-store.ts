@@ -2,12 +2,13 @@ import { existsSync, mkdirSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { SchemaError } from "../store-errors.js";
-import type { Store, StoreTx } from "../store.js";
+import type { CommitListener, CommittedEvent, Store, StoreTx } from "../store.js";
 import { sqliteEvents } from "./events.js";
 import { GroupCommit } from "./group-commit.js";
 import { sqliteIdentity } from "./identity.js";
 import { sqliteMemory } from "./memory.js";
 import { sqliteMessages } from "./messages.js";
+import { sqlitePresence } from "./presence.js";
 import { migrate } from "./migrations.js";
 import { bigintOf, StatementCache } from "./statement-cache.js";
 import { sqliteTasks } from "./tasks.js";
@@ -78,6 +79,7 @@ function open(options: SqliteStoreOptions): Database.Database {
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly engine: GroupCommit<StoreTx>;
+  private readonly listeners: CommitListener[] = [];
 
   constructor(options: SqliteStoreOptions) {
     this.db = open(options);
@@ -85,9 +87,15 @@ export class SqliteStore implements Store {
     const statements = new StatementCache(db);
     const counter = db.prepare<[string], { value: number | bigint }>("UPDATE meta SET value = value + 1 WHERE key = ? RETURNING value");
     const next = (key: string) => () => bigintOf(counter.get(key)!.value);
+    // Appended events reach the listeners after their transaction commits, in commit order.
+    const committed = (events: CommittedEvent[]) =>
+      this.engine.afterCommit(() => {
+        for (const listener of this.listeners) listener(events);
+      });
     const repositories = {
       identity: sqliteIdentity(db),
-      events: sqliteEvents(db, statements),
+      presence: sqlitePresence(db),
+      events: sqliteEvents(db, statements, committed),
       messages: sqliteMessages(db, statements, next("message_ordinal")),
       memory: sqliteMemory(db, next("memory_revision")),
       tasks: sqliteTasks(db, statements, next("task_ordinal")),
@@ -97,6 +105,15 @@ export class SqliteStore implements Store {
 
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
     return this.engine.run(fn);
+  }
+
+  onCommitted(listener: CommitListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** Always: one hub at a time serves a SQLite file. */
+  async leadsSweeps(): Promise<boolean> {
+    return true;
   }
 
   close(): Promise<void> {
