@@ -38,7 +38,7 @@ function choice(choices: readonly string[]): SettingParser {
 
 const text: SettingParser = (value) => value;
 
-const STORES = ["sqlite", "memory"] as const;
+const STORES = ["sqlite", "memory", "postgres"] as const;
 const SYNCHRONOUS = ["NORMAL", "FULL"] as const;
 
 /**
@@ -49,7 +49,8 @@ export const HUB_SETTINGS: readonly HubSetting[] = [
   { key: "host", flag: "--host <address>", env: "LINKER_HOST", description: "address to bind", parse: text },
   { key: "port", flag: "--port <port>", env: "LINKER_PORT", description: "port to bind (0 = any free port)", parse: integer(0) },
   { key: "dataDir", flag: "--data-dir <dir>", env: "LINKER_HOME", description: "folder holding hub.db", parse: text },
-  { key: "store", flag: "--store <kind>", env: "LINKER_STORE", description: "storage backend (memory: nothing survives the process)", parse: choice(STORES), choices: STORES },
+  { key: "store", flag: "--store <kind>", env: "LINKER_STORE", description: "storage backend (memory: nothing survives the process; postgres: shared by hubs on several machines)", parse: choice(STORES), choices: STORES },
+  { key: "postgresUrl", flag: "--postgres-url <url>", env: "LINKER_POSTGRES_URL", description: "PostgreSQL connection URL (--store postgres)", parse: text },
   { key: "hubSecret", flag: "--hub-secret <secret>", env: "LINKER_HUB_SECRET", description: "secret Register must present (required off loopback)", parse: text },
   { key: "presenceTtlSeconds", flag: "--presence-ttl <seconds>", env: "LINKER_PRESENCE_TTL", description: "seconds without stream or heartbeat before offline", parse: integer(1) },
   {

@@ -16,6 +16,7 @@ import { createHub, type Hub } from "./hub.js";
 import { createLogger, type HubLogger } from "./logger.js";
 import type { Clock } from "./clock.js";
 import { hubRoutes } from "./routes.js";
+import { PostgresStore, redactedUrl } from "./store/postgres/postgres-store.js";
 import { SqliteStore } from "./store/sqlite/sqlite-store.js";
 import type { Store } from "./store/store.js";
 
@@ -55,8 +56,18 @@ export interface RunningHub {
   close(): Promise<void>;
 }
 
-/** Opens the configured store: `<dataDir>/hub.db` for sqlite, an in-memory SQLite database for memory. */
-export function openStore(config: HubConfig): Store {
+/** Thrown when the configuration cannot work (for example postgres without a URL). */
+export class HubConfigError extends Error {}
+
+/**
+ * Opens the configured store: `<dataDir>/hub.db` for sqlite, an in-memory
+ * SQLite database for memory, the database at `postgresUrl` for postgres.
+ */
+export async function openStore(config: HubConfig, logger?: HubLogger): Promise<Store> {
+  if (config.store === "postgres") {
+    if (!config.postgresUrl) throw new HubConfigError("--store postgres needs --postgres-url (LINKER_POSTGRES_URL), for example postgres://linker@db.internal:5432/linker");
+    return PostgresStore.open({ url: config.postgresUrl, schema: config.postgresSchema, logger });
+  }
   return new SqliteStore({
     path: config.store === "memory" ? ":memory:" : join(config.dataDir, "hub.db"),
     synchronous: config.sqliteSynchronous,
@@ -106,7 +117,7 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${server.port}`;
   let hub: Hub | undefined;
   try {
-    hub = createHub({ config, store: openStore(config), logger, clock: options.clock });
+    hub = createHub({ config, store: await openStore(config, logger), logger, clock: options.clock });
     await hub.ready;
   } catch (err) {
     await hub?.close().catch(() => undefined);
@@ -122,7 +133,15 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
     rpcHandler(req, res);
   };
   for (const request of waiting.splice(0)) request();
-  logger.info({ url, store: config.store, dataDir: config.store === "sqlite" ? config.dataDir : undefined }, "hub listening");
+  logger.info(
+    {
+      url,
+      store: config.store,
+      dataDir: config.store === "sqlite" ? config.dataDir : undefined,
+      database: config.store === "postgres" && config.postgresUrl ? redactedUrl(config.postgresUrl) : undefined,
+    },
+    "hub listening",
+  );
   let closing: Promise<void> | undefined;
   return {
     url,
