@@ -38,6 +38,8 @@ export interface HubConfig {
   sqliteSynchronous: "NORMAL" | "FULL";
   /** How long read messages and non-message events are kept, in seconds. */
   retentionSeconds: number;
+  /** Who gets the web dashboard at `/`: this machine only (default), anyone who reaches the port, or nobody. */
+  dashboard: "loopback" | "any" | "off";
   /** Limits. */
   limits: HubLimits;
   /** Test-only fault injection; never set in production. */
@@ -78,6 +80,7 @@ export function hubConfig(overrides: Partial<Omit<HubConfig, "limits" | "faults"
     presenceTtlSeconds: 30,
     sqliteSynchronous: "NORMAL",
     retentionSeconds: 7 * 24 * 3600,
+    dashboard: "loopback",
     ...overrides,
     limits: { ...defaultLimits, ...overrides.limits },
     faults: { dropEveryNthMessage: 0, ignoreMemoryRevision: false, ...overrides.faults },

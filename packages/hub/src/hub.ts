@@ -5,6 +5,7 @@ import { HubShuttingDownError } from "./errors.js";
 import { Fanout } from "./fanout.js";
 import type { HubDeps } from "./hub-deps.js";
 import { Mailbox } from "./mailbox.js";
+import { type HubObservation, observeHub } from "./observe/hub-observation.js";
 import { type Clock, systemClock } from "./clock.js";
 import { Presence } from "./presence.js";
 import { Registry } from "./registry.js";
@@ -31,13 +32,15 @@ export interface Hub {
   readonly memory: SharedMemory;
   /** Tasks. */
   readonly tasks: TaskBoard;
+  /** Metrics, counts and status of the running hub. */
+  readonly observation: HubObservation;
   /** Ends every stream with UNAVAILABLE, stops the sweepers and closes the store. */
   close(): Promise<void>;
 }
 
 /** Builds a hub on `store`; its sweepers run until `close`. */
 export function createHub(options: { config: HubConfig; store: Store; logger: HubLogger; clock?: Clock }): Hub {
-  const { config, store, logger } = options;
+  const { config, logger } = options;
   const clock = options.clock ?? systemClock;
   const fanout = new Fanout();
   let registry: Registry | undefined;
@@ -47,6 +50,7 @@ export function createHub(options: { config: HubConfig; store: Store; logger: Hu
     if (closing) return;
     registry?.presenceChanged(name, online).catch((err: unknown) => logger.warn({ err, instance: name }, "presence event not stored"));
   });
+  const { store, observation } = observeHub({ store: options.store, fanout, presence, clock, logger });
   const deps: HubDeps = { store, fanout, presence, clock, config, logger };
   registry = new Registry(deps);
   const mailbox = new Mailbox(deps, registry);
@@ -76,6 +80,7 @@ export function createHub(options: { config: HubConfig; store: Store; logger: Hu
     asker,
     memory,
     tasks,
+    observation,
     close() {
       closing ??= (async () => {
         for (const timer of timers) clearInterval(timer);

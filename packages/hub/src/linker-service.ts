@@ -29,6 +29,7 @@ import { type Caller, callerKey } from "./caller.js";
 import { InvalidArgumentError } from "./errors.js";
 import { streamEvents } from "./event-stream.js";
 import type { Hub } from "./hub.js";
+import { createObserverService } from "./observe/observer-service.js";
 
 /** Page size when a request leaves it 0. */
 const DEFAULT_PAGE = 50;
@@ -154,5 +155,7 @@ export function createLinkerService(hub: Hub): ServiceImpl<typeof LinkerService>
     async cancelTask(req, ctx) {
       return create(CancelTaskResponseSchema, { task: await tasks.cancel(caller(ctx).name, req.taskId, req.reason) });
     },
+
+    ...createObserverService(hub),
   };
 }

@@ -42,6 +42,12 @@ export function hubCommand(): Command {
         .default("NORMAL")
         .env("LINKER_SQLITE_SYNCHRONOUS"),
     )
+    .addOption(
+      new Option("--dashboard <who>", "who gets the web dashboard at /: this machine, anyone reaching the port, or nobody")
+        .choices(["loopback", "any", "off"])
+        .default("loopback")
+        .env("LINKER_DASHBOARD"),
+    )
     .addOption(option("--retention <seconds>", "keep read messages and old events this long", "LINKER_RETENTION", integer(60), 7 * 24 * 3600))
     .addOption(option("--max-message-bytes <n>", "largest message body + attachment", "LINKER_MAX_MESSAGE_BYTES", integer(1), defaultLimits.maxMessageBytes))
     .addOption(option("--max-memory-value-bytes <n>", "largest memory value", "LINKER_MAX_MEMORY_VALUE_BYTES", integer(1), defaultLimits.maxMemoryValueBytes))
@@ -74,6 +80,7 @@ Examples:
         presenceTtlSeconds: opts.presenceTtl,
         sqliteSynchronous: opts.sqliteSynchronous,
         retentionSeconds: opts.retention,
+        dashboard: opts.dashboard,
         limits: {
           maxMessageBytes: opts.maxMessageBytes,
           maxMemoryValueBytes: opts.maxMemoryValueBytes,
@@ -100,6 +107,7 @@ Examples:
         process.exit(code === "EADDRINUSE" ? 3 : 1);
       }
       process.stdout.write(`linker hub listening on ${running.url} (${config.store}${config.store === "sqlite" ? `: ${config.dataDir}/hub.db` : ""})\n`);
+      if (config.dashboard !== "off") process.stdout.write(`dashboard: ${running.url}/\n`);
       const stop = (signal: string) => {
         logger.info({ signal }, "signal received");
         running.close().then(
