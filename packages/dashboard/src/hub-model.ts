@@ -284,6 +284,9 @@ export class HubModel {
     return last;
   }
 
+  /** Wakes the status poll early (after a change the counts should show). */
+  private refreshStatus: (() => void) | undefined;
+
   private async pollStatus(): Promise<void> {
     while (!this.stop.signal.aborted) {
       try {
@@ -294,7 +297,15 @@ export class HubModel {
         if (this.stop.signal.aborted) return;
         this.problem = `status: ${ConnectError.from(err).rawMessage}`;
       }
-      await new Promise((resolve) => setTimeout(resolve, STATUS_INTERVAL_MS));
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, STATUS_INTERVAL_MS);
+        this.refreshStatus = () => {
+          clearTimeout(timer);
+          // Let a burst of events settle into one refresh.
+          setTimeout(resolve, 250);
+        };
+      });
+      this.refreshStatus = undefined;
     }
   }
 
@@ -346,6 +357,7 @@ export class HubModel {
     }
     if (show) {
       this.feed = [{ key: String(event.seq), event }, ...this.feed].slice(0, FEED_LIMIT);
+      this.refreshStatus?.();
     }
     this.changed();
   }
