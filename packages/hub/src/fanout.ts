@@ -1,14 +1,6 @@
-import type { Event, EventType } from "@linker/protocol/gen/linker/v1/event_pb.js";
-import { EVERYONE } from "./store/store.js";
+import type { EventType } from "@linker/protocol/gen/linker/v1/event_pb.js";
+import { type CommittedEvent, EVERYONE } from "./store/store.js";
 import { Subscription } from "./subscription.js";
-
-/** A committed event and the instance it is for (or EVERYONE). */
-export interface AddressedEvent {
-  /** Instance name or EVERYONE. */
-  audience: string;
-  /** The event with its sequence number. */
-  event: Event;
-}
 
 /**
  * Routes committed events to live subscriptions by audience. Events are
@@ -19,7 +11,6 @@ export class Fanout {
   private readonly byName = new Map<string, Set<Subscription>>();
   private readonly all = new Set<Subscription>();
   private readonly watchers = new Set<Subscription>();
-  private readonly taps: Array<(events: readonly AddressedEvent[]) => void> = [];
 
   /** Opens a subscription for `name` that receives its own and everyone's events. */
   subscribe(name: string, types: ReadonlySet<EventType>, capacity: number): Subscription {
@@ -38,11 +29,6 @@ export class Fanout {
     return subscription;
   }
 
-  /** Calls `listener` with every batch of committed events, before the subscriptions get them. */
-  tap(listener: (events: readonly AddressedEvent[]) => void): void {
-    this.taps.push(listener);
-  }
-
   /** Removes a subscription. */
   unsubscribe(subscription: Subscription): void {
     if (this.watchers.delete(subscription)) return;
@@ -53,8 +39,7 @@ export class Fanout {
   }
 
   /** Delivers committed events to the subscriptions they are addressed to. */
-  publish(events: readonly AddressedEvent[]): void {
-    for (const tap of this.taps) tap(events);
+  publish(events: readonly CommittedEvent[]): void {
     for (const { audience, event } of events) {
       for (const watcher of this.watchers) watcher.push(event);
       const targets = audience === EVERYONE ? this.all : this.byName.get(audience);

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import { join } from "node:path";
-import { createContextValues } from "@connectrpc/connect";
+import { createContextValues, type Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { createValidateInterceptor } from "@connectrpc/validate";
 import { LinkerService } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
@@ -21,8 +21,7 @@ import { opsEndpoints } from "./observe/ops-endpoints.js";
 import { nodeRequestKey } from "./observe/peer.js";
 import { createRequestLogInterceptor } from "./observe/request-log-interceptor.js";
 import { hubRoutes } from "./routes.js";
-import { InMemoryStore } from "./store/in-memory-store.js";
-import { SqliteStore } from "./store/sqlite-store.js";
+import { SqliteStore } from "./store/sqlite/sqlite-store.js";
 import type { Store } from "./store/store.js";
 
 /** Bytes a request may carry beyond the message size limit (envelope, metadata). */
@@ -45,6 +44,8 @@ export interface StartHubOptions {
   clock?: Clock;
   /** Extra HTTP endpoints served before the RPC routes. */
   httpHandler?: HttpHandlerFactory;
+  /** Interceptors run after the hub's own (authentication, validation), innermost last. */
+  interceptors?: Interceptor[];
   /**
    * Who may call the observer RPCs and read /metrics (default: the hub
    * secret when set, else this machine only). Credentials with roles plug in here.
@@ -64,10 +65,13 @@ export interface RunningHub {
   close(): Promise<void>;
 }
 
-/** Opens the configured store: `<dataDir>/hub.db` for sqlite. */
+/** Opens the configured store: `<dataDir>/hub.db` for sqlite, an in-memory SQLite database for memory. */
 export function openStore(config: HubConfig): Store {
-  if (config.store === "memory") return new InMemoryStore();
-  return new SqliteStore({ path: join(config.dataDir, "hub.db"), synchronous: config.sqliteSynchronous });
+  return new SqliteStore({
+    path: config.store === "memory" ? ":memory:" : join(config.dataDir, "hub.db"),
+    synchronous: config.sqliteSynchronous,
+    busyTimeoutMs: config.sqliteBusyTimeoutMs,
+  });
 }
 
 /**
@@ -80,6 +84,7 @@ export function hubRouter(
   health: HealthService,
   config: HubConfig,
   logger: HubLogger,
+  extra: Interceptor[] = [],
   observerPolicy: ObserverPolicy = defaultObserverPolicy(config.hubSecret),
 ) {
   const { rpcs, traffic } = hub.observation;
@@ -93,6 +98,7 @@ export function hubRouter(
         createObserverAccessInterceptor(observerPolicy),
         createAuthInterceptor(hub.registry, config.hubSecret),
         createValidateInterceptor(),
+        ...extra,
       ],
     },
   };
@@ -130,17 +136,19 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
     config.port,
   );
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${server.port}`;
-  let hub: Hub;
+  let hub: Hub | undefined;
   try {
     hub = createHub({ config, store: openStore(config), logger, clock: options.clock });
+    await hub.ready;
   } catch (err) {
+    await hub?.close().catch(() => undefined);
     await server.close(0);
     throw err;
   }
   hub.observation.url = url;
   const health = createHealthService([LinkerService.typeName]);
   const observerPolicy = options.observerPolicy ?? defaultObserverPolicy(config.hubSecret);
-  const { routes, options: routerOptions } = hubRouter(hub, health, config, logger, observerPolicy);
+  const { routes, options: routerOptions } = hubRouter(hub, health, config, logger, options.interceptors, observerPolicy);
   const rpcHandler = connectNodeAdapter({
     routes,
     ...routerOptions,

@@ -2,10 +2,9 @@ import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { MemoryChangeKind } from "@linker/protocol/gen/linker/v1/memory_pb.js";
 import { TaskStatus } from "@linker/protocol/gen/linker/v1/task_pb.js";
 import type { Clock } from "../clock.js";
-import type { AddressedEvent } from "../fanout.js";
 import type { HubLogger } from "../logger.js";
-import type { Presence } from "../presence.js";
-import type { Store } from "../store/store.js";
+import type { SharedPresence } from "../shared-presence.js";
+import type { CommittedEvent, Store } from "../store/store.js";
 
 /** Rows read per transaction while counting what the store held at start. */
 const SCAN_PAGE = 500;
@@ -60,13 +59,13 @@ export class HubCensus {
 
   constructor(
     private readonly store: Store,
-    private readonly presence: Presence,
+    private readonly presence: SharedPresence,
     private readonly clock: Clock,
     private readonly logger: HubLogger,
   ) {}
 
-  /** Applies one batch of committed events (a fanout tap). */
-  observe(events: readonly AddressedEvent[]): void {
+  /** Applies one batch of committed events (a store commit listener). */
+  observe(events: readonly CommittedEvent[]): void {
     for (const { event } of events) {
       const payload = event.payload;
       if (payload.case === "task" && payload.value.task) {
@@ -110,8 +109,8 @@ export class HubCensus {
   private async countInstances(now: number): Promise<InstanceSnapshot> {
     const standings = await this.store.transaction(async (tx) => {
       const rows: InstanceStanding[] = [];
-      for (const instance of await tx.listInstances()) {
-        rows.push({ name: instance.name, unread: await tx.countUnread(instance.name, now), online: false, status: instance.status });
+      for (const instance of await tx.identity.listInstances()) {
+        rows.push({ name: instance.name, unread: await tx.messages.countUnread(instance.name, now), online: false, status: instance.status });
       }
       return rows;
     });
@@ -137,7 +136,7 @@ export class HubCensus {
     const started = this.clock.now();
     let beforeOrdinal: bigint | undefined;
     for (;;) {
-      const page = await this.store.transaction((tx) => tx.listTasks({ statuses: [], beforeOrdinal, limit: SCAN_PAGE }));
+      const page = await this.store.transaction((tx) => tx.tasks.list({ statuses: [], beforeOrdinal, limit: SCAN_PAGE }));
       for (const { task } of page) this.apply(this.tasks, task.id, task.revision, task.status, false);
       if (page.length < SCAN_PAGE) break;
       beforeOrdinal = page[page.length - 1].ordinal;
@@ -145,7 +144,7 @@ export class HubCensus {
     let afterKey = "";
     for (;;) {
       const now = this.clock.now();
-      const page = await this.store.transaction((tx) => tx.listMemory("", afterKey, SCAN_PAGE));
+      const page = await this.store.transaction((tx) => tx.memory.list({ prefix: "", afterKey, limit: SCAN_PAGE }));
       for (const entry of page) {
         const live = entry.expiresAt === undefined || timestampMs(entry.expiresAt) > now;
         this.apply(this.memory, entry.key, entry.revision, live, false);

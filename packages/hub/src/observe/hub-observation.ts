@@ -1,12 +1,10 @@
 import type { Clock } from "../clock.js";
-import type { Fanout } from "../fanout.js";
 import type { HubLogger } from "../logger.js";
-import type { Presence } from "../presence.js";
+import type { SharedPresence } from "../shared-presence.js";
 import type { Store } from "../store/store.js";
 import type { FixedHistogram } from "./fixed-histogram.js";
 import { HubCensus } from "./hub-census.js";
 import { RpcHistogram } from "./request-log-interceptor.js";
-import { timedStore } from "./timed-store.js";
 import { TrafficStats } from "./traffic-stats.js";
 
 /** Version of the hub software (kept equal to packages/hub/package.json; a test checks). */
@@ -33,36 +31,29 @@ export interface HubObservation {
 }
 
 /**
- * Wraps `store` for timing and taps `fanout` for traffic and census, so
- * observing the hub needs no hook in the domain modules. Returns the store
- * the domain must use.
+ * Follows the store's committed events for traffic and census, so observing
+ * the hub needs no hook in the domain modules. `store` should be the timed
+ * store whose histogram is `storeTimes`.
  */
-export function observeHub(options: { store: Store; fanout: Fanout; presence: Presence; clock: Clock; logger: HubLogger }): {
-  store: Store;
-  observation: HubObservation;
-} {
-  const { fanout, presence, clock, logger } = options;
-  const timed = timedStore(options.store);
+export function observeHub(options: { store: Store; storeTimes: FixedHistogram; presence: SharedPresence; clock: Clock; logger: HubLogger }): HubObservation {
+  const { store, presence, clock, logger } = options;
   const traffic = new TrafficStats();
-  const census = new HubCensus(timed.store, presence, clock, logger);
-  fanout.tap((events) => {
+  const census = new HubCensus(store, presence, clock, logger);
+  store.onCommitted((events) => {
     traffic.observe(events);
     census.observe(events);
   });
   // The first transaction of the hub: nothing has been written yet.
-  const resumedSeq = timed.store.transaction((tx) => tx.headSeq());
+  const resumedSeq = store.transaction((tx) => tx.events.head());
   resumedSeq.catch((err: unknown) => logger.warn({ err }, "could not read the store's head at start"));
   return {
-    store: timed.store,
-    observation: {
-      version: HUB_VERSION,
-      startedAt: clock.now(),
-      traffic,
-      census,
-      rpcs: new RpcHistogram(),
-      storeTimes: timed.histogram,
-      resumedSeq,
-      url: "",
-    },
+    version: HUB_VERSION,
+    startedAt: clock.now(),
+    traffic,
+    census,
+    rpcs: new RpcHistogram(),
+    storeTimes: options.storeTimes,
+    resumedSeq,
+    url: "",
   };
 }

@@ -24,9 +24,9 @@ export async function* watchHub(deps: HubDeps, afterSeq: bigint, types: EventTyp
     return create(WatchHubResponseSchema, { item: { case: "event", value: event } });
   };
   try {
-    const audiences = [EVERYONE, ...(await store.transaction((tx) => tx.listInstances())).map((instance) => instance.name)];
+    const audiences = [EVERYONE, ...(await store.transaction((tx) => tx.identity.listInstances())).map((instance) => instance.name)];
     for (;;) {
-      const page = await store.transaction((tx) => tx.readEvents(audiences, last, REPLAY_PAGE, types, clock.now()));
+      const page = await store.transaction((tx) => tx.events.read({ audiences, afterSeq: last, types, limit: REPLAY_PAGE, now: clock.now() }));
       for (const event of page) yield emit(event);
       if (page.length > 0) continue;
       if (watcher.takeOverflow()) continue;

@@ -4,12 +4,12 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import { HubStatusSchema, type InstanceBacklog, InstanceBacklogSchema } from "@linker/protocol/gen/linker/v1/hub_status_pb.js";
 import { Presence } from "@linker/protocol/gen/linker/v1/instance_pb.js";
 import {
+  GetConversationRequestSchema,
   GetHubConversationResponseSchema,
   GetHubStatusResponseSchema,
   type LinkerService,
 } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
 import { MessageKind, Priority } from "@linker/protocol/gen/linker/v1/message_pb.js";
-import { InvalidArgumentError } from "../errors.js";
 import type { Hub } from "../hub.js";
 import type { InstanceStanding } from "./hub-census.js";
 import { watchHub } from "./hub-watch.js";
@@ -19,8 +19,6 @@ const DEFAULT_TOP_BACKLOGS = 10;
 /** Every message kind, in proto order. */
 const MESSAGE_KINDS = Object.values(MessageKind).filter((v): v is MessageKind => typeof v === "number" && v !== MessageKind.UNSPECIFIED);
 
-/** Page size when a request leaves it 0. */
-const DEFAULT_PAGE = 50;
 
 function backlog(row: InstanceStanding): InstanceBacklog {
   return create(InstanceBacklogSchema, {
@@ -45,7 +43,7 @@ export function createObserverService(hub: Hub): Pick<ServiceImpl<typeof LinkerS
       const [instances, holdings, headSeq, resumedSeq] = await Promise.all([
         census.instances(),
         census.holdings(),
-        deps.store.transaction((tx) => tx.headSeq()),
+        deps.store.transaction((tx) => tx.events.head()),
         observation.resumedSeq.catch(() => 0n),
       ]);
       const top = req.topBacklogs === 0 ? DEFAULT_TOP_BACKLOGS : req.topBacklogs;
@@ -100,13 +98,9 @@ export function createObserverService(hub: Hub): Pick<ServiceImpl<typeof LinkerS
     },
     async getHubConversation(req) {
       await deps.store.transaction((tx) => registry.require(tx, req.viewer));
-      if (req.pageToken !== "" && !/^[0-9]{1,18}$/.test(req.pageToken)) {
-        throw new InvalidArgumentError("page_token is not one this hub issued; start again without it");
-      }
-      const selector = req.selector.case === "peer" ? { peer: req.selector.value } : { threadId: req.selector.value ?? "" };
-      const limit = req.pageSize === 0 ? DEFAULT_PAGE : req.pageSize;
-      const page = await mailbox.conversation(req.viewer, selector, req.pageToken === "" ? 0n : BigInt(req.pageToken), limit);
-      return create(GetHubConversationResponseSchema, { messages: page.messages, nextPageToken: page.hasMore ? String(page.cursor) : "" });
+      // The page the viewer itself would get from GetConversation.
+      const asViewer = create(GetConversationRequestSchema, { selector: req.selector, pageSize: req.pageSize, pageToken: req.pageToken });
+      return create(GetHubConversationResponseSchema, await mailbox.conversation({ name: req.viewer, token: "" }, asViewer));
     },
   };
 }

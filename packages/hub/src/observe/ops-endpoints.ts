@@ -43,7 +43,7 @@ export function opsEndpoints(hub: Hub, policy: ObserverPolicy, logger: HubLogger
       timer = setTimeout(() => resolve(`the store did not answer within ${READY_TIMEOUT_MS} ms`), READY_TIMEOUT_MS);
     });
     try {
-      return await Promise.race([hub.deps.store.transaction((tx) => tx.headSeq()).then(() => undefined), late]);
+      return await Promise.race([hub.deps.store.transaction((tx) => tx.events.head()).then(() => undefined), late]);
     } catch (err) {
       return `the store failed: ${err instanceof Error ? err.message : String(err)}`;
     } finally {

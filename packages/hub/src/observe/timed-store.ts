@@ -31,6 +31,8 @@ export function timedStore(store: Store): { store: Store; histogram: FixedHistog
           throw err;
         }
       },
+      onCommitted: (listener) => store.onCommitted(listener),
+      leadsSweeps: () => store.leadsSweeps(),
       close: () => store.close(),
     },
   };

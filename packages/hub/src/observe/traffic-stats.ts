@@ -1,7 +1,6 @@
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { MessageKind, Priority, ReceiptKind } from "@linker/protocol/gen/linker/v1/message_pb.js";
-import type { AddressedEvent } from "../fanout.js";
-import { EVERYONE } from "../store/store.js";
+import { type CommittedEvent, EVERYONE } from "../store/store.js";
 import { FixedHistogram, type HistogramSeries } from "./fixed-histogram.js";
 
 /** Direct messages remembered between being stored and their first receipt. */
@@ -50,8 +49,8 @@ export class TrafficStats {
   private readonly pending = new Map<string, number>();
   private lastMessageId = "";
 
-  /** Counts one batch of committed events (a fanout tap). */
-  observe(events: readonly AddressedEvent[]): void {
+  /** Counts one batch of committed events (a store commit listener). */
+  observe(events: readonly CommittedEvent[]): void {
     for (const { event } of events) {
       const payload = event.payload;
       if (payload.case === "message") {
