@@ -44,6 +44,8 @@ export interface HubConfig {
   sqliteBusyTimeoutMs: number;
   /** How long read messages and non-message events are kept, in seconds. */
   retentionSeconds: number;
+  /** Who gets the web dashboard at `/`: this machine only (default), anyone who reaches the port, or nobody. */
+  dashboard: "loopback" | "any" | "off";
   /** Limits. */
   limits: HubLimits;
 }
@@ -72,6 +74,7 @@ export const hubDefaults: Omit<HubConfig, "dataDir"> = {
   sqliteSynchronous: "NORMAL",
   sqliteBusyTimeoutMs: 5_000,
   retentionSeconds: 7 * 24 * 3600,
+  dashboard: "loopback",
   limits: defaultLimits,
 };
 

@@ -40,6 +40,7 @@ const text: SettingParser = (value) => value;
 
 const STORES = ["sqlite", "memory", "postgres"] as const;
 const SYNCHRONOUS = ["NORMAL", "FULL"] as const;
+const DASHBOARD = ["loopback", "any", "off"] as const;
 
 /**
  * Every setting of `linker hub`, in help order: the one schema its flags,
@@ -62,6 +63,14 @@ export const HUB_SETTINGS: readonly HubSetting[] = [
     choices: SYNCHRONOUS,
   },
   { key: "sqliteBusyTimeoutMs", flag: "--sqlite-busy-timeout <ms>", env: "LINKER_SQLITE_BUSY_TIMEOUT_MS", description: "wait for another process's lock on hub.db before UNAVAILABLE", parse: integer(0) },
+  {
+    key: "dashboard",
+    flag: "--dashboard <who>",
+    env: "LINKER_DASHBOARD",
+    description: "who gets the web dashboard at /: this machine, anyone reaching the port, or nobody",
+    parse: choice(DASHBOARD),
+    choices: DASHBOARD,
+  },
   { key: "retentionSeconds", flag: "--retention <seconds>", env: "LINKER_RETENTION", description: "keep read messages and old events this long", parse: integer(60) },
   { key: "limits.maxMessageBytes", flag: "--max-message-bytes <n>", env: "LINKER_MAX_MESSAGE_BYTES", description: "largest message body + attachment", parse: integer(1) },
   { key: "limits.maxMemoryValueBytes", flag: "--max-memory-value-bytes <n>", env: "LINKER_MAX_MEMORY_VALUE_BYTES", description: "largest memory value", parse: integer(1) },
