@@ -1,4 +1,3 @@
-import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
@@ -23,7 +22,7 @@ describe("the MCP endpoint at /mcp on the hub port", () => {
     const dataDir = tempDir("linker-mcp-http-");
     hub = await startHub(hubConfig({ port: 0, dataDir }), {
       logger: pino({ level: "silent" }),
-      httpHandler: mcpHttpEndpoint({ dataDir: join(dataDir, "mcp-http-sessions") }),
+      httpHandler: mcpHttpEndpoint(),
     });
   });
 

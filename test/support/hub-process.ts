@@ -39,7 +39,7 @@ export async function startHubProcess(
     let stdout = "";
     child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
       stdout += chunk;
-      const match = /listening on (http:\/\/\S+)/.exec(stdout);
+      const match = /listening on (https?:\/\/\S+)/.exec(stdout);
       if (match) done(match[1]);
     });
     exited.then((code) => fail(new Error(`hub exited (${code}) before listening:\n${stderr}`)));

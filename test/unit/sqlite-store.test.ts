@@ -90,7 +90,7 @@ describe("SQLite store: schema and files", () => {
     const dir = tempDir();
     const empty = join(dir, "empty.db");
     writeFileSync(empty, "");
-    expect(() => open(empty)).toThrow(/is empty \(0 bytes\).*Restore it from a backup/);
+    expect(() => open(empty)).toThrow(/is empty \(0 bytes\).*restore it from a backup, or start the hub with --reset/);
     const foreign = join(dir, "foreign.db");
     const db = new Database(foreign);
     db.exec("CREATE TABLE photos (id INTEGER PRIMARY KEY)");

@@ -1,6 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { MemoryConflictSchema } from "@linker/protocol/gen/linker/v1/memory_pb.js";
+import { RetryInfoSchema } from "@linker/protocol/gen/google/rpc/retry_info_pb.js";
 
 /** Base class of the hub's domain errors; `toConnectError` maps each to one code. */
 export class HubError extends Error {}
@@ -43,8 +44,15 @@ export class RevisionMismatchError extends HubError {
 /** A task is not at the revision the caller expected. */
 export class TaskRevisionMismatchError extends HubError {}
 
-/** A size, backlog or rate limit was hit. */
-export class LimitExceededError extends HubError {}
+/** A size, backlog or rate limit was hit; `retryAfterMs` says when a retry may succeed, when that is known. */
+export class LimitExceededError extends HubError {
+  constructor(
+    message: string,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}
 
 /** Nobody can answer (offline target of Ask) or the hub is going away. */
 export class UnavailableError extends HubError {}
@@ -72,6 +80,12 @@ export function toConnectError(err: unknown): ConnectError {
           currentRevision: err.currentRevision,
         }),
       },
+    ]);
+  }
+  if (err instanceof LimitExceededError && err.retryAfterMs !== undefined) {
+    const seconds = Math.floor(err.retryAfterMs / 1000);
+    return new ConnectError(err.message, Code.ResourceExhausted, { "retry-after": String(Math.max(1, Math.ceil(err.retryAfterMs / 1000))) }, [
+      { desc: RetryInfoSchema, value: create(RetryInfoSchema, { retryDelay: { seconds: BigInt(seconds), nanos: (err.retryAfterMs % 1000) * 1_000_000 } }) },
     ]);
   }
   if (err instanceof HubError) return new ConnectError(err.message, codeOf(err));

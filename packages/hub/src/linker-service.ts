@@ -29,6 +29,9 @@ import { type Caller, callerKey } from "./caller.js";
 import { streamEvents } from "./event-stream.js";
 import type { Hub } from "./hub.js";
 import { createObserverService } from "./observe/observer-service.js";
+import { createAdminService } from "./admin-service.js";
+import { credentialKey } from "./access/credential.js";
+import { nodeRequestKey, peerOf } from "./observe/peer.js";
 
 function caller(ctx: HandlerContext): Caller {
   const value = ctx.values.get(callerKey);
@@ -44,8 +47,9 @@ function caller(ctx: HandlerContext): Caller {
 export function createLinkerService(hub: Hub): ServiceImpl<typeof LinkerService> {
   const { registry, mailbox, asker, memory, tasks, deps } = hub;
   return {
-    async register(req) {
-      return create(RegisterResponseSchema, await registry.register(req));
+    async register(req, ctx) {
+      const grant = { credential: ctx.values.get(credentialKey), peer: peerOf(ctx.values.get(nodeRequestKey)).address ?? "" };
+      return create(RegisterResponseSchema, await registry.register(req, grant));
     },
     async unregister(req, ctx) {
       await registry.unregister(caller(ctx), req);
@@ -59,7 +63,7 @@ export function createLinkerService(hub: Hub): ServiceImpl<typeof LinkerService>
     },
     async listInstances(req, ctx) {
       caller(ctx);
-      return create(ListInstancesResponseSchema, { instances: await registry.list(req) });
+      return create(ListInstancesResponseSchema, await registry.list(req));
     },
 
     async send(req, ctx) {
@@ -120,5 +124,6 @@ export function createLinkerService(hub: Hub): ServiceImpl<typeof LinkerService>
     },
 
     ...createObserverService(hub),
+    ...createAdminService(hub),
   };
 }

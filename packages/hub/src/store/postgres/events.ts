@@ -2,7 +2,7 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
 import { type Event, EventSchema } from "@linker/protocol/gen/linker/v1/event_pb.js";
 import { eventTypeOf } from "../../event-type.js";
-import type { EventQuery, EventRepository, NewEvent } from "../event-repository.js";
+import { compactionSubject, type EventQuery, type EventRepository, type NewEvent } from "../event-repository.js";
 import type { CommittedEvent } from "../store.js";
 import { inboxMessage } from "./inbox-row.js";
 import type { Sql } from "./sql.js";
@@ -56,7 +56,9 @@ export function postgresEvents(sql: Sql, appended: (seqs: bigint[]) => void): Ev
       const messageIds: (string | null)[] = [];
       const expiries: (number | null)[] = [];
       const payloads: (Buffer | null)[] = [];
+      const subjects: (string | null)[] = [];
       for (const event of events) {
+        subjects.push(compactionSubject(event));
         audiences.push(event.audience);
         types.push(eventTypeOf(event.payload));
         ats.push(event.at);
@@ -75,10 +77,12 @@ export function postgresEvents(sql: Sql, appended: (seqs: bigint[]) => void): Ev
       const [{ value }] = await sql<{ value: string }>("UPDATE meta SET value = value + $1 WHERE key = 'event_seq' RETURNING value", [events.length]);
       const first = BigInt(value) - BigInt(events.length) + 1n;
       const seqs = events.map((_, i) => first + BigInt(i));
+      const compacted = subjects.filter((subject) => subject !== null);
+      if (compacted.length > 0) await sql("DELETE FROM events WHERE subject = ANY($1)", [compacted]);
       await sql(
-        `INSERT INTO events (seq, audience, type, at, message_id, expires_at, data)
-         SELECT * FROM unnest($1::bigint[], $2::text[], $3::int[], $4::bigint[], $5::text[], $6::bigint[], $7::bytea[])`,
-        [seqs, audiences, types, ats, messageIds, expiries, payloads],
+        `INSERT INTO events (seq, audience, type, at, message_id, expires_at, data, subject)
+         SELECT * FROM unnest($1::bigint[], $2::text[], $3::int[], $4::bigint[], $5::text[], $6::bigint[], $7::bytea[], $8::text[])`,
+        [seqs, audiences, types, ats, messageIds, expiries, payloads, subjects],
       );
       appended(seqs);
       return seqs;
