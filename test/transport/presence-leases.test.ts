@@ -18,11 +18,11 @@ import { SqliteStore } from "../../packages/hub/src/store/sqlite/sqlite-store.js
 const TTL_SECONDS = 10;
 
 /** A hub on the SQLite file of `dataDir`, reached over an in-memory transport. */
-async function hubOn(dataDir: string, clock: FakeClock, options: { crashedBefore?: boolean } = {}) {
+async function hubOn(dataDir: string, clock: FakeClock, takeover: { crashedBefore?: boolean } = {}) {
   const config = hubConfig({ dataDir, presenceTtlSeconds: TTL_SECONDS });
   const logger = pino({ level: "silent" });
   // A hub taking over from one that crashed finds the data folder's lock free: the lock is not what this test is about.
-  const store = options.crashedBefore ? new SqliteStore({ path: join(dataDir, "hub.db"), lock: false }) : await openStore(config);
+  const store = takeover.crashedBefore ? new SqliteStore({ path: join(dataDir, "hub.db"), lock: false }) : await openStore(config);
   const hub = createHub({ config, store, logger, clock });
   await hub.ready;
   const { routes, options } = hubRouter(hub, createHealthService([LinkerService.typeName]), config, logger);

@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3";
-import { StoreBusyError } from "../store-errors.js";
+import { StoreBusyError, StoreFullError } from "../store-errors.js";
 
 /** Most transactions that share one COMMIT. */
 const MAX_GROUP = 128;
@@ -21,6 +21,19 @@ interface Done<C> {
 export interface CommitHooks {
   /** Runs `callback` right after this transaction commits. */
   afterCommit(callback: () => void): void;
+}
+
+/** True for SQLite's "the disk (or the database's size limit) is full" errors. */
+function isFull(err: unknown): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return code === "SQLITE_FULL" || (typeof code === "string" && code.startsWith("SQLITE_IOERR") && /disk|space|full/i.test(String((err as Error).message)));
+}
+
+/** The error a failed begin, savepoint or commit is reported as. */
+function storeFailure(err: unknown): unknown {
+  if (isBusy(err)) return new StoreBusyError(err);
+  if (isFull(err)) return new StoreFullError(err);
+  return err;
 }
 
 /** True for SQLite's "another connection holds the lock" errors. */
@@ -85,20 +98,25 @@ export class GroupCommit<C extends CommitHooks> {
           this.sql.begin.run();
         } catch (err) {
           // Every queued job waited for this lock: answer them all now rather than one busy timeout each.
-          const failure = isBusy(err) ? new StoreBusyError(err) : err;
+          const failure = storeFailure(err);
           for (const job of this.pending.splice(0)) job.reject(failure);
           return;
         }
         const done: Array<Done<C>> = [];
+        let running: Job<C> | undefined;
         try {
           while (this.pending.length > 0 && done.length < MAX_GROUP) {
-            const job = this.pending.shift()!;
-            done.push(await this.runJob(job));
+            running = this.pending.shift()!;
+            done.push(await this.runJob(running));
+            running = undefined;
           }
           this.sql.commit.run();
         } catch (err) {
+          // A savepoint or commit that fails (a full disk) fails every job of the group, and none is left waiting.
           this.rollback();
-          const failure = isBusy(err) ? new StoreBusyError(err) : err;
+          this.callbacks.length = 0;
+          const failure = storeFailure(err);
+          running?.reject(failure);
           for (const { job } of done) job.reject(failure);
           continue;
         }
@@ -134,7 +152,7 @@ export class GroupCommit<C extends CommitHooks> {
       this.callbacks.length = 0;
       this.sql.rollbackTo.run();
       this.sql.release.run();
-      return { job, ok: false, value: err, callbacks: [] };
+      return { job, ok: false, value: isFull(err) ? new StoreFullError(err) : err, callbacks: [] };
     }
   }
 }

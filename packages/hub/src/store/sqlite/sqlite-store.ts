@@ -159,7 +159,11 @@ export class SqliteStore implements Store {
       .run(async () => undefined)
       .then(() => {
         if (this.db.open) {
-          if (this.db.name !== ":memory:") this.db.pragma("wal_checkpoint(TRUNCATE)");
+          try {
+            if (this.db.name !== ":memory:") this.db.pragma("wal_checkpoint(TRUNCATE)");
+          } catch {
+            // A full disk: the WAL stays and is checkpointed by the next hub.
+          }
           this.db.close();
         }
         this.lock?.release();
