@@ -25,6 +25,8 @@ import { type Event, EventSchema, EventType, file_linker_v1_event } from "@linke
 import { file_linker_v1_instance } from "@linker/protocol/gen/linker/v1/instance_pb.js";
 import { file_linker_v1_memory } from "@linker/protocol/gen/linker/v1/memory_pb.js";
 import { file_linker_v1_message } from "@linker/protocol/gen/linker/v1/message_pb.js";
+import { file_linker_v1_credential } from "@linker/protocol/gen/linker/v1/credential_pb.js";
+import { file_google_rpc_retry_info } from "@linker/protocol/gen/google/rpc/retry_info_pb.js";
 import { file_linker_v1_task } from "@linker/protocol/gen/linker/v1/task_pb.js";
 import { file_linker_v1_linker_service, LinkerService, SubscribeRequestSchema } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
 import type { ClientExecutor } from "../protocol/client-executor.js";
@@ -51,6 +53,8 @@ export interface CaseContext {
   runId: string;
   /** Position of the case in the run, part of every agent name. */
   index: number;
+  /** The admin key the hub accepts ({{admin_key}}). */
+  adminKey?: string;
 }
 
 /** Registry that turns responses, events and error details into JSON. */
@@ -61,6 +65,8 @@ const registry = createRegistry(
   file_linker_v1_memory,
   file_linker_v1_message,
   file_linker_v1_task,
+  file_linker_v1_credential,
+  file_google_rpc_retry_info,
   file_buf_validate_validate,
 );
 const jsonOptions = { alwaysEmitImplicit: true, useProtoFieldName: true, registry } as const;
@@ -168,6 +174,7 @@ class CaseRun {
   ) {
     this.prefix = `k${ctx.index}${ctx.runId}`;
     this.scope.set("ns", `conf/${ctx.runId}/${ctx.index}`);
+    if (ctx.adminKey) this.scope.set("admin_key", ctx.adminKey);
     for (const agent of testCase.agents) this.scope.set(`${agent}.name`, this.agentKey(agent));
   }
 

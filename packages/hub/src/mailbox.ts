@@ -23,7 +23,7 @@ import { positionOf, pageTokenAt } from "./page-token.js";
 import type { HubDeps } from "./hub-deps.js";
 import { BacklogGauge } from "./backlog-gauge.js";
 import { RateLimiter } from "./rate-limit.js";
-import { jsonDepth } from "./payload-depth.js";
+import { jsonDepth, servable } from "./payload-depth.js";
 import type { Registry } from "./registry.js";
 import { type CommittedEvent, EVERYONE, type NewEvent, type StoreTx } from "./store/store.js";
 
@@ -227,7 +227,7 @@ export class Mailbox {
         await this.receipts(tx, name, delivered.filter((m) => m.recipient !== EVERYONE), ReceiptKind.DELIVERED, now);
         for (const message of messages) message.deliveredAt ??= timestamp;
       }
-      return { messages, unreadCount: await tx.messages.countUnread(name, now), hasMore };
+      return { messages: messages.map((message) => servable(message, this.deps.config.limits.maxPayloadDepth)), unreadCount: await tx.messages.countUnread(name, now), hasMore };
     });
   }
 
@@ -238,7 +238,8 @@ export class Mailbox {
     const limit = req.pageSize === 0 ? DEFAULT_PAGE : req.pageSize;
     const afterCursor = positionOf(req.pageToken);
     const page = await this.deps.store.transaction((tx) => tx.messages.conversation({ viewer, ...selector, afterCursor, limit }));
-    return { messages: page.messages, nextPageToken: page.hasMore ? pageTokenAt(page.cursor) : "" };
+    const depth = this.deps.config.limits.maxPayloadDepth;
+    return { messages: page.messages.map((message) => servable(message, depth)), nextPageToken: page.hasMore ? pageTokenAt(page.cursor) : "" };
   }
 
   /** Rejects empty or oversized messages before touching any state. */

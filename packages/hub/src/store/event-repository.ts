@@ -3,6 +3,9 @@ import type { Event, EventType } from "@linker/protocol/gen/linker/v1/event_pb.j
 /** Audience of events every instance sees (presence, memory, open tasks). */
 export const EVERYONE = "*";
 
+/** Audiences that start with this are hub-internal: no stream ever carries their events (no name can start with it). */
+export const INTERNAL_AUDIENCE_PREFIX = "!";
+
 /**
  * The key under which the log keeps only the latest event: an instance's
  * presence events replace each other (a new subscriber replays each

@@ -8,7 +8,7 @@ import type { MessageRepository } from "./message-repository.js";
 import type { PresenceRepository } from "./presence-repository.js";
 import type { TaskRepository } from "./task-repository.js";
 
-export { EVERYONE, type EventQuery, type EventRepository, type NewEvent } from "./event-repository.js";
+export { EVERYONE, type EventQuery, type EventRepository, INTERNAL_AUDIENCE_PREFIX, type NewEvent } from "./event-repository.js";
 export type { AuditQuery, AuditRepository } from "./audit-repository.js";
 export type { CredentialRepository, KeyRecord } from "./credential-repository.js";
 export type { IdentityRepository, SessionRecord } from "./identity-repository.js";
