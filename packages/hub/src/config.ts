@@ -95,7 +95,7 @@ export const defaultLimits: HubLimits = {
   maxInstances: 1000,
   maxMemoryKeys: 10_000,
   maxMemoryBytes: 64 * 1024 * 1024,
-  maxPayloadDepth: 32,
+  maxPayloadDepth: 16,
   maxHeaderBytes: 16 * 1024,
   maxMcpSessions: 256,
 };
