@@ -49,11 +49,23 @@ export async function listenDual(
   const maxHeaderBytes = options.maxHeaderBytes ?? 16 * 1024;
   const guarded = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => {
     if (headerBytes(req) > maxHeaderBytes) {
-      res.writeHead(431, { "content-type": "text/plain; charset=utf-8", connection: req.httpVersionMajor === 1 ? "close" : undefined } as Record<string, string>);
+      const headers: Record<string, string> = { "content-type": "text/plain; charset=utf-8" };
+      if (req.httpVersionMajor === 1) headers.connection = "close";
+      res.writeHead(431, headers);
       res.end(`request headers are larger than the hub accepts (${maxHeaderBytes} bytes)\n`);
       return;
     }
-    handler(req, res);
+    try {
+      handler(req, res);
+    } catch {
+      // A request that breaks its handler ends that request, never the process.
+      if (!res.headersSent) {
+        res.writeHead(500, { "content-type": "text/plain; charset=utf-8" });
+        res.end("the hub could not handle this request\n");
+      } else {
+        res.destroy();
+      }
+    }
   };
   const h2Settings = { maxConcurrentStreams: 1000, maxHeaderListSize: H2_HEADER_LIST_LIMIT };
   if (options.tls) return listenTls(guarded, host, port, options.tls, h2Settings, maxHeaderBytes);
