@@ -1,0 +1,28 @@
+import { spawn } from "node:child_process";
+import { statfsSync, writeFileSync, rmSync, mkdirSync } from "node:fs";
+import { createClient } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
+import { LinkerService } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
+const bin = process.argv[2];
+const dir = "/tmp/security-full/hub";
+rmSync("/tmp/security-full/hub", { recursive: true, force: true }); rmSync("/tmp/security-full/filler", { force: true });
+mkdirSync(dir, { recursive: true });
+const child = spawn(process.execPath, [bin, "hub", "--port", "47522", "--data-dir", dir, "--send-rate", "0"], { stdio: ["ignore", "pipe", "pipe"] });
+let err = ""; child.stderr.on("data", (d) => (err += d));
+await new Promise((r) => child.stdout.on("data", (d) => String(d).includes("listening") && r(undefined)));
+const t = createConnectTransport({ baseUrl: "http://127.0.0.1:47522", httpVersion: "1.1" });
+const anon = createClient(LinkerService, t);
+const reg = await anon.register({ name: "alice" });
+const c = createClient(LinkerService, createConnectTransport({ baseUrl: "http://127.0.0.1:47522", httpVersion: "1.1", interceptors: [(n) => (r) => { r.header.set("authorization", `Bearer ${reg.sessionToken}`); return n(r); }] }));
+const st = statfsSync("/tmp/security-full");
+writeFileSync("/tmp/security-full/filler", Buffer.alloc(st.bavail * st.bsize - 400_000));
+const time = async (what: string, p: Promise<unknown>) => { const s = Date.now(); try { await p; console.log(what, "ok", Date.now() - s, "ms"); } catch (e) { console.log(what, "failed", Date.now() - s, "ms", String(e).slice(0, 150)); } };
+let fails = 0;
+for (let b = 0; b < 15 && fails < 3; b++) { const r = await Promise.allSettled(Array.from({ length: 20 }, (_, j) => c.putMemory({ key: `k${b}-${j}`, value: "v".repeat(3000) }, { timeoutMs: 10000 }))); const f = r.filter((x) => x.status === "rejected"); if (f.length) { fails++; console.log("batch", b, f.length, "failed", String((f[0] as PromiseRejectedResult).reason).slice(0, 120)); } }
+await time("read", c.getMemory({ key: "k0-1" }, { timeoutMs: 10000 }));
+await time("list", c.listInstances({}, { timeoutMs: 10000 }));
+rmSync("/tmp/security-full/filler");
+await time("write after space", c.putMemory({ key: "after", value: "v" }, { timeoutMs: 10000 }));
+await time("send after space", c.send({ recipient: "alice", body: "x" }, { timeoutMs: 10000 }));
+child.kill("SIGKILL");
+console.log(err.split("\n").filter((l) => /error|warn/i.test(l)).slice(0, 5).join("\n").slice(0, 1500));
