@@ -11,6 +11,7 @@ import type { HubConfig } from "./config.js";
 import { createErrorInterceptor } from "./error-interceptor.js";
 import { HubShuttingDownError } from "./errors.js";
 import { createHealthService, type HealthService } from "./health.js";
+import { createDirectRpc, type DirectRpcOptions } from "./direct/direct-rpc.js";
 import { listenDual } from "./http-server.js";
 import { createHub, type Hub } from "./hub.js";
 import { createLogger, type HubLogger } from "./logger.js";
@@ -20,6 +21,7 @@ import { createObserverAccessInterceptor, defaultObserverPolicy, type ObserverPo
 import { opsEndpoints } from "./observe/ops-endpoints.js";
 import { nodeRequestKey } from "./observe/peer.js";
 import { createRequestLogInterceptor } from "./observe/request-log-interceptor.js";
+import { createLinkerService } from "./linker-service.js";
 import { hubRoutes } from "./routes.js";
 import { PostgresStore, redactedUrl } from "./store/postgres/postgres-store.js";
 import { SqliteStore } from "./store/sqlite/sqlite-store.js";
@@ -160,10 +162,13 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
   const health = createHealthService([LinkerService.typeName]);
   const observerPolicy = options.observerPolicy ?? defaultObserverPolicy(config.hubSecret);
   const { routes, options: routerOptions } = hubRouter(hub, health, config, logger, options.interceptors, observerPolicy);
-  const rpcHandler = connectNodeAdapter({
-    routes,
-    ...routerOptions,
-    contextValues: (req) => createContextValues().set(nodeRequestKey, req),
+  const contextValues = (req: IncomingMessage | Http2ServerRequest) => createContextValues().set(nodeRequestKey, req);
+  const rpcHandler = connectNodeAdapter({ routes, ...routerOptions, contextValues });
+  const direct = createDirectRpc({
+    service: createLinkerService(hub) as DirectRpcOptions["service"],
+    interceptors: routerOptions.interceptors,
+    readMaxBytes: routerOptions.readMaxBytes,
+    contextValues,
   });
   const extra = options.httpHandler?.(url, logger);
   const ops = opsEndpoints(hub, observerPolicy, logger);
@@ -172,6 +177,7 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
     const path = pathOf(req.url);
     if (ops.handle(req, res, path) || dashboard(req, res, path)) return;
     if (extra?.(req, res as ServerResponse | Http2ServerResponse)) return;
+    if (req.httpVersionMajor === 2 && direct(req as Http2ServerRequest, res as Http2ServerResponse)) return;
     rpcHandler(req, res);
   };
   for (const request of waiting.splice(0)) request();
