@@ -74,7 +74,7 @@ describe("chooseHostingPath", () => {
     const onPath = candidate("node on PATH", "no node executable on PATH");
     const paths = chooseHostingPath(() => [inProcess, onPath]);
     await expect(paths.start(site)).rejects.toBeInstanceOf(NoHostingPathError);
-    const again = await paths.start(site).catch((err: unknown) => err as NoHostingPathError);
+    const again = (await paths.start(site).catch((err: unknown) => err)) as NoHostingPathError;
     expect([inProcess.tries, onPath.tries]).toEqual([1, 2]);
     expect(again.reasons).toEqual(["in the extension host: no addon", "node on PATH: no node executable on PATH"]);
   });

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import type { ClientLogger } from "./client-logger.js";
-import type { HostedHub, HubSite, HubStarter } from "./hub-hosting.js";
+import type { HostedHub, HubSite } from "./hub-hosting.js";
 import { hubProcessArgs, type HubProcessReport, parseHubProcessReport } from "./hub-process-protocol.js";
 
 /** Runtime flags a hub child may ask to be restarted with; nothing else is ever added to its command line. */
@@ -64,7 +64,7 @@ export interface HubProcess extends HostedHub {
  * after `stopTimeoutMs` is killed. The child also stops when this process
  * dies (its stdin closes), so a hub never outlives the process that started it.
  */
-export function hubProcessStarter(options: HubProcessStarterOptions): HubStarter & ((site: HubSite) => Promise<HubProcess>) {
+export function hubProcessStarter(options: HubProcessStarterOptions): (site: HubSite) => Promise<HubProcess> {
   return async (site) => {
     let runtimeArgs = options.runtimeArgs ?? [];
     for (;;) {
