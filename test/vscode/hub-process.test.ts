@@ -40,6 +40,22 @@ describe("the .vsix hub child process", () => {
     expect((err as Error).message).toBe(`${process.execPath} cannot run the hub: Node ${process.version}: node:sqlite is missing; the hub needs Node 22.13 or newer`);
   });
 
+  it("refuses to bind anything but a loopback address, and bad arguments, before touching the store", async () => {
+    const runOnce = (args: string[]) =>
+      new Promise<{ code: number | null; out: string }>((done) => {
+        const child = spawn(process.execPath, [script, ...args], { stdio: ["pipe", "pipe", "ignore"] });
+        let out = "";
+        child.stdout!.setEncoding("utf8").on("data", (chunk: string) => (out += chunk));
+        child.once("exit", (code) => done({ code, out }));
+      });
+    const exposed = await runOnce(["--host", "0.0.0.0", "--port", "0", "--data-dir", tempDir()]);
+    expect(exposed.code).toBe(1);
+    expect(JSON.parse(exposed.out)).toEqual({ event: "failed", message: "a hub child process only binds a loopback address, not 0.0.0.0" });
+    const garbage = await runOnce(["--port", "abc", "--host", "127.0.0.1", "--data-dir", "/x"]);
+    expect(garbage.code).toBe(1);
+    expect((JSON.parse(garbage.out) as { message: string }).message).toMatch(/^usage: hub-process --host <loopback address> --port <port> --data-dir <folder>/);
+  });
+
   it.skipIf(!node22)(
     "serves the same hub.db as a better-sqlite3 hub, both ways, and loses nothing to SIGKILL",
     async () => {

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { copyFile, mkdir, mkdtemp, readdir, readFile, readlink, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -13,6 +13,7 @@ import { type CodeServer, installExtension, startCodeServer } from "./code-serve
 import { type DriverRequest, E2E_CONFIG_ENV, type E2eConfig } from "./e2e-config.js";
 import { Peer } from "./peer.js";
 import { PEER_TASK_TITLE } from "./peer-protocol.js";
+import { hostingLogLines, hubChildren, hubState, watchHandover } from "./hub-observer.js";
 import { createWorkspace, writeFakeClaude } from "./workspace-fixture.js";
 
 const REPO = resolve(import.meta.dirname, "../../..");
@@ -56,88 +57,6 @@ async function until(what: string, probe: () => Promise<boolean>, timeoutMs: num
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((done) => setTimeout(done, everyMs));
   }
-}
-
-/** The hub child processes running now (the .vsix's hub-process.cjs), with the runtime each runs on. */
-async function hubChildren(): Promise<{ pid: number; runtime: string }[]> {
-  const found: { pid: number; runtime: string }[] = [];
-  for (const entry of await readdir("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmdline = (await readFile(`/proc/${entry}/cmdline`, "utf8")).split("\0");
-      if (!cmdline.some((arg) => arg.endsWith("/dist/hub-process.cjs"))) continue;
-      found.push({ pid: Number(entry), runtime: await readlink(`/proc/${entry}/exe`) });
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return found;
-}
-
-/** True while process `pid` exists. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Watches the hand-over from the hub child `pid`: resolves with how long
- * the port had no serving hub, from the moment that child stopped serving
- * (or exited) to the moment a new child serves it.
- */
-async function watchHandover(url: string, pid: number, timeoutMs: number): Promise<{ gapMs: number; newPid: number }> {
-  const deadline = Date.now() + timeoutMs;
-  let goneAt: number | undefined;
-  while (Date.now() < deadline) {
-    const serving = (await probeHub(url, 200)) === "serving";
-    const oldAlive = alive(pid);
-    if ((!serving || !oldAlive) && goneAt === undefined) goneAt = Date.now();
-    if (serving && !oldAlive) {
-      const next = (await hubChildren()).find((child) => child.pid !== pid);
-      if (next && goneAt !== undefined) return { gapMs: Date.now() - goneAt, newPid: next.pid };
-    }
-    await new Promise((done) => setTimeout(done, 25));
-  }
-  throw new Error(`no new hub took over from pid ${pid} within ${timeoutMs} ms`);
-}
-
-/** The lines of every window's Claude Team log that say how it hosts or hands over. */
-async function hostingLogLines(userDataDir: string): Promise<string[]> {
-  const logs = (await readdir(join(userDataDir, "logs"), { recursive: true })).map(String).filter((file) => file.endsWith("Claude Team.log"));
-  const lines: string[] = [];
-  for (const log of logs) {
-    for (const line of (await readFile(join(userDataDir, "logs", log), "utf8")).split("\n")) {
-      if (/hosting the hub|cannot host|now hosts|took over|stopping the hub/.test(line)) lines.push(line);
-    }
-  }
-  return lines;
-}
-
-/** Everything on the hub the hand-over must keep: each message the window and the peer exchanged, every task and memory key. */
-async function hubState(peer: LinkerClient, windowName: string): Promise<string> {
-  const messages: string[] = [];
-  for (let pageToken = "", first = true; first || pageToken; first = false) {
-    const page = await peer.conversation({ peer: windowName }, { pageSize: 200, pageToken });
-    for (const message of page.messages) messages.push(`${message.id} ${message.sender}→${message.recipient}: ${message.body}`);
-    pageToken = page.nextPageToken;
-  }
-  const tasks: string[] = [];
-  for (let pageToken = "", first = true; first || pageToken; first = false) {
-    const page = await peer.listTasks({ pageSize: 200, pageToken });
-    for (const task of page.tasks) tasks.push(`${task.id} ${task.title} status=${task.status} rev=${task.revision} ${task.assigner}→${task.assignee} ${task.result}`);
-    pageToken = page.nextPageToken;
-  }
-  const memory: string[] = [];
-  for (let pageToken = "", first = true; first || pageToken; first = false) {
-    const page = await peer.listMemory({ pageSize: 500, pageToken });
-    for (const entry of page.entries) memory.push(`${entry.key}@${entry.revision}=${entry.value}`);
-    pageToken = page.nextPageToken;
-  }
-  return JSON.stringify({ messages: messages.sort(), tasks: tasks.sort(), memory: memory.sort() }, null, 1);
 }
 
 /** Completes a task the way a user does: hover its row in the Tasks view, click the inline action, type the result. */

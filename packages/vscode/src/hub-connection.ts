@@ -4,21 +4,7 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import * as vscode from "vscode";
 import type { WorkspaceSchema } from "@linker/protocol/gen/linker/v1/instance_pb.js";
 import { isLoopbackHost } from "@linker/protocol";
-import {
-  type AutoHubOptions,
-  chooseHostingPath,
-  createHubKeeper,
-  type DataEvent,
-  FileSessionStore,
-  type HostingCandidate,
-  type HostingPathStarter,
-  type HubKeeper,
-  hubStarter,
-  LinkerClient,
-  type LinkerClientOptions,
-  LinkerError,
-  linkerHome,
-} from "@linker/client";
+import { type AutoHubOptions, chooseHostingPath, createHubKeeper, type DataEvent, FileSessionStore, type HostingCandidate, type HostingPathStarter, type HubKeeper, hubStarter, LinkerClient, type LinkerClientOptions, LinkerError, linkerHome } from "@linker/client";
 import { HOSTING_ADVICE, windowHostingCandidates } from "./hosting-paths.js";
 import { HubOfflineError } from "./hub-offline-error.js";
 import { instanceNameCandidates } from "./instance-name.js";
