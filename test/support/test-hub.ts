@@ -4,18 +4,16 @@ import { join } from "node:path";
 import { createRouterTransport, type Interceptor, type Transport } from "@connectrpc/connect";
 import { pino } from "pino";
 import { LinkerService } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
-import { type HubConfig, hubConfig } from "../../packages/hub/src/config.js";
+import { type HubConfig, type HubConfigInput, hubConfig } from "../../packages/hub/src/config.js";
 import { createHealthService } from "../../packages/hub/src/health.js";
 import { createHub, type Hub } from "../../packages/hub/src/hub.js";
 import type { Clock } from "../../packages/hub/src/clock.js";
-import { hubRouter } from "../../packages/hub/src/start-hub.js";
-import { InMemoryStore } from "../../packages/hub/src/store/in-memory-store.js";
-import { SqliteStore } from "../../packages/hub/src/store/sqlite-store.js";
+import { hubRouter, openStore } from "../../packages/hub/src/start-hub.js";
 import type { Store } from "../../packages/hub/src/store/store.js";
 import { type Agent, registerAgent } from "./clients.js";
 
-/** The storage backends every shared test body runs against. */
-export const storeKinds = ["memory", "sqlite"] as const;
+/** The storage backends every shared test body runs against: SQLite in a file and in memory. */
+export const storeKinds = ["sqlite", "memory"] as const;
 
 /** A storage backend name. */
 export type StoreKind = (typeof storeKinds)[number];
@@ -33,11 +31,10 @@ export class FakeClock implements Clock {
   }
 }
 
-/** A fresh store of the given kind (SQLite in a temp folder that closing removes). */
+/** A fresh store of the given kind (a file in a temp folder that closing removes). */
 export function createStore(kind: StoreKind): Store {
-  if (kind === "memory") return new InMemoryStore();
   const dir = mkdtempSync(join(tmpdir(), "linker-store-"));
-  const store = new SqliteStore({ path: join(dir, "hub.db") });
+  const store = openStore(hubConfig({ store: kind, dataDir: dir }));
   const close = store.close.bind(store);
   store.close = async () => {
     await close();
@@ -63,8 +60,8 @@ export interface TestHub {
 }
 
 /** Builds a TestHub on a fresh store. */
-export function createTestHub(kind: StoreKind, overrides: Parameters<typeof hubConfig>[0] = {}): TestHub {
-  const config = hubConfig({ store: kind, ...overrides });
+export function createTestHub(kind: StoreKind, overrides: Partial<HubConfigInput> = {}): TestHub {
+  const config = hubConfig({ store: kind, dataDir: "", ...overrides });
   const clock = new FakeClock();
   const logger = pino({ level: "silent" });
   const hub = createHub({ config, store: createStore(kind), logger, clock });

@@ -38,7 +38,7 @@ describe.each(storeKinds)("ask (%s store)", (kind) => {
     await sleeper.client.heartbeat({});
     expect(await codeOf(asker.client.ask({ recipient: "nobody", body: "?" }))).toBe(Code.NotFound);
     t.clock.advance(6000);
-    t.hub.deps.presence.sweep();
+    await t.hub.deps.presence.sweep(true);
     const err = await errorOf(asker.client.ask({ recipient: "sleeper", body: "?" }));
     expect(err.code).toBe(Code.Unavailable);
     expect(err.message).toContain("no responders");

@@ -37,6 +37,20 @@ describe.each(storeKinds)("identity and presence (%s store)", (kind) => {
     expect(again.instance?.description).toBe("after restart");
   });
 
+  it("keeps names unique regardless of case", async () => {
+    t = createTestHub(kind);
+    await t.agent("Alice");
+    const other = createClient(LinkerService, t.transport());
+    for (const name of ["alice", "ALICE", "aLiCe"]) {
+      const error = await errorOf(other.register({ name }));
+      expect(error.code, name).toBe(Code.PermissionDenied);
+      expect(error.rawMessage).toContain('"Alice" is registered, and names are unique regardless of case');
+    }
+    expect((await other.register({ name: "alice2" })).instance?.name).toBe("alice2");
+    const names = (await (await t.agent("carol")).client.listInstances({})).instances.map((i) => i.name);
+    expect(names).toEqual(["Alice", "alice2", "carol"]);
+  });
+
   it("keeps registered details a reclaiming Register leaves empty, announcing only real changes", async () => {
     t = createTestHub(kind);
     const watcher = await t.agent("watcher");
@@ -94,7 +108,7 @@ describe.each(storeKinds)("identity and presence (%s store)", (kind) => {
     expect(online.instances.map((i) => i.name).sort()).toEqual(["watcher", "worker"]);
 
     t.clock.advance(11_000);
-    t.hub.deps.presence.sweep();
+    await t.hub.deps.presence.sweep(true);
     const left = await events.until((e) => e.payload.case === "presence" && e.payload.value.kind === PresenceChangeKind.LEFT);
     expect(left.at(-1)?.payload.value).toMatchObject({ instance: { name: "worker", presence: Presence.OFFLINE } });
     // The watcher's open stream keeps it online whatever the clock says.

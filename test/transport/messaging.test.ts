@@ -1,6 +1,8 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterEach, describe, expect, it } from "vitest";
 import { EventType } from "@linker/protocol/gen/linker/v1/event_pb.js";
+import { create } from "@bufbuild/protobuf";
+import { SendRequestSchema } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
 import { MessageKind, ReceiptKind } from "@linker/protocol/gen/linker/v1/message_pb.js";
 import { codeOf } from "../support/codes.js";
 import { EventReader } from "../support/event-reader.js";
@@ -75,7 +77,7 @@ describe.each(storeKinds)("messaging (%s store)", (kind) => {
       const result = await transaction(fn);
       if (armed && Array.isArray(result) && result.length === 0) {
         armed = false;
-        for (let i = 0; i < 20; i++) await t.hub.mailbox.send("alice", "bob", { kind: 0, body: `late${i}`, threadId: "", replyTo: "", idempotencyKey: "", priority: 0, ttlSeconds: 0, metadata: {} });
+        for (let i = 0; i < 20; i++) await t.hub.mailbox.send({ name: "alice", token: "" }, create(SendRequestSchema, { recipient: "bob", body: `late${i}` }));
       }
       return result;
     };
@@ -200,7 +202,7 @@ describe.each(storeKinds)("messaging (%s store)", (kind) => {
     expect((await bob.client.listMessages({})).messages.map((m) => [m.body, m.recipient])).toEqual([["hello all", "*"]]);
     expect((await alice.client.listMessages({})).messages).toEqual([]);
     t.clock.advance(t.config.presenceTtlSeconds * 1000 + 1);
-    t.hub.deps.presence.sweep();
+    await t.hub.deps.presence.sweep(true);
     await carol.client.heartbeat({});
     const online = await alice.client.broadcast({ body: "online only", onlineOnly: true });
     expect(online.recipients).toEqual(["carol"]);

@@ -52,6 +52,8 @@ describe.each(storeKinds)("tasks (%s store)", (kind) => {
     expect(await codeOf(dev.client.updateTask({ taskId: id, status: TaskStatus.IN_PROGRESS, expectedRevision: 7n }))).toBe(Code.Aborted);
     await dev.client.updateTask({ taskId: id, status: TaskStatus.FAILED, result: "blocked", expectedRevision: 1n });
     expect(await codeOf(dev.client.updateTask({ taskId: id, status: TaskStatus.IN_PROGRESS }))).toBe(Code.FailedPrecondition);
+    expect(await codeOf(dev.client.updateTask({ taskId: id, status: TaskStatus.FAILED, result: "overwritten" }))).toBe(Code.FailedPrecondition);
+    expect(await codeOf(dev.client.updateTask({ taskId: id, status: TaskStatus.COMPLETED, result: "done after all" }))).toBe(Code.FailedPrecondition);
     expect(await codeOf(lead.client.cancelTask({ taskId: id }))).toBe(Code.FailedPrecondition);
     await lead.client.updateTask({ taskId: id, note: "thanks anyway" });
     expect(await codeOf(other.client.updateTask({ taskId: id, note: "me too" }))).toBe(Code.PermissionDenied);

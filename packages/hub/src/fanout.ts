@@ -1,14 +1,6 @@
-import type { Event, EventType } from "@linker/protocol/gen/linker/v1/event_pb.js";
-import { EVERYONE } from "./store/store.js";
+import type { EventType } from "@linker/protocol/gen/linker/v1/event_pb.js";
+import { type CommittedEvent, EVERYONE } from "./store/store.js";
 import { Subscription } from "./subscription.js";
-
-/** A committed event and the instance it is for (or EVERYONE). */
-export interface AddressedEvent {
-  /** Instance name or EVERYONE. */
-  audience: string;
-  /** The event with its sequence number. */
-  event: Event;
-}
 
 /**
  * Routes committed events to live subscriptions by audience. Events are
@@ -38,7 +30,7 @@ export class Fanout {
   }
 
   /** Delivers committed events to the subscriptions they are addressed to. */
-  publish(events: readonly AddressedEvent[]): void {
+  publish(events: readonly CommittedEvent[]): void {
     for (const { audience, event } of events) {
       const targets = audience === EVERYONE ? this.all : this.byName.get(audience);
       if (!targets) continue;

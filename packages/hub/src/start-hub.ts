@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import { join } from "node:path";
+import type { Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { createValidateInterceptor } from "@connectrpc/validate";
 import { LinkerService } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
@@ -15,8 +16,7 @@ import { createHub, type Hub } from "./hub.js";
 import { createLogger, type HubLogger } from "./logger.js";
 import type { Clock } from "./clock.js";
 import { hubRoutes } from "./routes.js";
-import { InMemoryStore } from "./store/in-memory-store.js";
-import { SqliteStore } from "./store/sqlite-store.js";
+import { SqliteStore } from "./store/sqlite/sqlite-store.js";
 import type { Store } from "./store/store.js";
 
 /** Bytes a request may carry beyond the message size limit (envelope, metadata). */
@@ -39,6 +39,8 @@ export interface StartHubOptions {
   clock?: Clock;
   /** Extra HTTP endpoints served before the RPC routes. */
   httpHandler?: HttpHandlerFactory;
+  /** Interceptors run after the hub's own (authentication, validation), innermost last. */
+  interceptors?: Interceptor[];
 }
 
 /** A hub serving on its port. */
@@ -53,10 +55,13 @@ export interface RunningHub {
   close(): Promise<void>;
 }
 
-/** Opens the configured store: `<dataDir>/hub.db` for sqlite. */
+/** Opens the configured store: `<dataDir>/hub.db` for sqlite, an in-memory SQLite database for memory. */
 export function openStore(config: HubConfig): Store {
-  if (config.store === "memory") return new InMemoryStore();
-  return new SqliteStore({ path: join(config.dataDir, "hub.db"), synchronous: config.sqliteSynchronous });
+  return new SqliteStore({
+    path: config.store === "memory" ? ":memory:" : join(config.dataDir, "hub.db"),
+    synchronous: config.sqliteSynchronous,
+    busyTimeoutMs: config.sqliteBusyTimeoutMs,
+  });
 }
 
 /**
@@ -64,12 +69,12 @@ export function openStore(config: HubConfig): Store {
  * reflection behind the error, auth and validation interceptors. Tests use the
  * same bundle over an in-memory transport.
  */
-export function hubRouter(hub: Hub, health: HealthService, config: HubConfig, logger: HubLogger) {
+export function hubRouter(hub: Hub, health: HealthService, config: HubConfig, logger: HubLogger, extra: Interceptor[] = []) {
   return {
     routes: hubRoutes(hub, health),
     options: {
       readMaxBytes: config.limits.maxMessageBytes + REQUEST_OVERHEAD_BYTES,
-      interceptors: [createErrorInterceptor(logger), createAuthInterceptor(hub.registry, config.hubSecret), createValidateInterceptor()],
+      interceptors: [createErrorInterceptor(logger), createAuthInterceptor(hub.registry, config.hubSecret), createValidateInterceptor(), ...extra],
     },
   };
 }
@@ -99,15 +104,17 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
     config.port,
   );
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${server.port}`;
-  let hub: Hub;
+  let hub: Hub | undefined;
   try {
     hub = createHub({ config, store: openStore(config), logger, clock: options.clock });
+    await hub.ready;
   } catch (err) {
+    await hub?.close().catch(() => undefined);
     await server.close(0);
     throw err;
   }
   const health = createHealthService([LinkerService.typeName]);
-  const { routes, options: routerOptions } = hubRouter(hub, health, config, logger);
+  const { routes, options: routerOptions } = hubRouter(hub, health, config, logger, options.interceptors);
   const rpcHandler = connectNodeAdapter({ routes, ...routerOptions });
   const extra = options.httpHandler?.(url, logger);
   serve = (req, res) => {
