@@ -11,12 +11,16 @@ import type { Clock } from "../../packages/hub/src/clock.js";
 import { hubRouter, openStore } from "../../packages/hub/src/start-hub.js";
 import type { Store } from "../../packages/hub/src/store/store.js";
 import { type Agent, registerAgent } from "./clients.js";
-
-/** The storage backends every shared test body runs against: SQLite in a file and in memory. */
-export const storeKinds = ["sqlite", "memory"] as const;
+import { dropSchema, freshSchema, postgresUrl } from "./postgres.js";
 
 /** A storage backend name. */
-export type StoreKind = (typeof storeKinds)[number];
+export type StoreKind = "sqlite" | "memory" | "postgres";
+
+/**
+ * The storage backends every shared test body runs against: SQLite in a file
+ * and in memory, and PostgreSQL when this run has a server (see postgres-server.ts).
+ */
+export const storeKinds: readonly StoreKind[] = postgresUrl ? ["sqlite", "memory", "postgres"] : ["sqlite", "memory"];
 
 /** A clock tests move by hand. */
 export class FakeClock implements Clock {
@@ -31,14 +35,16 @@ export class FakeClock implements Clock {
   }
 }
 
-/** A fresh store of the given kind (a file in a temp folder that closing removes). */
-export function createStore(kind: StoreKind): Store {
+/** A fresh store of the given kind (a file in a temp folder, or a schema of its own, that closing removes). */
+export async function createStore(kind: StoreKind): Promise<Store> {
   const dir = mkdtempSync(join(tmpdir(), "linker-store-"));
-  const store = openStore(hubConfig({ store: kind, dataDir: dir }));
+  const schema = freshSchema();
+  const store = await openStore(hubConfig({ store: kind, dataDir: dir, postgresUrl, postgresSchema: schema }));
   const close = store.close.bind(store);
   store.close = async () => {
     await close();
     rmSync(dir, { recursive: true, force: true });
+    if (kind === "postgres") await dropSchema(schema);
   };
   return store;
 }
@@ -60,11 +66,12 @@ export interface TestHub {
 }
 
 /** Builds a TestHub on a fresh store. */
-export function createTestHub(kind: StoreKind, overrides: Partial<HubConfigInput> = {}): TestHub {
+export async function createTestHub(kind: StoreKind, overrides: Partial<HubConfigInput> = {}): Promise<TestHub> {
   const config = hubConfig({ store: kind, dataDir: "", ...overrides });
   const clock = new FakeClock();
   const logger = pino({ level: "silent" });
-  const hub = createHub({ config, store: createStore(kind), logger, clock });
+  const hub = createHub({ config, store: await createStore(kind), logger, clock });
+  await hub.ready;
   const { routes, options } = hubRouter(hub, createHealthService([LinkerService.typeName]), config, logger);
   const transport = (interceptors: Interceptor[] = []) =>
     createRouterTransport(routes, { router: options, transport: { interceptors } });

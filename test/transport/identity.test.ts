@@ -15,7 +15,7 @@ describe.each(storeKinds)("identity and presence (%s store)", (kind) => {
   });
 
   it("requires a valid session token for every RPC but Register", async () => {
-    t = createTestHub(kind);
+    t = await createTestHub(kind);
     const anonymous = createClient(LinkerService, t.transport());
     expect(await codeOf(anonymous.listInstances({}))).toBe(Code.Unauthenticated);
     const forged = createClient(LinkerService, t.transport([bearer(() => "lk_forged")]));
@@ -25,7 +25,7 @@ describe.each(storeKinds)("identity and presence (%s store)", (kind) => {
   });
 
   it("refuses to hand an existing name to someone without its token, and reclaims it with the token", async () => {
-    t = createTestHub(kind);
+    t = await createTestHub(kind);
     const alice = await t.agent("alice");
     const bob = await t.agent("bob");
     await bob.client.send({ recipient: "alice", body: "waiting for you" });
@@ -38,7 +38,7 @@ describe.each(storeKinds)("identity and presence (%s store)", (kind) => {
   });
 
   it("keeps names unique regardless of case", async () => {
-    t = createTestHub(kind);
+    t = await createTestHub(kind);
     await t.agent("Alice");
     const other = createClient(LinkerService, t.transport());
     for (const name of ["alice", "ALICE", "aLiCe"]) {
@@ -52,7 +52,7 @@ describe.each(storeKinds)("identity and presence (%s store)", (kind) => {
   });
 
   it("keeps registered details a reclaiming Register leaves empty, announcing only real changes", async () => {
-    t = createTestHub(kind);
+    t = await createTestHub(kind);
     const watcher = await t.agent("watcher");
     const events = new EventReader(watcher.client, 0n, [EventType.PRESENCE]);
     await events.caughtUp();
@@ -68,7 +68,7 @@ describe.each(storeKinds)("identity and presence (%s store)", (kind) => {
   });
 
   it("adopts a client-proposed token for a new name, so a lost Register reply can be retried", async () => {
-    t = createTestHub(kind);
+    t = await createTestHub(kind);
     const client = createClient(LinkerService, t.transport());
     const proposed = `lk_${"A".repeat(43)}`;
     const first = await client.register({ name: "retry", resumeToken: proposed });
@@ -83,7 +83,7 @@ describe.each(storeKinds)("identity and presence (%s store)", (kind) => {
   });
 
   it("reports where the unread messages start", async () => {
-    t = createTestHub(kind);
+    t = await createTestHub(kind);
     const alice = await t.agent("alice");
     const bob = await t.agent("bob");
     expect(bob.registered.oldestUnreadSeq).toBe(0n);
@@ -96,7 +96,7 @@ describe.each(storeKinds)("identity and presence (%s store)", (kind) => {
   });
 
   it("tracks presence from heartbeats and streams, sweeps it after the TTL, and announces changes", async () => {
-    t = createTestHub(kind, { presenceTtlSeconds: 10 });
+    t = await createTestHub(kind, { presenceTtlSeconds: 10 });
     const watcher = await t.agent("watcher");
     const events = new EventReader(watcher.client, 0n, [EventType.PRESENCE]);
     await events.caughtUp();
@@ -122,7 +122,7 @@ describe.each(storeKinds)("identity and presence (%s store)", (kind) => {
   });
 
   it("filters instances by label", async () => {
-    t = createTestHub(kind);
+    t = await createTestHub(kind);
     const a = await t.agent("a");
     await createClient(LinkerService, t.transport()).register({ name: "backend", labels: { role: "backend" } });
     const found = await a.client.listInstances({ labels: { role: "backend" } });
@@ -130,7 +130,7 @@ describe.each(storeKinds)("identity and presence (%s store)", (kind) => {
   });
 
   it("takes an instance offline on Unregister, keeps its name reclaimable, and frees it with forget", async () => {
-    t = createTestHub(kind);
+    t = await createTestHub(kind);
     const alice = await t.agent("alice");
     const bob = await t.agent("bob");
     await bob.client.send({ recipient: "alice", body: "x" });
@@ -152,7 +152,7 @@ describe.each(storeKinds)("identity and presence (%s store)", (kind) => {
   });
 
   it("requires the hub secret to register when one is configured", async () => {
-    t = createTestHub(kind, { hubSecret: "s3cret" });
+    t = await createTestHub(kind, { hubSecret: "s3cret" });
     const anonymous = createClient(LinkerService, t.transport());
     expect(await codeOf(anonymous.register({ name: "alice" }))).toBe(Code.Unauthenticated);
     const withSecret = createClient(LinkerService, t.transport([bearer(() => "s3cret")]));
@@ -160,7 +160,7 @@ describe.each(storeKinds)("identity and presence (%s store)", (kind) => {
   });
 
   it("rejects invalid registrations without registering anything", async () => {
-    t = createTestHub(kind);
+    t = await createTestHub(kind);
     const anonymous = createClient(LinkerService, t.transport());
     expect(await codeOf(anonymous.register({ name: "" }))).toBe(Code.InvalidArgument);
     expect(await codeOf(anonymous.register({ name: "-leading-dash" }))).toBe(Code.InvalidArgument);

@@ -19,7 +19,7 @@ const TTL_SECONDS = 10;
 async function hubOn(dataDir: string, clock: FakeClock) {
   const config = hubConfig({ dataDir, presenceTtlSeconds: TTL_SECONDS });
   const logger = pino({ level: "silent" });
-  const hub = createHub({ config, store: openStore(config), logger, clock });
+  const hub = createHub({ config, store: await openStore(config), logger, clock });
   await hub.ready;
   const { routes, options } = hubRouter(hub, createHealthService([LinkerService.typeName]), config, logger);
   const agent = (name: string) => registerAgent((interceptors) => createRouterTransport(routes, { router: options, transport: { interceptors } }), name);

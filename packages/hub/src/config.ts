@@ -28,8 +28,12 @@ export interface HubConfig {
   port: number;
   /** Folder holding hub.db. */
   dataDir: string;
-  /** Storage backend: a SQLite file in the data folder, or SQLite in memory (nothing survives the process). */
-  store: "sqlite" | "memory";
+  /** Storage backend: a SQLite file in the data folder, SQLite in memory (nothing survives the process), or PostgreSQL (hubs on several machines share it). */
+  store: "sqlite" | "memory" | "postgres";
+  /** PostgreSQL connection URL (store "postgres"). */
+  postgresUrl: string | undefined;
+  /** PostgreSQL schema of the hub's tables (store "postgres"; default "public"). */
+  postgresSchema: string | undefined;
   /** Shared secret required by Register when set (required to bind a non-loopback host). */
   hubSecret: string | undefined;
   /** Seconds without stream or heartbeat before an instance is swept offline. */
@@ -40,6 +44,8 @@ export interface HubConfig {
   sqliteBusyTimeoutMs: number;
   /** How long read messages and non-message events are kept, in seconds. */
   retentionSeconds: number;
+  /** Who gets the web dashboard at `/`: this machine only (default), anyone who reaches the port, or nobody. */
+  dashboard: "loopback" | "any" | "off";
   /** Limits. */
   limits: HubLimits;
 }
@@ -61,11 +67,14 @@ export const hubDefaults: Omit<HubConfig, "dataDir"> = {
   host: "127.0.0.1",
   port: DEFAULT_PORT,
   store: "sqlite",
+  postgresUrl: undefined,
+  postgresSchema: undefined,
   hubSecret: undefined,
   presenceTtlSeconds: 30,
   sqliteSynchronous: "NORMAL",
   sqliteBusyTimeoutMs: 5_000,
   retentionSeconds: 7 * 24 * 3600,
+  dashboard: "loopback",
   limits: defaultLimits,
 };
 

@@ -38,8 +38,9 @@ function choice(choices: readonly string[]): SettingParser {
 
 const text: SettingParser = (value) => value;
 
-const STORES = ["sqlite", "memory"] as const;
+const STORES = ["sqlite", "memory", "postgres"] as const;
 const SYNCHRONOUS = ["NORMAL", "FULL"] as const;
+const DASHBOARD = ["loopback", "any", "off"] as const;
 
 /**
  * Every setting of `linker hub`, in help order: the one schema its flags,
@@ -49,7 +50,8 @@ export const HUB_SETTINGS: readonly HubSetting[] = [
   { key: "host", flag: "--host <address>", env: "LINKER_HOST", description: "address to bind", parse: text },
   { key: "port", flag: "--port <port>", env: "LINKER_PORT", description: "port to bind (0 = any free port)", parse: integer(0) },
   { key: "dataDir", flag: "--data-dir <dir>", env: "LINKER_HOME", description: "folder holding hub.db", parse: text },
-  { key: "store", flag: "--store <kind>", env: "LINKER_STORE", description: "storage backend (memory: nothing survives the process)", parse: choice(STORES), choices: STORES },
+  { key: "store", flag: "--store <kind>", env: "LINKER_STORE", description: "storage backend (memory: nothing survives the process; postgres: shared by hubs on several machines)", parse: choice(STORES), choices: STORES },
+  { key: "postgresUrl", flag: "--postgres-url <url>", env: "LINKER_POSTGRES_URL", description: "PostgreSQL connection URL (--store postgres)", parse: text },
   { key: "hubSecret", flag: "--hub-secret <secret>", env: "LINKER_HUB_SECRET", description: "secret Register must present (required off loopback)", parse: text },
   { key: "presenceTtlSeconds", flag: "--presence-ttl <seconds>", env: "LINKER_PRESENCE_TTL", description: "seconds without stream or heartbeat before offline", parse: integer(1) },
   {
@@ -61,6 +63,14 @@ export const HUB_SETTINGS: readonly HubSetting[] = [
     choices: SYNCHRONOUS,
   },
   { key: "sqliteBusyTimeoutMs", flag: "--sqlite-busy-timeout <ms>", env: "LINKER_SQLITE_BUSY_TIMEOUT_MS", description: "wait for another process's lock on hub.db before UNAVAILABLE", parse: integer(0) },
+  {
+    key: "dashboard",
+    flag: "--dashboard <who>",
+    env: "LINKER_DASHBOARD",
+    description: "who gets the web dashboard at /: this machine, anyone reaching the port, or nobody",
+    parse: choice(DASHBOARD),
+    choices: DASHBOARD,
+  },
   { key: "retentionSeconds", flag: "--retention <seconds>", env: "LINKER_RETENTION", description: "keep read messages and old events this long", parse: integer(60) },
   { key: "limits.maxMessageBytes", flag: "--max-message-bytes <n>", env: "LINKER_MAX_MESSAGE_BYTES", description: "largest message body + attachment", parse: integer(1) },
   { key: "limits.maxMemoryValueBytes", flag: "--max-memory-value-bytes <n>", env: "LINKER_MAX_MEMORY_VALUE_BYTES", description: "largest memory value", parse: integer(1) },

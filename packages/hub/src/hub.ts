@@ -5,6 +5,8 @@ import { HubShuttingDownError } from "./errors.js";
 import { Fanout } from "./fanout.js";
 import type { HubDeps } from "./hub-deps.js";
 import { Mailbox } from "./mailbox.js";
+import { type HubObservation, observeHub } from "./observe/hub-observation.js";
+import { timedStore } from "./observe/timed-store.js";
 import { type Clock, systemClock } from "./clock.js";
 import { SharedPresence } from "./shared-presence.js";
 import { Registry } from "./registry.js";
@@ -37,6 +39,8 @@ export interface Hub {
   readonly memory: SharedMemory;
   /** Tasks. */
   readonly tasks: TaskBoard;
+  /** Metrics, counts and status of the running hub. */
+  readonly observation: HubObservation;
   /** Resolves once the hub has loaded what it keeps in memory (who is online). */
   readonly ready: Promise<void>;
   /** Ends every stream with UNAVAILABLE, stops the sweepers and closes the store. */
@@ -45,11 +49,14 @@ export interface Hub {
 
 /** Builds a hub on `store`; its sweepers run until `close`. */
 export function createHub(options: { config: HubConfig; store: Store; logger: HubLogger; clock?: Clock }): Hub {
-  const { config, store, logger } = options;
+  const { config, logger } = options;
   const clock = options.clock ?? systemClock;
   const fanout = new Fanout();
   let closing: Promise<void> | undefined;
+  const timed = timedStore(options.store);
+  const store = timed.store;
   const presence = new SharedPresence({ store, clock, ttlSeconds: config.presenceTtlSeconds, logger });
+  const observation = observeHub({ store, storeTimes: timed.histogram, presence, clock, logger });
   const deps: HubDeps = { store, fanout, presence, clock, config, logger };
   const registry = new Registry(deps);
   presence.announceWith(async (tx, name, online, now) => {
@@ -94,6 +101,7 @@ export function createHub(options: { config: HubConfig; store: Store; logger: Hu
     asker,
     memory,
     tasks,
+    observation,
     ready,
     close() {
       closing ??= (async () => {

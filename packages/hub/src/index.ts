@@ -9,6 +9,7 @@ export {
   type RunningHub,
   startHub,
   type StartHubOptions,
+  HubConfigError,
   UnsafeBindError,
 } from "./start-hub.js";
 export { createHub, type Hub } from "./hub.js";

@@ -28,6 +28,7 @@ import {
 import { type Caller, callerKey } from "./caller.js";
 import { streamEvents } from "./event-stream.js";
 import type { Hub } from "./hub.js";
+import { createObserverService } from "./observe/observer-service.js";
 
 function caller(ctx: HandlerContext): Caller {
   const value = ctx.values.get(callerKey);
@@ -117,5 +118,7 @@ export function createLinkerService(hub: Hub): ServiceImpl<typeof LinkerService>
     async cancelTask(req, ctx) {
       return create(CancelTaskResponseSchema, { task: await tasks.cancel(caller(ctx), req) });
     },
+
+    ...createObserverService(hub),
   };
 }

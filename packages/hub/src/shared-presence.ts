@@ -115,7 +115,9 @@ export class SharedPresence {
     const now = this.deps.clock.now();
     await this.deps.store.transaction(async (tx) => {
       for (const name of await tx.presence.deleteExpiredLeases(now)) {
-        if (!(await tx.presence.hasLiveLease(name, now))) await this.announce?.(tx, name, false, now);
+        if (await tx.presence.hasLiveLease(name, now)) continue;
+        await this.announce?.(tx, name, false, now);
+        tx.afterCommit(() => this.settle(name, false));
       }
     });
   }
@@ -123,6 +125,12 @@ export class SharedPresence {
   /** Stops writing presence (the hub is shutting down): leases stay and expire unless another hub renews them. */
   close(): void {
     this.closing = true;
+  }
+
+  /** Records a presence outcome this hub just committed. */
+  private settle(name: string, online: boolean): void {
+    if (online) this.online.add(name);
+    else this.online.delete(name);
   }
 
   private localChanged(name: string, online: boolean): void {
@@ -136,8 +144,11 @@ export class SharedPresence {
           if (!already) await this.announce?.(tx, name, true, now);
         } else {
           await tx.presence.releaseLease(name, this.hubId);
-          if (!(await tx.presence.hasLiveLease(name, now))) await this.announce?.(tx, name, false, now);
+          if (await tx.presence.hasLiveLease(name, now)) return;
+          await this.announce?.(tx, name, false, now);
         }
+        // This hub knows the outcome at once; the committed event tells the others (and repeats it here).
+        tx.afterCommit(() => this.settle(name, online));
       })
       .catch((err: unknown) => this.deps.logger.warn({ err, instance: name }, "presence not stored"));
   }

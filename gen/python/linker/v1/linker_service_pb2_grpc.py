@@ -9,8 +9,16 @@ class LinkerServiceStub(object):
     """LinkerService connects AI coding agents: presence, durable messaging, ask and
     reply, shared memory with revisions, and tasks.
 
-    Every RPC except Register needs `Authorization: Bearer <session_token>`; the
-    caller's identity always comes from that session, never from a request field.
+    Every RPC except Register and the observer RPCs needs `Authorization: Bearer
+    <session_token>`; the caller's identity always comes from that session, never
+    from a request field.
+
+    The observer RPCs (GetHubStatus, WatchHub, GetHubConversation) read the whole
+    hub for dashboards and `linker status`; they need no session and register
+    nobody. A hub without credentials answers them only on this machine
+    (loopback peers, and browsers only from the hub's own origin); a hub with a
+    secret wants `Authorization: Bearer <hub secret>`. They fail with
+    PERMISSION_DENIED or UNAUTHENTICATED otherwise.
     """
 
     def __init__(self, channel):
@@ -129,14 +137,37 @@ class LinkerServiceStub(object):
                 request_serializer=linker_dot_v1_dot_linker__service__pb2.CancelTaskRequest.SerializeToString,
                 response_deserializer=linker_dot_v1_dot_linker__service__pb2.CancelTaskResponse.FromString,
                 )
+        self.GetHubStatus = channel.unary_unary(
+                '/linker.v1.LinkerService/GetHubStatus',
+                request_serializer=linker_dot_v1_dot_linker__service__pb2.GetHubStatusRequest.SerializeToString,
+                response_deserializer=linker_dot_v1_dot_linker__service__pb2.GetHubStatusResponse.FromString,
+                )
+        self.WatchHub = channel.unary_stream(
+                '/linker.v1.LinkerService/WatchHub',
+                request_serializer=linker_dot_v1_dot_linker__service__pb2.WatchHubRequest.SerializeToString,
+                response_deserializer=linker_dot_v1_dot_linker__service__pb2.WatchHubResponse.FromString,
+                )
+        self.GetHubConversation = channel.unary_unary(
+                '/linker.v1.LinkerService/GetHubConversation',
+                request_serializer=linker_dot_v1_dot_linker__service__pb2.GetHubConversationRequest.SerializeToString,
+                response_deserializer=linker_dot_v1_dot_linker__service__pb2.GetHubConversationResponse.FromString,
+                )
 
 
 class LinkerServiceServicer(object):
     """LinkerService connects AI coding agents: presence, durable messaging, ask and
     reply, shared memory with revisions, and tasks.
 
-    Every RPC except Register needs `Authorization: Bearer <session_token>`; the
-    caller's identity always comes from that session, never from a request field.
+    Every RPC except Register and the observer RPCs needs `Authorization: Bearer
+    <session_token>`; the caller's identity always comes from that session, never
+    from a request field.
+
+    The observer RPCs (GetHubStatus, WatchHub, GetHubConversation) read the whole
+    hub for dashboards and `linker status`; they need no session and register
+    nobody. A hub without credentials answers them only on this machine
+    (loopback peers, and browsers only from the hub's own origin); a hub with a
+    secret wants `Authorization: Bearer <hub secret>`. They fail with
+    PERMISSION_DENIED or UNAUTHENTICATED otherwise.
     """
 
     def Register(self, request, context):
@@ -310,6 +341,33 @@ class LinkerServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetHubStatus(self, request, context):
+        """GetHubStatus reports the hub's version, uptime, store, counts, largest
+        backlogs and traffic since start. Observer RPC.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WatchHub(self, request, context):
+        """WatchHub replays every stored event after after_seq, whoever it was
+        addressed to, then streams live events, with no gap and no duplicate. It
+        marks nothing delivered and makes nobody online. An event addressed to
+        several instances (a broadcast, a task change) comes once per audience.
+        Observer RPC.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetHubConversation(self, request, context):
+        """GetHubConversation pages a thread or a pair's history as one instance
+        sees it, oldest first. Observer RPC.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_LinkerServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -423,6 +481,21 @@ def add_LinkerServiceServicer_to_server(servicer, server):
                     request_deserializer=linker_dot_v1_dot_linker__service__pb2.CancelTaskRequest.FromString,
                     response_serializer=linker_dot_v1_dot_linker__service__pb2.CancelTaskResponse.SerializeToString,
             ),
+            'GetHubStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetHubStatus,
+                    request_deserializer=linker_dot_v1_dot_linker__service__pb2.GetHubStatusRequest.FromString,
+                    response_serializer=linker_dot_v1_dot_linker__service__pb2.GetHubStatusResponse.SerializeToString,
+            ),
+            'WatchHub': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchHub,
+                    request_deserializer=linker_dot_v1_dot_linker__service__pb2.WatchHubRequest.FromString,
+                    response_serializer=linker_dot_v1_dot_linker__service__pb2.WatchHubResponse.SerializeToString,
+            ),
+            'GetHubConversation': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetHubConversation,
+                    request_deserializer=linker_dot_v1_dot_linker__service__pb2.GetHubConversationRequest.FromString,
+                    response_serializer=linker_dot_v1_dot_linker__service__pb2.GetHubConversationResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'linker.v1.LinkerService', rpc_method_handlers)
@@ -434,8 +507,16 @@ class LinkerService(object):
     """LinkerService connects AI coding agents: presence, durable messaging, ask and
     reply, shared memory with revisions, and tasks.
 
-    Every RPC except Register needs `Authorization: Bearer <session_token>`; the
-    caller's identity always comes from that session, never from a request field.
+    Every RPC except Register and the observer RPCs needs `Authorization: Bearer
+    <session_token>`; the caller's identity always comes from that session, never
+    from a request field.
+
+    The observer RPCs (GetHubStatus, WatchHub, GetHubConversation) read the whole
+    hub for dashboards and `linker status`; they need no session and register
+    nobody. A hub without credentials answers them only on this machine
+    (loopback peers, and browsers only from the hub's own origin); a hub with a
+    secret wants `Authorization: Bearer <hub secret>`. They fail with
+    PERMISSION_DENIED or UNAUTHENTICATED otherwise.
     """
 
     @staticmethod
@@ -809,5 +890,56 @@ class LinkerService(object):
         return grpc.experimental.unary_unary(request, target, '/linker.v1.LinkerService/CancelTask',
             linker_dot_v1_dot_linker__service__pb2.CancelTaskRequest.SerializeToString,
             linker_dot_v1_dot_linker__service__pb2.CancelTaskResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def GetHubStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/linker.v1.LinkerService/GetHubStatus',
+            linker_dot_v1_dot_linker__service__pb2.GetHubStatusRequest.SerializeToString,
+            linker_dot_v1_dot_linker__service__pb2.GetHubStatusResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def WatchHub(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(request, target, '/linker.v1.LinkerService/WatchHub',
+            linker_dot_v1_dot_linker__service__pb2.WatchHubRequest.SerializeToString,
+            linker_dot_v1_dot_linker__service__pb2.WatchHubResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def GetHubConversation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/linker.v1.LinkerService/GetHubConversation',
+            linker_dot_v1_dot_linker__service__pb2.GetHubConversationRequest.SerializeToString,
+            linker_dot_v1_dot_linker__service__pb2.GetHubConversationResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)

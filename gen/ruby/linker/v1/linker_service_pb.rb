@@ -5,6 +5,7 @@ require 'google/protobuf'
 
 require 'buf/validate/validate_pb'
 require 'linker/v1/event_pb'
+require 'linker/v1/hub_status_pb'
 require 'linker/v1/instance_pb'
 require 'linker/v1/memory_pb'
 require 'linker/v1/message_pb'
@@ -225,6 +226,36 @@ Google::Protobuf::DescriptorPool.generated_pool.build do
     add_message "linker.v1.CancelTaskResponse" do
       optional :task, :message, 1, "linker.v1.Task", json_name: "task"
     end
+    add_message "linker.v1.GetHubStatusRequest" do
+      optional :top_backlogs, :uint32, 1, json_name: "topBacklogs"
+      repeated :instances, :string, 2, json_name: "instances"
+    end
+    add_message "linker.v1.GetHubStatusResponse" do
+      optional :status, :message, 1, "linker.v1.HubStatus", json_name: "status"
+    end
+    add_message "linker.v1.WatchHubRequest" do
+      optional :after_seq, :uint64, 1, json_name: "afterSeq"
+      repeated :types, :enum, 2, "linker.v1.EventType", json_name: "types"
+    end
+    add_message "linker.v1.WatchHubResponse" do
+      oneof :item do
+        optional :event, :message, 1, "linker.v1.Event", json_name: "event"
+        optional :caught_up, :message, 2, "linker.v1.CaughtUp", json_name: "caughtUp"
+      end
+    end
+    add_message "linker.v1.GetHubConversationRequest" do
+      optional :viewer, :string, 1, json_name: "viewer"
+      optional :page_size, :uint32, 4, json_name: "pageSize"
+      optional :page_token, :string, 5, json_name: "pageToken"
+      oneof :selector do
+        optional :thread_id, :string, 2, json_name: "threadId"
+        optional :peer, :string, 3, json_name: "peer"
+      end
+    end
+    add_message "linker.v1.GetHubConversationResponse" do
+      repeated :messages, :message, 1, "linker.v1.Message", json_name: "messages"
+      optional :next_page_token, :string, 2, json_name: "nextPageToken"
+    end
     add_enum "linker.v1.TaskScope" do
       value :TASK_SCOPE_UNSPECIFIED, 0
       value :TASK_SCOPE_ASSIGNED_TO_ME, 1
@@ -281,6 +312,12 @@ module Linker
     ListTasksResponse = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.v1.ListTasksResponse").msgclass
     CancelTaskRequest = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.v1.CancelTaskRequest").msgclass
     CancelTaskResponse = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.v1.CancelTaskResponse").msgclass
+    GetHubStatusRequest = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.v1.GetHubStatusRequest").msgclass
+    GetHubStatusResponse = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.v1.GetHubStatusResponse").msgclass
+    WatchHubRequest = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.v1.WatchHubRequest").msgclass
+    WatchHubResponse = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.v1.WatchHubResponse").msgclass
+    GetHubConversationRequest = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.v1.GetHubConversationRequest").msgclass
+    GetHubConversationResponse = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.v1.GetHubConversationResponse").msgclass
     TaskScope = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.v1.TaskScope").enummodule
   end
 end

@@ -10,8 +10,16 @@ module Linker
       # LinkerService connects AI coding agents: presence, durable messaging, ask and
       # reply, shared memory with revisions, and tasks.
       #
-      # Every RPC except Register needs `Authorization: Bearer <session_token>`; the
-      # caller's identity always comes from that session, never from a request field.
+      # Every RPC except Register and the observer RPCs needs `Authorization: Bearer
+      # <session_token>`; the caller's identity always comes from that session, never
+      # from a request field.
+      #
+      # The observer RPCs (GetHubStatus, WatchHub, GetHubConversation) read the whole
+      # hub for dashboards and `linker status`; they need no session and register
+      # nobody. A hub without credentials answers them only on this machine
+      # (loopback peers, and browsers only from the hub's own origin); a hub with a
+      # secret wants `Authorization: Bearer <hub secret>`. They fail with
+      # PERMISSION_DENIED or UNAUTHENTICATED otherwise.
       class Service
 
         include ::GRPC::GenericService
@@ -81,6 +89,18 @@ module Linker
         rpc :ListTasks, ::Linker::V1::ListTasksRequest, ::Linker::V1::ListTasksResponse
         # CancelTask cancels a task that is not finished; only its assigner may.
         rpc :CancelTask, ::Linker::V1::CancelTaskRequest, ::Linker::V1::CancelTaskResponse
+        # GetHubStatus reports the hub's version, uptime, store, counts, largest
+        # backlogs and traffic since start. Observer RPC.
+        rpc :GetHubStatus, ::Linker::V1::GetHubStatusRequest, ::Linker::V1::GetHubStatusResponse
+        # WatchHub replays every stored event after after_seq, whoever it was
+        # addressed to, then streams live events, with no gap and no duplicate. It
+        # marks nothing delivered and makes nobody online. An event addressed to
+        # several instances (a broadcast, a task change) comes once per audience.
+        # Observer RPC.
+        rpc :WatchHub, ::Linker::V1::WatchHubRequest, stream(::Linker::V1::WatchHubResponse)
+        # GetHubConversation pages a thread or a pair's history as one instance
+        # sees it, oldest first. Observer RPC.
+        rpc :GetHubConversation, ::Linker::V1::GetHubConversationRequest, ::Linker::V1::GetHubConversationResponse
       end
 
       Stub = Service.rpc_stub_class

@@ -62,6 +62,7 @@ Examples:
         process.exit(code === "EADDRINUSE" ? 3 : 1);
       }
       process.stdout.write(`linker hub listening on ${running.url} (${config.store}${config.store === "sqlite" ? `: ${config.dataDir}/hub.db` : ""})\n`);
+      if (config.dashboard !== "off") process.stdout.write(`dashboard: ${running.url}/\n`);
       const stop = (signal: string) => {
         logger.info({ signal }, "signal received");
         running.close().then(

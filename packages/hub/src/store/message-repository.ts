@@ -51,9 +51,9 @@ export interface MessageRepository {
   getInboxEntry(recipient: string, messageId: string): Promise<Message | undefined>;
   /** Unread, unexpired messages in an instance's inbox at `now`. */
   countUnread(recipient: string, now: number): Promise<number>;
-  /** Marks inbox entries read at `at`; returns those that were unread. */
+  /** Marks inbox entries read at `at`; returns those that were unread, oldest first. */
   markRead(recipient: string, messageIds: string[], at: number): Promise<Message[]>;
-  /** Marks inbox entries delivered at `at`; returns those that were not yet. */
+  /** Marks inbox entries delivered at `at`; returns those that were not yet, oldest first. */
   markDelivered(recipient: string, messageIds: string[], at: number): Promise<Message[]>;
   /** Messages of a thread or a pair visible to the viewer, oldest first, after a cursor. */
   conversation(query: ConversationQuery): Promise<ConversationPage>;

@@ -9,3 +9,6 @@ export class StoreBusyError extends UnavailableError {
 
 /** The database cannot be used as it is: too new a schema, or not a Linker database. */
 export class SchemaError extends Error {}
+
+/** The database server cannot be reached (or the connection to it broke). */
+export class StoreUnreachableError extends UnavailableError {}

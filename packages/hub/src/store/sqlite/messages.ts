@@ -32,7 +32,8 @@ export function sqliteMessages(db: Database.Database, statements: StatementCache
     pruneMessages: db.prepare("DELETE FROM messages WHERE sent_at < ? AND NOT EXISTS (SELECT 1 FROM events e WHERE e.message_id = messages.id)"),
   };
   const decode = (row: { data: Buffer }) => fromBinary(MessageSchema, row.data);
-  const entries = (recipient: string, ids: string[]) => ids.map((id) => inboxMessage(s.getEntry.get(recipient, id)!));
+  const entries = (recipient: string, ids: string[]) =>
+    ids.map((id) => inboxMessage(s.getEntry.get(recipient, id)!)).sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0));
   return {
     insert: async (message: Message) => {
       s.insert.run(

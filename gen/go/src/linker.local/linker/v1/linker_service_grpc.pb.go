@@ -78,6 +78,18 @@ type LinkerServiceClient interface {
 	ListTasks(ctx context.Context, in *ListTasksRequest, opts ...grpc.CallOption) (*ListTasksResponse, error)
 	// CancelTask cancels a task that is not finished; only its assigner may.
 	CancelTask(ctx context.Context, in *CancelTaskRequest, opts ...grpc.CallOption) (*CancelTaskResponse, error)
+	// GetHubStatus reports the hub's version, uptime, store, counts, largest
+	// backlogs and traffic since start. Observer RPC.
+	GetHubStatus(ctx context.Context, in *GetHubStatusRequest, opts ...grpc.CallOption) (*GetHubStatusResponse, error)
+	// WatchHub replays every stored event after after_seq, whoever it was
+	// addressed to, then streams live events, with no gap and no duplicate. It
+	// marks nothing delivered and makes nobody online. An event addressed to
+	// several instances (a broadcast, a task change) comes once per audience.
+	// Observer RPC.
+	WatchHub(ctx context.Context, in *WatchHubRequest, opts ...grpc.CallOption) (LinkerService_WatchHubClient, error)
+	// GetHubConversation pages a thread or a pair's history as one instance
+	// sees it, oldest first. Observer RPC.
+	GetHubConversation(ctx context.Context, in *GetHubConversationRequest, opts ...grpc.CallOption) (*GetHubConversationResponse, error)
 }
 
 type linkerServiceClient struct {
@@ -309,6 +321,56 @@ func (c *linkerServiceClient) CancelTask(ctx context.Context, in *CancelTaskRequ
 	return out, nil
 }
 
+func (c *linkerServiceClient) GetHubStatus(ctx context.Context, in *GetHubStatusRequest, opts ...grpc.CallOption) (*GetHubStatusResponse, error) {
+	out := new(GetHubStatusResponse)
+	err := c.cc.Invoke(ctx, "/linker.v1.LinkerService/GetHubStatus", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *linkerServiceClient) WatchHub(ctx context.Context, in *WatchHubRequest, opts ...grpc.CallOption) (LinkerService_WatchHubClient, error) {
+	stream, err := c.cc.NewStream(ctx, &_LinkerService_serviceDesc.Streams[1], "/linker.v1.LinkerService/WatchHub", opts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &linkerServiceWatchHubClient{stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+type LinkerService_WatchHubClient interface {
+	Recv() (*WatchHubResponse, error)
+	grpc.ClientStream
+}
+
+type linkerServiceWatchHubClient struct {
+	grpc.ClientStream
+}
+
+func (x *linkerServiceWatchHubClient) Recv() (*WatchHubResponse, error) {
+	m := new(WatchHubResponse)
+	if err := x.ClientStream.RecvMsg(m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func (c *linkerServiceClient) GetHubConversation(ctx context.Context, in *GetHubConversationRequest, opts ...grpc.CallOption) (*GetHubConversationResponse, error) {
+	out := new(GetHubConversationResponse)
+	err := c.cc.Invoke(ctx, "/linker.v1.LinkerService/GetHubConversation", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // LinkerServiceServer is the server API for LinkerService service.
 // All implementations must embed UnimplementedLinkerServiceServer
 // for forward compatibility
@@ -374,6 +436,18 @@ type LinkerServiceServer interface {
 	ListTasks(context.Context, *ListTasksRequest) (*ListTasksResponse, error)
 	// CancelTask cancels a task that is not finished; only its assigner may.
 	CancelTask(context.Context, *CancelTaskRequest) (*CancelTaskResponse, error)
+	// GetHubStatus reports the hub's version, uptime, store, counts, largest
+	// backlogs and traffic since start. Observer RPC.
+	GetHubStatus(context.Context, *GetHubStatusRequest) (*GetHubStatusResponse, error)
+	// WatchHub replays every stored event after after_seq, whoever it was
+	// addressed to, then streams live events, with no gap and no duplicate. It
+	// marks nothing delivered and makes nobody online. An event addressed to
+	// several instances (a broadcast, a task change) comes once per audience.
+	// Observer RPC.
+	WatchHub(*WatchHubRequest, LinkerService_WatchHubServer) error
+	// GetHubConversation pages a thread or a pair's history as one instance
+	// sees it, oldest first. Observer RPC.
+	GetHubConversation(context.Context, *GetHubConversationRequest) (*GetHubConversationResponse, error)
 	mustEmbedUnimplementedLinkerServiceServer()
 }
 
@@ -446,6 +520,15 @@ func (UnimplementedLinkerServiceServer) ListTasks(context.Context, *ListTasksReq
 }
 func (UnimplementedLinkerServiceServer) CancelTask(context.Context, *CancelTaskRequest) (*CancelTaskResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method CancelTask not implemented")
+}
+func (UnimplementedLinkerServiceServer) GetHubStatus(context.Context, *GetHubStatusRequest) (*GetHubStatusResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method GetHubStatus not implemented")
+}
+func (UnimplementedLinkerServiceServer) WatchHub(*WatchHubRequest, LinkerService_WatchHubServer) error {
+	return status.Errorf(codes.Unimplemented, "method WatchHub not implemented")
+}
+func (UnimplementedLinkerServiceServer) GetHubConversation(context.Context, *GetHubConversationRequest) (*GetHubConversationResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method GetHubConversation not implemented")
 }
 func (UnimplementedLinkerServiceServer) mustEmbedUnimplementedLinkerServiceServer() {}
 
@@ -859,6 +942,63 @@ func _LinkerService_CancelTask_Handler(srv interface{}, ctx context.Context, dec
 	return interceptor(ctx, in, info, handler)
 }
 
+func _LinkerService_GetHubStatus_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetHubStatusRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LinkerServiceServer).GetHubStatus(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/linker.v1.LinkerService/GetHubStatus",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LinkerServiceServer).GetHubStatus(ctx, req.(*GetHubStatusRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _LinkerService_WatchHub_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(WatchHubRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(LinkerServiceServer).WatchHub(m, &linkerServiceWatchHubServer{stream})
+}
+
+type LinkerService_WatchHubServer interface {
+	Send(*WatchHubResponse) error
+	grpc.ServerStream
+}
+
+type linkerServiceWatchHubServer struct {
+	grpc.ServerStream
+}
+
+func (x *linkerServiceWatchHubServer) Send(m *WatchHubResponse) error {
+	return x.ServerStream.SendMsg(m)
+}
+
+func _LinkerService_GetHubConversation_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetHubConversationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LinkerServiceServer).GetHubConversation(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/linker.v1.LinkerService/GetHubConversation",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LinkerServiceServer).GetHubConversation(ctx, req.(*GetHubConversationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 var _LinkerService_serviceDesc = grpc.ServiceDesc{
 	ServiceName: "linker.v1.LinkerService",
 	HandlerType: (*LinkerServiceServer)(nil),
@@ -947,11 +1087,24 @@ var _LinkerService_serviceDesc = grpc.ServiceDesc{
 			MethodName: "CancelTask",
 			Handler:    _LinkerService_CancelTask_Handler,
 		},
+		{
+			MethodName: "GetHubStatus",
+			Handler:    _LinkerService_GetHubStatus_Handler,
+		},
+		{
+			MethodName: "GetHubConversation",
+			Handler:    _LinkerService_GetHubConversation_Handler,
+		},
 	},
 	Streams: []grpc.StreamDesc{
 		{
 			StreamName:    "Subscribe",
 			Handler:       _LinkerService_Subscribe_Handler,
+			ServerStreams: true,
+		},
+		{
+			StreamName:    "WatchHub",
+			Handler:       _LinkerService_WatchHub_Handler,
 			ServerStreams: true,
 		},
 	},
