@@ -6,8 +6,12 @@ import { HUB_PROCESS_FILE } from "./src/hosting-paths.js";
 /** The extension folder (holds the manifest). */
 export const EXTENSION_DIR = import.meta.dirname;
 
-/** Modules left out of the bundle: VS Code's API, and the native SQLite binding a hosted hub loads. */
-export const EXTERNAL_MODULES = ["vscode", "better-sqlite3"];
+/**
+ * Modules left out of the bundle: VS Code's API, the native SQLite binding an
+ * in-process hub loads, and the web dashboard (static files the .vsix does not
+ * ship; a hub a window hosts answers `/` saying it is not installed).
+ */
+export const EXTERNAL_MODULES = ["vscode", "better-sqlite3", "@linker/dashboard"];
 
 /** Where and how to bundle. */
 export interface BundleOptions {
@@ -62,6 +66,7 @@ export async function bundleHubProcess(options: BundleOptions = {}): Promise<str
     format: "cjs",
     target: "node22",
     alias: { "better-sqlite3": join(EXTENSION_DIR, "src", "hub-process", "node-sqlite-binding.ts") },
+    external: ["@linker/dashboard"],
     minify: options.minify ?? false,
     keepNames: true,
     sourcemap: options.minify ? false : "linked",
