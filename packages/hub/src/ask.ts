@@ -1,5 +1,5 @@
+import { timeOrderedId } from "@linker/protocol";
 import { create } from "@bufbuild/protobuf";
-import { randomUUID } from "node:crypto";
 import { type AskRequest, SendRequestSchema } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
 import { type Message, MessageKind } from "@linker/protocol/gen/linker/v1/message_pb.js";
 import type { Caller } from "./caller.js";
@@ -35,7 +35,7 @@ export class Asker {
       );
     }
     const wait = Math.min(req.timeoutMs > 0 ? req.timeoutMs : config.limits.askDefaultTimeoutMs, config.limits.askMaxTimeoutMs);
-    const id = randomUUID();
+    const id = timeOrderedId();
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
     const reply = new Promise<Message>((resolve, reject) => {

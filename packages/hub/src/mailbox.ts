@@ -1,6 +1,6 @@
+import { timeOrderedId } from "@linker/protocol";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { randomUUID } from "node:crypto";
 import {
   AttachmentSchema,
   type Message,
@@ -269,7 +269,7 @@ export class Mailbox {
   }
 
   private async compose(tx: StoreTx, sender: string, recipient: string, draft: Outgoing, now: number, chosenId?: string): Promise<Message> {
-    const id = chosenId ?? randomUUID();
+    const id = chosenId ?? timeOrderedId();
     const replyTo = draft.replyTo ?? "";
     let threadId = draft.threadId;
     if (replyTo !== "") {

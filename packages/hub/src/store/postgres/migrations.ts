@@ -1,6 +1,7 @@
 import type { ClientBase } from "pg";
 import { SchemaError } from "../store-errors.js";
 import { initial } from "./migrations/0001-initial.js";
+import { leanEventIndexes } from "./migrations/0002-lean-event-indexes.js";
 
 /** One step of the PostgreSQL schema, applied in its own transaction. */
 export interface PostgresMigration {
@@ -13,7 +14,10 @@ export interface PostgresMigration {
 }
 
 /** Every schema step, oldest first; the last one is the version this code writes. */
-export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [{ version: 1, name: "initial schema", sql: initial }];
+export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
+  { version: 1, name: "initial schema", sql: initial },
+  { version: 2, name: "lean event indexes", sql: leanEventIndexes },
+];
 
 /** The schema version this code reads and writes. */
 export const POSTGRES_SCHEMA_VERSION = POSTGRES_MIGRATIONS[POSTGRES_MIGRATIONS.length - 1].version;

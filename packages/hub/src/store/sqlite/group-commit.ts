@@ -32,7 +32,8 @@ function isBusy(err: unknown): boolean {
 /**
  * Runs transactions one at a time on one SQLite connection, sharing COMMITs:
  * jobs queued together run inside one SQLite transaction (up to MAX_GROUP),
- * each in its own SAVEPOINT, so a failing job rolls back only its own writes.
+ * each after the first in its own SAVEPOINT, so a failing job rolls back only
+ * its own writes.
  * Every job is answered after its group's COMMIT, so a resolved job is
  * durable and its after-commit callbacks run in commit order. A failure to
  * begin or commit (the lock held by another process past the busy timeout)
@@ -69,7 +70,10 @@ export class GroupCommit<C extends CommitHooks> {
   run<T>(fn: (context: C) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.pending.push({ fn, resolve: resolve as (value: unknown) => void, reject });
-      if (!this.draining) void this.drain();
+      if (this.draining) return;
+      // Start after this turn's I/O: every request that arrived with this one joins its group.
+      this.draining = true;
+      setImmediate(() => void this.drain());
     });
   }
 
@@ -91,9 +95,19 @@ export class GroupCommit<C extends CommitHooks> {
         }
         const done: Array<Done<C>> = [];
         try {
+          // The first job of a group needs no savepoint: if it fails, nothing else ran yet and the
+          // whole transaction rolls back; the next group starts with the jobs behind it.
+          const first = this.pending.shift()!;
+          const firstDone = await this.runJob(first, false);
+          if (!firstDone.ok) {
+            this.rollback();
+            first.reject(firstDone.value);
+            continue;
+          }
+          done.push(firstDone);
           while (this.pending.length > 0 && done.length < MAX_GROUP) {
             const job = this.pending.shift()!;
-            done.push(await this.runJob(job));
+            done.push(await this.runJob(job, true));
           }
           this.sql.commit.run();
         } catch (err) {
@@ -124,16 +138,18 @@ export class GroupCommit<C extends CommitHooks> {
     }
   }
 
-  private async runJob(job: Job<C>): Promise<Done<C>> {
-    this.sql.savepoint.run();
+  private async runJob(job: Job<C>, savepoint: boolean): Promise<Done<C>> {
+    if (savepoint) this.sql.savepoint.run();
     try {
       const value = await job.fn(this.context);
-      this.sql.release.run();
+      if (savepoint) this.sql.release.run();
       return { job, ok: true, value, callbacks: this.callbacks.splice(0) };
     } catch (err) {
       this.callbacks.length = 0;
-      this.sql.rollbackTo.run();
-      this.sql.release.run();
+      if (savepoint) {
+        this.sql.rollbackTo.run();
+        this.sql.release.run();
+      }
       return { job, ok: false, value: err, callbacks: [] };
     }
   }

@@ -3,6 +3,7 @@ import { SchemaError } from "../store-errors.js";
 import { initial } from "./migrations/0001-initial.js";
 import { caseInsensitiveNames } from "./migrations/0002-case-insensitive-names.js";
 import { presenceLeases } from "./migrations/0003-presence-leases.js";
+import { leanEventIndexes } from "./migrations/0004-lean-event-indexes.js";
 
 /** One step of the schema, applied in its own transaction. */
 export interface Migration {
@@ -19,6 +20,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "initial schema", sql: initial },
   { version: 2, name: "case-insensitive names", sql: caseInsensitiveNames },
   { version: 3, name: "presence leases", sql: presenceLeases },
+  { version: 4, name: "lean event indexes", sql: leanEventIndexes },
 ];
 
 /** The schema version this code reads and writes. */
