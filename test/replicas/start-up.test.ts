@@ -1,7 +1,7 @@
 import pg from "pg";
 import { describe, expect, it } from "vitest";
-import { freePort, spawnHub } from "../e2e/harness.js";
-import { freshDatabase } from "../support/postgres.js";
+import { freePort, spawnHub, waitFor } from "../e2e/harness.js";
+import { freshDatabase, postgresUrl } from "../support/postgres.js";
 import { hasPostgres } from "./replicas.js";
 
 describe.skipIf(!hasPostgres)("linker hub --store postgres at start-up", () => {
@@ -12,6 +12,21 @@ describe.skipIf(!hasPostgres)("linker hub --store postgres at start-up", () => {
     expect(hub.stderr()).toMatch(/cannot reach PostgreSQL at postgres:\/\/linker:\*\*\*@127\.0\.0\.1:\d+\/linker/);
     expect(hub.stderr()).toMatch(/check --postgres-url \(LINKER_POSTGRES_URL\)/);
     expect(hub.stderr() + hub.stdout()).not.toContain("s3cret-pw");
+  });
+
+  it("answers /readyz 503 once its database is gone, and keeps serving HTTP", async () => {
+    const url = await freshDatabase();
+    const hub = spawnHub({ args: ["--store", "postgres", "--postgres-url", url] });
+    const [, base] = await hub.waitForStdout(/listening on (http:\/\/\S+)/, 15_000);
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+    const admin = new pg.Client({ connectionString: postgresUrl });
+    await admin.connect();
+    await admin.query(`DROP DATABASE ${pg.escapeIdentifier(new URL(url).pathname.slice(1))} WITH (FORCE)`);
+    await admin.end();
+    await waitFor("/readyz to report the database", async () => (await fetch(`${base}/readyz`)).status === 503, 15_000);
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    expect(hub.child.exitCode).toBeNull();
+    await hub.stop("SIGTERM");
   });
 
   it("refuses --store postgres without a URL", async () => {

@@ -19,6 +19,7 @@ import {
   type ListMessagesResponse,
   type ListTasksRequestSchema,
   type ListTasksResponse,
+  type PublishResponse,
   LinkerService,
   type RegisterResponse,
   type SendRequestSchema,
@@ -41,6 +42,7 @@ import { type AutoHubOptions, createHubKeeper, type HubKeeper } from "./hub-keep
 import { createHubTransport, type HubTransport, type WireProtocol } from "./hub-transport.js";
 import { LinkerError, toLinkerError } from "./linker-error.js";
 import { sessionHubKey } from "./hub-key.js";
+import { type Publication, publishAll } from "./publisher.js";
 import { FileSessionStore, linkerHome, type SessionStore } from "./session-store.js";
 import { type ClientLogger, SILENT_LOGGER } from "./client-logger.js";
 
@@ -379,6 +381,24 @@ export class LinkerClient {
   async send(recipient: string, body: string, options: RequestFields<typeof SendRequestSchema, "recipient" | "body"> = {}): Promise<SendResponse> {
     await this.ready();
     return this.rpc.send({ ...options, recipient, body });
+  }
+
+  /**
+   * Stores many messages through one Publish stream (far cheaper for the hub
+   * than a Send each); resumes after a break without storing any twice.
+   * Resolves with one answer per publication, in order.
+   */
+  async sendMany(publications: readonly Publication[], progress: { onAnswer?: (answer: PublishResponse) => void } = {}): Promise<PublishResponse[]> {
+    await this.ready();
+    return publishAll(this.rpc, publications, {
+      ...progress,
+      retryBudgetMs: this.options.retryBudgetMs,
+      backoff: this.options.backoff,
+      recover: async () => {
+        const { generation } = this.endpoints.current();
+        await this.endpoints.failed(generation);
+      },
+    });
   }
 
   /** Sends a message to every other registered instance (or only online ones). */

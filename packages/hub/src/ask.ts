@@ -1,5 +1,5 @@
+import { timeOrderedId } from "@linker/protocol";
 import { create } from "@bufbuild/protobuf";
-import { randomUUID } from "node:crypto";
 import { type AskRequest, SendRequestSchema } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
 import { type Message, MessageKind } from "@linker/protocol/gen/linker/v1/message_pb.js";
 import type { Caller } from "./caller.js";
@@ -28,14 +28,14 @@ export class Asker {
   async ask(caller: Caller, req: AskRequest, signal: AbortSignal): Promise<{ query: Message; reply: Message }> {
     const { store, presence, config } = this.deps;
     const { recipient } = req;
-    await store.transaction((tx) => this.registry.require(tx, recipient));
+    await store.transaction((tx) => this.registry.requireName(tx, recipient));
     if (!presence.isOnline(recipient)) {
       throw new UnavailableError(
         `no responders: "${recipient}" is offline, so nobody can answer now; Send the question instead and it will be delivered when "${recipient}" comes back`,
       );
     }
     const wait = Math.min(req.timeoutMs > 0 ? req.timeoutMs : config.limits.askDefaultTimeoutMs, config.limits.askMaxTimeoutMs);
-    const id = randomUUID();
+    const id = timeOrderedId();
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
     const reply = new Promise<Message>((resolve, reject) => {

@@ -30,6 +30,10 @@ export interface HubLimits {
   maxHeaderBytes: number;
   /** Open MCP sessions at /mcp. */
   maxMcpSessions: number;
+  /** Unary calls one HTTP/2 connection may have in flight; more are answered RESOURCE_EXHAUSTED. */
+  callsPerConnection: number;
+  /** Streaming calls one HTTP/2 connection may have open; more are answered RESOURCE_EXHAUSTED. */
+  streamsPerConnection: number;
 }
 
 /** Everything a hub needs to start. */
@@ -98,6 +102,8 @@ export const defaultLimits: HubLimits = {
   maxPayloadDepth: 16,
   maxHeaderBytes: 16 * 1024,
   maxMcpSessions: 256,
+  callsPerConnection: 512,
+  streamsPerConnection: 64,
 };
 
 /** Every default of a hub except its data folder, which the caller chooses. */

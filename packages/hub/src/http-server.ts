@@ -5,6 +5,12 @@ import net from "node:net";
 /** The first bytes an HTTP/2 client with prior knowledge (h2c) sends. */
 const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 
+/** Streams a client may open at once on one HTTP/2 connection, as far as HTTP/2 is concerned. */
+const H2_MAX_CONCURRENT_STREAMS = 100_000;
+
+/** Memory nghttp2 may use for one connection before it resets streams, in megabytes (default 10). */
+const H2_MAX_SESSION_MEMORY_MB = 256;
+
 /** A listening server that speaks HTTP/1.1 and h2c on one port. */
 export interface DualServer {
   /** The bound port. */
@@ -67,12 +73,14 @@ export async function listenDual(
       }
     }
   };
-  const h2Settings = { maxConcurrentStreams: 1000, maxHeaderListSize: H2_HEADER_LIST_LIMIT };
+  const h2Settings = { maxConcurrentStreams: H2_MAX_CONCURRENT_STREAMS, maxHeaderListSize: H2_HEADER_LIST_LIMIT };
   if (options.tls) return listenTls(guarded, host, port, options.tls, h2Settings, maxHeaderBytes);
   const h1 = http.createServer({ maxHeaderSize: maxHeaderBytes }, guarded as http.RequestListener);
   h1.keepAliveTimeout = 5_000;
+  // HTTP/2 itself never refuses or resets a burst of streams (REFUSED_STREAM, ENHANCE_YOUR_CALM tear
+  // calls down without a reason); the hub's own per-connection limits answer the excess instead.
   const h2 = http2.createServer(
-    { settings: h2Settings, maxSessionMemory: 32 },
+    { settings: h2Settings, maxSessionMemory: H2_MAX_SESSION_MEMORY_MB },
     guarded as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void,
   );
   const sessions = new Set<http2.ServerHttp2Session>();
@@ -81,7 +89,8 @@ export async function listenDual(
     session.on("close", () => sessions.delete(session));
   });
   const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
+  // Small RPC answers go out at once: Nagle's algorithm would hold them back for the client's delayed ACK.
+  const server = net.createServer({ noDelay: true }, (socket) => {
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
     socket.once("readable", () => {
@@ -137,7 +146,10 @@ async function listenTls(
   settings: http2.Settings,
   maxHeaderBytes: number,
 ): Promise<DualServer> {
-  const server = http2.createSecureServer({ ...tls, allowHTTP1: true, settings, maxSessionMemory: 32, maxHeaderSize: maxHeaderBytes } as http2.SecureServerOptions, handler);
+  const server = http2.createSecureServer(
+    { ...tls, allowHTTP1: true, settings, maxSessionMemory: H2_MAX_SESSION_MEMORY_MB, maxHeaderSize: maxHeaderBytes } as http2.SecureServerOptions,
+    handler,
+  );
   const sessions = new Set<http2.ServerHttp2Session>();
   const sockets = new Set<net.Socket>();
   server.on("session", (session) => {

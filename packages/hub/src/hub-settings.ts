@@ -138,6 +138,8 @@ export const HUB_SETTINGS: readonly HubSetting[] = [
   { key: "limits.maxPayloadDepth", flag: "--max-payload-depth <n>", env: "LINKER_MAX_PAYLOAD_DEPTH", description: "deepest nesting of structured message data", parse: integer(1) },
   { key: "limits.maxHeaderBytes", flag: "--max-header-bytes <n>", env: "LINKER_MAX_HEADER_BYTES", description: "bytes of request headers (431 beyond)", parse: integer(1024) },
   { key: "limits.maxMcpSessions", flag: "--max-mcp-sessions <n>", env: "LINKER_MAX_MCP_SESSIONS", description: "open MCP sessions at /mcp", parse: integer(1) },
+  { key: "limits.callsPerConnection", flag: "--max-calls-per-connection <n>", env: "LINKER_MAX_CALLS_PER_CONNECTION", description: "unary calls one HTTP/2 connection may have in flight", parse: integer(1) },
+  { key: "limits.streamsPerConnection", flag: "--max-streams-per-connection <n>", env: "LINKER_MAX_STREAMS_PER_CONNECTION", description: "streams (Subscribe, Publish) one HTTP/2 connection may have open", parse: integer(1) },
 ];
 
 /** The default of a setting (undefined for the data folder, which the caller picks, and for the secret). */

@@ -1,6 +1,6 @@
+import { timeOrderedId } from "@linker/protocol";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { randomUUID } from "node:crypto";
 import {
   AttachmentSchema,
   type Message,
@@ -108,7 +108,7 @@ export class Mailbox {
     const result = await store.transaction(async (tx): Promise<SendResult> => {
       const earlier = await this.findDuplicate(tx, sender, recipient, req);
       if (earlier) return { message: earlier, duplicate: true, recipientOnline: presence.isOnline(recipient) };
-      await this.registry.require(tx, recipient);
+      await this.registry.requireName(tx, recipient);
       const unread = await this.backlog.overflow(tx, recipient, 1, now);
       if (unread !== undefined) {
         throw new LimitExceededError(
@@ -282,7 +282,7 @@ export class Mailbox {
   }
 
   private async compose(tx: StoreTx, sender: string, recipient: string, draft: Outgoing, now: number, chosenId?: string): Promise<Message> {
-    const id = chosenId ?? randomUUID();
+    const id = chosenId ?? timeOrderedId();
     const replyTo = draft.replyTo ?? "";
     let threadId = draft.threadId;
     if (replyTo !== "") {

@@ -39,8 +39,12 @@ export interface RegisterGrant {
   peer: string;
 }
 
+/** Sessions remembered in memory (each entry is a token and a name). */
+const SESSION_CACHE_SIZE = 10_000;
+
 /** Identity and presence: who is registered, their sessions, and who is online. */
 export class Registry {
+  /** Recent session tokens and their sessions, so a call does not hash its token and read the store. */
   private readonly sessionCache = new Map<string, SessionRecord>();
 
   constructor(
@@ -146,7 +150,7 @@ export class Registry {
         oldestUnreadSeq: (await tx.messages.listInbox({ recipient: req.name, unreadOnly: true, sender: "", afterSeq: 0n, limit: 1, now }))[0]?.seq ?? 0n,
       };
     });
-    this.sessionCache.set(hashToken(result.token), { name: req.name, keyId });
+    this.remember(result.token, { name: req.name, keyId });
     return {
       instance: this.withPresence(result.instance),
       sessionToken: result.token,
@@ -159,11 +163,10 @@ export class Registry {
 
   /** The session a token belongs to, if it is valid. */
   async resolveSession(token: string): Promise<SessionRecord | undefined> {
-    const hash = hashToken(token);
-    const cached = this.sessionCache.get(hash);
+    const cached = this.sessionCache.get(token);
     if (cached !== undefined) return cached;
-    const session = await this.deps.store.transaction((tx) => tx.identity.getSession(hash));
-    if (session !== undefined) this.sessionCache.set(hash, session);
+    const session = await this.deps.store.transaction((tx) => tx.identity.getSession(hashToken(token)));
+    if (session !== undefined) this.remember(token, session);
     return session;
   }
 
@@ -215,6 +218,13 @@ export class Registry {
       })),
     );
     return names.length;
+  }
+
+  /** Caches a valid session, dropping the oldest entries beyond SESSION_CACHE_SIZE. */
+  private remember(token: string, session: SessionRecord): void {
+    this.sessionCache.delete(token);
+    this.sessionCache.set(token, session);
+    if (this.sessionCache.size > SESSION_CACHE_SIZE) this.sessionCache.delete(this.sessionCache.keys().next().value!);
   }
 
   /**
@@ -314,6 +324,11 @@ export class Registry {
 
   private forgetSessionsOf(name: string): void {
     for (const [key, owner] of this.sessionCache) if (owner.name === name) this.sessionCache.delete(key);
+  }
+
+  /** Throws NotFoundError unless `name` is registered. */
+  async requireName(tx: StoreTx, name: string): Promise<void> {
+    if (!(await tx.identity.hasInstance(name))) throw new NotFoundError(`no instance named "${name}" is registered; see ListInstances`);
   }
 
   /** The instance, or NotFoundError. */

@@ -16,6 +16,8 @@ import { selfSignedTls } from "./tls/self-signed.js";
 import { createErrorInterceptor } from "./error-interceptor.js";
 import { HubShuttingDownError } from "./errors.js";
 import { createHealthService, type HealthService } from "./health.js";
+import { ConnectionLimits } from "./connection-limits.js";
+import { createDirectRpc, type DirectRpcOptions } from "./direct/direct-rpc.js";
 import { listenDual } from "./http-server.js";
 import { createHub, type Hub } from "./hub.js";
 import { createLogger, type HubLogger } from "./logger.js";
@@ -28,6 +30,7 @@ import { answerText } from "./observe/ops-endpoints.js";
 import { AuditKind } from "@linker/protocol/gen/linker/v1/credential_pb.js";
 import { X509Certificate } from "node:crypto";
 import { createRequestLogInterceptor } from "./observe/request-log-interceptor.js";
+import { createLinkerService } from "./linker-service.js";
 import { hubRoutes } from "./routes.js";
 import { PostgresStore, redactedUrl } from "./store/postgres/postgres-store.js";
 import { SqliteStore } from "./store/sqlite/sqlite-store.js";
@@ -229,10 +232,14 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
   const mode = authMode(config);
   const observerPolicy = options.observerPolicy ?? credentialObserverPolicy({ mode, keys: hub.keys, audit: hub.audit });
   const { routes, options: routerOptions } = hubRouter(hub, health, config, logger, options.interceptors, observerPolicy);
-  const rpcHandler = rpcAdapter({
-    routes,
-    ...routerOptions,
-    contextValues: (req) => createContextValues().set(nodeRequestKey, req),
+  const contextValues = (req: IncomingMessage | Http2ServerRequest) => createContextValues().set(nodeRequestKey, req);
+  const rpcHandler = rpcAdapter({ routes, ...routerOptions, contextValues });
+  const limits = new ConnectionLimits(config.limits);
+  const direct = createDirectRpc({
+    service: createLinkerService(hub) as DirectRpcOptions["service"],
+    interceptors: routerOptions.interceptors,
+    readMaxBytes: routerOptions.readMaxBytes,
+    contextValues,
   });
   const keys = hub.keys;
   const extra = options.httpHandler?.(url, logger, { identify: (bearer) => keys.identify(bearer), mode, clientCa: tls?.caPath ? readFileSync(tls.caPath, "utf8") : tls ? tls.cert : undefined, config });
@@ -250,6 +257,10 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
     const path = pathOf(req.url);
     if (ops.handle(req, res, path) || dashboard(req, res, path)) return;
     if (extra?.(req, res as ServerResponse | Http2ServerResponse)) return;
+    if (req.httpVersionMajor === 2) {
+      if (!limits.admit(req as Http2ServerRequest, res as Http2ServerResponse)) return;
+      if (direct(req as Http2ServerRequest, res as Http2ServerResponse)) return;
+    }
     rpcHandler(req, res);
   };
   for (const request of waiting.splice(0)) request();

@@ -1,6 +1,6 @@
+import { timeOrderedId } from "@linker/protocol";
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { randomUUID } from "node:crypto";
 import {
   type Task,
   TaskChangeKind,
@@ -75,9 +75,9 @@ export class TaskBoard {
     const assigner = caller.name;
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
-      if (req.assignee !== "") await this.registry.require(tx, req.assignee);
+      if (req.assignee !== "") await this.registry.requireName(tx, req.assignee);
       const task = create(TaskSchema, {
-        id: randomUUID(),
+        id: timeOrderedId(),
         title: req.title,
         description: req.description,
         assigner,

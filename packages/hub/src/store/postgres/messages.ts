@@ -1,6 +1,7 @@
-import { fromBinary, toBinary } from "@bufbuild/protobuf";
+import { fromBinary } from "@bufbuild/protobuf";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { type Message, MessageSchema } from "@linker/protocol/gen/linker/v1/message_pb.js";
+import { encodedMessage } from "../../encoded-messages.js";
 import type { ConversationPage, ConversationQuery, InboxQuery, MessageRepository } from "../message-repository.js";
 import { INBOX_COLUMNS, type InboxRow, inboxMessage } from "./inbox-row.js";
 import type { Sql } from "./sql.js";
@@ -29,7 +30,7 @@ export function postgresMessages(sql: Sql, nextOrdinal: () => Promise<bigint>): 
           message.idempotencyKey === "" ? null : message.idempotencyKey,
           message.sentAt ? timestampMs(message.sentAt) : 0,
           message.expiresAt ? timestampMs(message.expiresAt) : null,
-          Buffer.from(toBinary(MessageSchema, message)),
+          Buffer.from(encodedMessage(message)),
         ],
       );
     },
@@ -99,7 +100,14 @@ export function postgresMessages(sql: Sql, nextOrdinal: () => Promise<bigint>): 
     prune: async (now, before) => {
       const expired = await sql("DELETE FROM events WHERE message_id IS NOT NULL AND expires_at IS NOT NULL AND expires_at <= $1 AND read_at IS NULL RETURNING seq", [now]);
       const read = await sql("DELETE FROM events WHERE message_id IS NOT NULL AND read_at IS NOT NULL AND read_at < $1 RETURNING seq", [before]);
-      const orphans = await sql("DELETE FROM messages WHERE sent_at < $1 AND NOT EXISTS (SELECT 1 FROM events e WHERE e.message_id = messages.id) RETURNING id", [before]);
+      // A direct message is held by its recipient's inbox entry; a broadcast by any (one scan of the inbox entries).
+      const orphans = await sql(
+        `DELETE FROM messages WHERE sent_at < $1 AND CASE WHEN recipient = '*'
+           THEN id NOT IN (SELECT message_id FROM events WHERE message_id IS NOT NULL)
+           ELSE NOT EXISTS (SELECT 1 FROM events e WHERE e.audience = messages.recipient AND e.message_id = messages.id) END
+         RETURNING id`,
+        [before],
+      );
       return expired.length + read.length + orphans.length;
     },
   };

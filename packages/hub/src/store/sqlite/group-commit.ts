@@ -36,6 +36,18 @@ function storeFailure(err: unknown): unknown {
   return err;
 }
 
+/** What a group's life means to the store beyond SQL transactions (its counters). */
+export interface GroupHooks {
+  /** Right after BEGIN. */
+  begun(): void;
+  /** Before a job that runs in a savepoint; returns how to undo what the job changes. */
+  jobStarting(): () => void;
+  /** Right before COMMIT. */
+  committing(): void;
+}
+
+const NO_HOOKS: GroupHooks = { begun() {}, jobStarting: () => () => undefined, committing() {} };
+
 /** True for SQLite's "another connection holds the lock" errors. */
 function isBusy(err: unknown): boolean {
   const code = (err as { code?: unknown } | undefined)?.code;
@@ -45,7 +57,8 @@ function isBusy(err: unknown): boolean {
 /**
  * Runs transactions one at a time on one SQLite connection, sharing COMMITs:
  * jobs queued together run inside one SQLite transaction (up to MAX_GROUP),
- * each in its own SAVEPOINT, so a failing job rolls back only its own writes.
+ * each after the first in its own SAVEPOINT, so a failing job rolls back only
+ * its own writes.
  * Every job is answered after its group's COMMIT, so a resolved job is
  * durable and its after-commit callbacks run in commit order. A failure to
  * begin or commit (the lock held by another process past the busy timeout)
@@ -61,6 +74,7 @@ export class GroupCommit<C extends CommitHooks> {
   constructor(
     private readonly db: Database.Database,
     context: (hooks: CommitHooks) => C,
+    private readonly hooks: GroupHooks = NO_HOOKS,
   ) {
     this.sql = {
       begin: db.prepare("BEGIN IMMEDIATE"),
@@ -82,7 +96,10 @@ export class GroupCommit<C extends CommitHooks> {
   run<T>(fn: (context: C) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.pending.push({ fn, resolve: resolve as (value: unknown) => void, reject });
-      if (!this.draining) void this.drain();
+      if (this.draining) return;
+      // Start after this turn's I/O: every request that arrived with this one joins its group.
+      this.draining = true;
+      setImmediate(() => void this.drain());
     });
   }
 
@@ -96,6 +113,7 @@ export class GroupCommit<C extends CommitHooks> {
         }
         try {
           this.sql.begin.run();
+          this.hooks.begun();
         } catch (err) {
           // Every queued job waited for this lock: answer them all now rather than one busy timeout each.
           const failure = storeFailure(err);
@@ -105,11 +123,24 @@ export class GroupCommit<C extends CommitHooks> {
         const done: Array<Done<C>> = [];
         let running: Job<C> | undefined;
         try {
+          // The first job of a group needs no savepoint: if it fails, nothing else ran yet and the
+          // whole transaction rolls back; the next group starts with the jobs behind it.
+          const first = this.pending.shift()!;
+          running = first;
+          const firstDone = await this.runJob(first, false);
+          running = undefined;
+          if (!firstDone.ok) {
+            this.rollback();
+            first.reject(firstDone.value);
+            continue;
+          }
+          done.push(firstDone);
           while (this.pending.length > 0 && done.length < MAX_GROUP) {
             running = this.pending.shift()!;
-            done.push(await this.runJob(running));
+            done.push(await this.runJob(running, true));
             running = undefined;
           }
+          this.hooks.committing();
           this.sql.commit.run();
         } catch (err) {
           // A savepoint or commit that fails (a full disk) fails every job of the group, and none is left waiting.
@@ -142,16 +173,20 @@ export class GroupCommit<C extends CommitHooks> {
     }
   }
 
-  private async runJob(job: Job<C>): Promise<Done<C>> {
-    this.sql.savepoint.run();
+  private async runJob(job: Job<C>, savepoint: boolean): Promise<Done<C>> {
+    const undo = savepoint ? this.hooks.jobStarting() : undefined;
+    if (savepoint) this.sql.savepoint.run();
     try {
       const value = await job.fn(this.context);
-      this.sql.release.run();
+      if (savepoint) this.sql.release.run();
       return { job, ok: true, value, callbacks: this.callbacks.splice(0) };
     } catch (err) {
       this.callbacks.length = 0;
-      this.sql.rollbackTo.run();
-      this.sql.release.run();
+      if (savepoint) {
+        this.sql.rollbackTo.run();
+        this.sql.release.run();
+        undo?.();
+      }
       return { job, ok: false, value: isFull(err) ? new StoreFullError(err) : err, callbacks: [] };
     }
   }

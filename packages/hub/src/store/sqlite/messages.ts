@@ -1,7 +1,8 @@
-import { fromBinary, toBinary } from "@bufbuild/protobuf";
+import { fromBinary } from "@bufbuild/protobuf";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import type Database from "better-sqlite3";
 import { type Message, MessageSchema } from "@linker/protocol/gen/linker/v1/message_pb.js";
+import { encodedMessage } from "../../encoded-messages.js";
 import type { ConversationPage, ConversationQuery, InboxQuery, MessageRepository } from "../message-repository.js";
 import { INBOX_COLUMNS, type InboxRow, inboxMessage } from "./inbox-row.js";
 import type { StatementCache } from "./statement-cache.js";
@@ -14,6 +15,7 @@ export function sqliteMessages(db: Database.Database, statements: StatementCache
     ),
     get: db.prepare<[string], { data: Buffer }>("SELECT data FROM messages WHERE id = ?"),
     findByKey: db.prepare<[string, string], { data: Buffer }>("SELECT data FROM messages WHERE sender = ? AND idempotency_key = ?"),
+    // A scan: only a retried broadcast asks for this.
     recipientsOf: db.prepare<[string], { audience: string }>("SELECT audience FROM events WHERE message_id = ? ORDER BY seq"),
     getEntry: db.prepare<[string, string], InboxRow>(
       `SELECT ${INBOX_COLUMNS} FROM events e JOIN messages m ON m.id = e.message_id WHERE e.audience = ? AND e.message_id = ?`,
@@ -29,7 +31,12 @@ export function sqliteMessages(db: Database.Database, statements: StatementCache
     ),
     pruneExpired: db.prepare("DELETE FROM events WHERE message_id IS NOT NULL AND expires_at IS NOT NULL AND expires_at <= ? AND read_at IS NULL"),
     pruneRead: db.prepare("DELETE FROM events WHERE message_id IS NOT NULL AND read_at IS NOT NULL AND read_at < ?"),
-    pruneMessages: db.prepare("DELETE FROM messages WHERE sent_at < ? AND NOT EXISTS (SELECT 1 FROM events e WHERE e.message_id = messages.id)"),
+    // A direct message is held by its recipient's inbox entry; a broadcast by any (one scan of the inbox entries).
+    pruneMessages: db.prepare(
+      `DELETE FROM messages WHERE sent_at < @before AND CASE WHEN recipient = '*'
+         THEN id NOT IN (SELECT message_id FROM events WHERE message_id IS NOT NULL)
+         ELSE NOT EXISTS (SELECT 1 FROM events e WHERE e.audience = messages.recipient AND e.message_id = messages.id) END`,
+    ),
   };
   const decode = (row: { data: Buffer }) => fromBinary(MessageSchema, row.data);
   const entries = (recipient: string, ids: string[]) =>
@@ -45,7 +52,7 @@ export function sqliteMessages(db: Database.Database, statements: StatementCache
         message.idempotencyKey === "" ? null : message.idempotencyKey,
         message.sentAt ? timestampMs(message.sentAt) : 0,
         message.expiresAt ? timestampMs(message.expiresAt) : null,
-        Buffer.from(toBinary(MessageSchema, message)),
+        Buffer.from(encodedMessage(message)),
       );
     },
     get: async (id) => {
@@ -101,6 +108,6 @@ export function sqliteMessages(db: Database.Database, statements: StatementCache
       const cursor = rows.length > 0 ? BigInt(rows[rows.length - 1].ordinal) : query.afterCursor;
       return { messages, cursor, hasMore };
     },
-    prune: async (now, before) => s.pruneExpired.run(now).changes + s.pruneRead.run(before).changes + s.pruneMessages.run(before).changes,
+    prune: async (now, before) => s.pruneExpired.run(now).changes + s.pruneRead.run(before).changes + s.pruneMessages.run({ before }).changes,
   };
 }

@@ -3,7 +3,8 @@ import { SchemaError } from "../store-errors.js";
 import { initial } from "./migrations/0001-initial.js";
 import { caseInsensitiveNames } from "./migrations/0002-case-insensitive-names.js";
 import { presenceLeases } from "./migrations/0003-presence-leases.js";
-import { credentialsAndAudit } from "./migrations/0004-credentials-and-audit.js";
+import { leanEventIndexes } from "./migrations/0004-lean-event-indexes.js";
+import { credentialsAndAudit } from "./migrations/0005-credentials-and-audit.js";
 
 /** One step of the schema, applied in its own transaction. */
 export interface Migration {
@@ -20,7 +21,8 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "initial schema", sql: initial },
   { version: 2, name: "case-insensitive names", sql: caseInsensitiveNames },
   { version: 3, name: "presence leases", sql: presenceLeases },
-  { version: 4, name: "credentials and audit", sql: credentialsAndAudit },
+  { version: 4, name: "lean event indexes", sql: leanEventIndexes },
+  { version: 5, name: "credentials and audit", sql: credentialsAndAudit },
 ];
 
 /** The schema version this code reads and writes. */

@@ -25,7 +25,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file linker/v1/linker_service.proto.
  */
 export const file_linker_v1_linker_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch5saW5rZXIvdjEvbGlua2VyX3NlcnZpY2UucHJvdG8SCWxpbmtlci52MSLxAgoPUmVnaXN0ZXJSZXF1ZXN0EjUKBG5hbWUYASABKAlCJ7pIJHIiEAEYQDIcXltBLVphLXowLTldW0EtWmEtejAtOS5fLV0qJBIdCgtkZXNjcmlwdGlvbhgCIAEoCUIIukgFcgMYgAgSJgoMY2FwYWJpbGl0aWVzGAMgAygJQhC6SA2SAQoQICIGcgQQARhAEk8KBmxhYmVscxgEIAMoCzImLmxpbmtlci52MS5SZWdpc3RlclJlcXVlc3QuTGFiZWxzRW50cnlCF7pIFJoBERAgIgZyBBABGEAqBXIDGIACEicKCXdvcmtzcGFjZRgFIAEoCzIULmxpbmtlci52MS5Xb3Jrc3BhY2USFwoGY2xpZW50GAYgASgJQge6SARyAhhAEh4KDHJlc3VtZV90b2tlbhgHIAEoCUIIukgFcgMYgAIaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASKmAQoQUmVnaXN0ZXJSZXNwb25zZRIlCghpbnN0YW5jZRgBIAEoCzITLmxpbmtlci52MS5JbnN0YW5jZRIVCg1zZXNzaW9uX3Rva2VuGAIgASgJEhEKCXJlY2xhaW1lZBgDIAEoCBIUCgx1bnJlYWRfY291bnQYBCABKA0SEAoIaGVhZF9zZXEYBSABKAQSGQoRb2xkZXN0X3VucmVhZF9zZXEYBiABKAQiIwoRVW5yZWdpc3RlclJlcXVlc3QSDgoGZm9yZ2V0GAEgASgIIhQKElVucmVnaXN0ZXJSZXNwb25zZSISChBIZWFydGJlYXRSZXF1ZXN0IlkKEUhlYXJ0YmVhdFJlc3BvbnNlEhQKDHVucmVhZF9jb3VudBgBIAEoDRIQCghoZWFkX3NlcRgCIAEoBBIcChRwcmVzZW5jZV90dGxfc2Vjb25kcxgDIAEoDSIsChBTZXRTdGF0dXNSZXF1ZXN0EhgKBnN0YXR1cxgBIAEoCUIIukgFcgMYgAIiOgoRU2V0U3RhdHVzUmVzcG9uc2USJQoIaW5zdGFuY2UYASABKAsyEy5saW5rZXIudjEuSW5zdGFuY2Ui2wEKFExpc3RJbnN0YW5jZXNSZXF1ZXN0EhMKC29ubGluZV9vbmx5GAEgASgIEkUKBmxhYmVscxgCIAMoCzIrLmxpbmtlci52MS5MaXN0SW5zdGFuY2VzUmVxdWVzdC5MYWJlbHNFbnRyeUIIukgFmgECECASGwoJcGFnZV9zaXplGAMgASgNQgi6SAUqAxjoBxIbCgpwYWdlX3Rva2VuGAQgASgJQge6SARyAhhAGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiWAoVTGlzdEluc3RhbmNlc1Jlc3BvbnNlEiYKCWluc3RhbmNlcxgBIAMoCzITLmxpbmtlci52MS5JbnN0YW5jZRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAki1gMKC1NlbmRSZXF1ZXN0EjoKCXJlY2lwaWVudBgBIAEoCUInukgkciIQARhAMhxeW0EtWmEtejAtOV1bQS1aYS16MC05Ll8tXSokEi4KBGtpbmQYAiABKA4yFi5saW5rZXIudjEuTWVzc2FnZUtpbmRCCLpIBYIBAhABEgwKBGJvZHkYAyABKAkSKQoKYXR0YWNobWVudBgEIAEoCzIVLmxpbmtlci52MS5BdHRhY2htZW50EhsKCXRocmVhZF9pZBgFIAEoCUIIukgFcgMYgAESGgoIcmVwbHlfdG8YBiABKAlCCLpIBXIDGIABEiEKD2lkZW1wb3RlbmN5X2tleRgHIAEoCUIIukgFcgMYgAESLwoIcHJpb3JpdHkYCCABKA4yEy5saW5rZXIudjEuUHJpb3JpdHlCCLpIBYIBAhABEhMKC3R0bF9zZWNvbmRzGAkgASgNEk8KCG1ldGFkYXRhGAogAygLMiQubGlua2VyLnYxLlNlbmRSZXF1ZXN0Lk1ldGFkYXRhRW50cnlCF7pIFJoBERAgIgZyBBABGEAqBXIDGIAIGi8KDU1ldGFkYXRhRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJgCgxTZW5kUmVzcG9uc2USIwoHbWVzc2FnZRgBIAEoCzISLmxpbmtlci52MS5NZXNzYWdlEhEKCWR1cGxpY2F0ZRgCIAEoCBIYChByZWNpcGllbnRfb25saW5lGAMgASgIIo4DChBCcm9hZGNhc3RSZXF1ZXN0Ei4KBGtpbmQYASABKA4yFi5saW5rZXIudjEuTWVzc2FnZUtpbmRCCLpIBYIBAhABEgwKBGJvZHkYAiABKAkSKQoKYXR0YWNobWVudBgDIAEoCzIVLmxpbmtlci52MS5BdHRhY2htZW50EhsKCXRocmVhZF9pZBgEIAEoCUIIukgFcgMYgAESIQoPaWRlbXBvdGVuY3lfa2V5GAUgASgJQgi6SAVyAxiAARIvCghwcmlvcml0eRgGIAEoDjITLmxpbmtlci52MS5Qcmlvcml0eUIIukgFggECEAESEwoLdHRsX3NlY29uZHMYByABKA0SEwoLb25saW5lX29ubHkYCCABKAgSRQoIbWV0YWRhdGEYCSADKAsyKS5saW5rZXIudjEuQnJvYWRjYXN0UmVxdWVzdC5NZXRhZGF0YUVudHJ5Qgi6SAWaAQIQIBovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEicAoRQnJvYWRjYXN0UmVzcG9uc2USIwoHbWVzc2FnZRgBIAEoCzISLmxpbmtlci52MS5NZXNzYWdlEhIKCnJlY2lwaWVudHMYAiADKAkSEQoJZHVwbGljYXRlGAMgASgIEg8KB3NraXBwZWQYBCADKAkibAoQU3Vic2NyaWJlUmVxdWVzdBIiCglhZnRlcl9zZXEYASABKARCD7pIDDIKGP//////////fxI0CgV0eXBlcxgCIAMoDjIULmxpbmtlci52MS5FdmVudFR5cGVCD7pIDJIBCSIHggEEEAEgACJvChFTdWJzY3JpYmVSZXNwb25zZRIhCgVldmVudBgBIAEoCzIQLmxpbmtlci52MS5FdmVudEgAEigKCWNhdWdodF91cBgCIAEoCzITLmxpbmtlci52MS5DYXVnaHRVcEgAQg0KBGl0ZW0SBbpIAggBIhcKCENhdWdodFVwEgsKA3NlcRgBIAEoBCI3CgpBY2tSZXF1ZXN0EikKC21lc3NhZ2VfaWRzGAEgAygJQhS6SBGSAQ4IARDoByIHcgUQARiAASI5CgtBY2tSZXNwb25zZRIUCgxhY2tub3dsZWRnZWQYASABKA0SFAoMdW5yZWFkX2NvdW50GAIgASgNIpMBChNMaXN0TWVzc2FnZXNSZXF1ZXN0EhMKC3VucmVhZF9vbmx5GAEgASgIEhEKCW1hcmtfcmVhZBgCIAEoCBIXCgZzZW5kZXIYAyABKAlCB7pIBHICGEASIgoJYWZ0ZXJfc2VxGAQgASgEQg+6SAwyChj//////////38SFwoFbGltaXQYBSABKA1CCLpIBSoDGPQDImQKFExpc3RNZXNzYWdlc1Jlc3BvbnNlEiQKCG1lc3NhZ2VzGAEgAygLMhIubGlua2VyLnYxLk1lc3NhZ2USFAoMdW5yZWFkX2NvdW50GAIgASgNEhAKCGhhc19tb3JlGAMgASgIIqEBChZHZXRDb252ZXJzYXRpb25SZXF1ZXN0Eh8KCXRocmVhZF9pZBgBIAEoCUIKukgHcgUQARiAAUgAEhkKBHBlZXIYAiABKAlCCbpIBnIEEAEYQEgAEhsKCXBhZ2Vfc2l6ZRgDIAEoDUIIukgFKgMY9AMSGwoKcGFnZV90b2tlbhgEIAEoCUIHukgEcgIYQEIRCghzZWxlY3RvchIFukgCCAEiWAoXR2V0Q29udmVyc2F0aW9uUmVzcG9uc2USJAoIbWVzc2FnZXMYASADKAsyEi5saW5rZXIudjEuTWVzc2FnZRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkirQIKCkFza1JlcXVlc3QSOgoJcmVjaXBpZW50GAEgASgJQie6SCRyIhABGEAyHF5bQS1aYS16MC05XVtBLVphLXowLTkuXy1dKiQSFQoEYm9keRgCIAEoCUIHukgEcgIQARIpCgphdHRhY2htZW50GAMgASgLMhUubGlua2VyLnYxLkF0dGFjaG1lbnQSGwoJdGhyZWFkX2lkGAQgASgJQgi6SAVyAxiAARISCgp0aW1lb3V0X21zGAUgASgNEj8KCG1ldGFkYXRhGAYgAygLMiMubGlua2VyLnYxLkFza1JlcXVlc3QuTWV0YWRhdGFFbnRyeUIIukgFmgECECAaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIlMKC0Fza1Jlc3BvbnNlEiEKBXF1ZXJ5GAEgASgLMhIubGlua2VyLnYxLk1lc3NhZ2USIQoFcmVwbHkYAiABKAsyEi5saW5rZXIudjEuTWVzc2FnZSJBChBHZXRNZW1vcnlSZXF1ZXN0Ei0KA2tleRgBIAEoCUIgukgdchsQARiAAjIUXltBLVphLXowLTlfLjovQC1dKyQiOgoRR2V0TWVtb3J5UmVzcG9uc2USJQoFZW50cnkYASABKAsyFi5saW5rZXIudjEuTWVtb3J5RW50cnkirAEKEFB1dE1lbW9yeVJlcXVlc3QSLQoDa2V5GAEgASgJQiC6SB1yGxABGIACMhReW0EtWmEtejAtOV8uOi9ALV0rJBINCgV2YWx1ZRgCIAEoCRIvChFleHBlY3RlZF9yZXZpc2lvbhgDIAEoBEIPukgMMgoY//////////9/SACIAQESEwoLdHRsX3NlY29uZHMYBCABKA1CFAoSX2V4cGVjdGVkX3JldmlzaW9uIjoKEVB1dE1lbW9yeVJlc3BvbnNlEiUKBWVudHJ5GAEgASgLMhYubGlua2VyLnYxLk1lbW9yeUVudHJ5IosBChNEZWxldGVNZW1vcnlSZXF1ZXN0Ei0KA2tleRgBIAEoCUIgukgdchsQARiAAjIUXltBLVphLXowLTlfLjovQC1dKyQSLwoRZXhwZWN0ZWRfcmV2aXNpb24YAiABKARCD7pIDDIKGP//////////f0gAiAEBQhQKEl9leHBlY3RlZF9yZXZpc2lvbiIoChREZWxldGVNZW1vcnlSZXNwb25zZRIQCghyZXZpc2lvbhgBIAEoBCJ7ChFMaXN0TWVtb3J5UmVxdWVzdBIYCgZwcmVmaXgYASABKAlCCLpIBXIDGIACEhsKCXBhZ2Vfc2l6ZRgCIAEoDUIIukgFKgMY6AcSHAoKcGFnZV90b2tlbhgDIAEoCUIIukgFcgMYrAISEQoJa2V5c19vbmx5GAQgASgIIlYKEkxpc3RNZW1vcnlSZXNwb25zZRInCgdlbnRyaWVzGAEgAygLMhYubGlua2VyLnYxLk1lbW9yeUVudHJ5EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSKRAgoRQ3JlYXRlVGFza1JlcXVlc3QSGQoFdGl0bGUYASABKAlCCrpIB3IFEAEYyAESHgoLZGVzY3JpcHRpb24YAiABKAlCCbpIBnIEGICABBIZCghhc3NpZ25lZRgDIAEoCUIHukgEcgIYQBIzCghwcmlvcml0eRgEIAEoDjIXLmxpbmtlci52MS5UYXNrUHJpb3JpdHlCCLpIBYIBAhABEkIKBmxhYmVscxgFIAMoCzIoLmxpbmtlci52MS5DcmVhdGVUYXNrUmVxdWVzdC5MYWJlbHNFbnRyeUIIukgFmgECECAaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASIzChJDcmVhdGVUYXNrUmVzcG9uc2USHQoEdGFzaxgBIAEoCzIPLmxpbmtlci52MS5UYXNrIt0BChFVcGRhdGVUYXNrUmVxdWVzdBIbCgd0YXNrX2lkGAEgASgJQgq6SAdyBRABGIABEjEKBnN0YXR1cxgCIAEoDjIVLmxpbmtlci52MS5UYXNrU3RhdHVzQgq6SAeCAQQQASAFEhYKBG5vdGUYAyABKAlCCLpIBXIDGIBAEhkKBnJlc3VsdBgEIAEoCUIJukgGcgQYgIAEEi8KEWV4cGVjdGVkX3JldmlzaW9uGAUgASgEQg+6SAwyChj//////////39IAIgBAUIUChJfZXhwZWN0ZWRfcmV2aXNpb24iMwoSVXBkYXRlVGFza1Jlc3BvbnNlEh0KBHRhc2sYASABKAsyDy5saW5rZXIudjEuVGFzayIvChBDbGFpbVRhc2tSZXF1ZXN0EhsKB3Rhc2tfaWQYASABKAlCCrpIB3IFEAEYgAEiMgoRQ2xhaW1UYXNrUmVzcG9uc2USHQoEdGFzaxgBIAEoCzIPLmxpbmtlci52MS5UYXNrIi0KDkdldFRhc2tSZXF1ZXN0EhsKB3Rhc2tfaWQYASABKAlCCrpIB3IFEAEYgAEiMAoPR2V0VGFza1Jlc3BvbnNlEh0KBHRhc2sYASABKAsyDy5saW5rZXIudjEuVGFzayK1AQoQTGlzdFRhc2tzUmVxdWVzdBItCgVzY29wZRgBIAEoDjIULmxpbmtlci52MS5UYXNrU2NvcGVCCLpIBYIBAhABEjgKCHN0YXR1c2VzGAIgAygOMhUubGlua2VyLnYxLlRhc2tTdGF0dXNCD7pIDJIBCSIHggEEEAEgABIbCglwYWdlX3NpemUYAyABKA1CCLpIBSoDGPQDEhsKCnBhZ2VfdG9rZW4YBCABKAlCB7pIBHICGEAiTAoRTGlzdFRhc2tzUmVzcG9uc2USHgoFdGFza3MYASADKAsyDy5saW5rZXIudjEuVGFzaxIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiSgoRQ2FuY2VsVGFza1JlcXVlc3QSGwoHdGFza19pZBgBIAEoCUIKukgHcgUQARiAARIYCgZyZWFzb24YAiABKAlCCLpIBXIDGIBAIjMKEkNhbmNlbFRhc2tSZXNwb25zZRIdCgR0YXNrGAEgASgLMg8ubGlua2VyLnYxLlRhc2siWQoTR2V0SHViU3RhdHVzUmVxdWVzdBIdCgx0b3BfYmFja2xvZ3MYASABKA1CB7pIBCoCGGQSIwoJaW5zdGFuY2VzGAIgAygJQhC6SA2SAQoQICIGcgQQARhAIjwKFEdldEh1YlN0YXR1c1Jlc3BvbnNlEiQKBnN0YXR1cxgBIAEoCzIULmxpbmtlci52MS5IdWJTdGF0dXMiawoPV2F0Y2hIdWJSZXF1ZXN0EiIKCWFmdGVyX3NlcRgBIAEoBEIPukgMMgoY//////////9/EjQKBXR5cGVzGAIgAygOMhQubGlua2VyLnYxLkV2ZW50VHlwZUIPukgMkgEJIgeCAQQQASAAIm4KEFdhdGNoSHViUmVzcG9uc2USIQoFZXZlbnQYASABKAsyEC5saW5rZXIudjEuRXZlbnRIABIoCgljYXVnaHRfdXAYAiABKAsyEy5saW5rZXIudjEuQ2F1Z2h0VXBIAEINCgRpdGVtEgW6SAIIASK/AQoZR2V0SHViQ29udmVyc2F0aW9uUmVxdWVzdBIZCgZ2aWV3ZXIYASABKAlCCbpIBnIEEAEYQBIfCgl0aHJlYWRfaWQYAiABKAlCCrpIB3IFEAEYgAFIABIZCgRwZWVyGAMgASgJQgm6SAZyBBABGEBIABIbCglwYWdlX3NpemUYBCABKA1CCLpIBSoDGPQDEhsKCnBhZ2VfdG9rZW4YBSABKAlCB7pIBHICGEBCEQoIc2VsZWN0b3ISBbpIAggBIlsKGkdldEh1YkNvbnZlcnNhdGlvblJlc3BvbnNlEiQKCG1lc3NhZ2VzGAEgAygLMhIubGlua2VyLnYxLk1lc3NhZ2USFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIrkBChBDcmVhdGVLZXlSZXF1ZXN0EjYKBWxhYmVsGAEgASgJQie6SCRyIhABGEAyHF5bQS1aYS16MC05XVtBLVphLXowLTkuXy1dKiQSKgoEcm9sZRgCIAEoDjISLmxpbmtlci52MS5LZXlSb2xlQgi6SAWCAQIQARJBCgVuYW1lcxgDIAMoCUIyukgvkgEsECAiKHImEAEYQTIgXltBLVphLXowLTldW0EtWmEtejAtOS5fLV0qWypdPyQiRQoRQ3JlYXRlS2V5UmVzcG9uc2USIAoDa2V5GAEgASgLMhMubGlua2VyLnYxLkFnZW50S2V5Eg4KBnNlY3JldBgCIAEoCSIqCg9MaXN0S2V5c1JlcXVlc3QSFwoPaW5jbHVkZV9yZXZva2VkGAEgASgIIjUKEExpc3RLZXlzUmVzcG9uc2USIQoEa2V5cxgBIAMoCzITLmxpbmtlci52MS5BZ2VudEtleSIqChBSZXZva2VLZXlSZXF1ZXN0EhYKA2tleRgBIAEoCUIJukgGcgQQARhAIk0KEVJldm9rZUtleVJlc3BvbnNlEiAKA2tleRgBIAEoCzITLmxpbmtlci52MS5BZ2VudEtleRIWCg5zZXNzaW9uc19lbmRlZBgCIAEoDSJLChJSZWxlYXNlTmFtZVJlcXVlc3QSNQoEbmFtZRgBIAEoCUInukgkciIQARhAMhxeW0EtWmEtejAtOV1bQS1aYS16MC05Ll8tXSokIjsKE1JlbGVhc2VOYW1lUmVzcG9uc2USDAoEbmFtZRgBIAEoCRIWCg5zZXNzaW9uc19lbmRlZBgCIAEoDSKLAQoXTGlzdEF1ZGl0RW50cmllc1JlcXVlc3QSIQoIYWZ0ZXJfaWQYASABKARCD7pIDDIKGP//////////fxIXCgVsaW1pdBgCIAEoDUIIukgFKgMY6AcSNAoFa2luZHMYAyADKA4yFC5saW5rZXIudjEuQXVkaXRLaW5kQg+6SAySAQkiB4IBBBABIAAiVAoYTGlzdEF1ZGl0RW50cmllc1Jlc3BvbnNlEiYKB2VudHJpZXMYASADKAsyFS5saW5rZXIudjEuQXVkaXRFbnRyeRIQCghoYXNfbW9yZRgCIAEoCCp6CglUYXNrU2NvcGUSGgoWVEFTS19TQ09QRV9VTlNQRUNJRklFRBAAEh0KGVRBU0tfU0NPUEVfQVNTSUdORURfVE9fTUUQARIdChlUQVNLX1NDT1BFX0FTU0lHTkVEX0JZX01FEAISEwoPVEFTS19TQ09QRV9PUEVOEAMy8REKDUxpbmtlclNlcnZpY2USQwoIUmVnaXN0ZXISGi5saW5rZXIudjEuUmVnaXN0ZXJSZXF1ZXN0GhsubGlua2VyLnYxLlJlZ2lzdGVyUmVzcG9uc2USSQoKVW5yZWdpc3RlchIcLmxpbmtlci52MS5VbnJlZ2lzdGVyUmVxdWVzdBodLmxpbmtlci52MS5VbnJlZ2lzdGVyUmVzcG9uc2USRgoJSGVhcnRiZWF0EhsubGlua2VyLnYxLkhlYXJ0YmVhdFJlcXVlc3QaHC5saW5rZXIudjEuSGVhcnRiZWF0UmVzcG9uc2USRgoJU2V0U3RhdHVzEhsubGlua2VyLnYxLlNldFN0YXR1c1JlcXVlc3QaHC5saW5rZXIudjEuU2V0U3RhdHVzUmVzcG9uc2USVwoNTGlzdEluc3RhbmNlcxIfLmxpbmtlci52MS5MaXN0SW5zdGFuY2VzUmVxdWVzdBogLmxpbmtlci52MS5MaXN0SW5zdGFuY2VzUmVzcG9uc2UiA5ACARI3CgRTZW5kEhYubGlua2VyLnYxLlNlbmRSZXF1ZXN0GhcubGlua2VyLnYxLlNlbmRSZXNwb25zZRJGCglCcm9hZGNhc3QSGy5saW5rZXIudjEuQnJvYWRjYXN0UmVxdWVzdBocLmxpbmtlci52MS5Ccm9hZGNhc3RSZXNwb25zZRJICglTdWJzY3JpYmUSGy5saW5rZXIudjEuU3Vic2NyaWJlUmVxdWVzdBocLmxpbmtlci52MS5TdWJzY3JpYmVSZXNwb25zZTABEjQKA0FjaxIVLmxpbmtlci52MS5BY2tSZXF1ZXN0GhYubGlua2VyLnYxLkFja1Jlc3BvbnNlEk8KDExpc3RNZXNzYWdlcxIeLmxpbmtlci52MS5MaXN0TWVzc2FnZXNSZXF1ZXN0Gh8ubGlua2VyLnYxLkxpc3RNZXNzYWdlc1Jlc3BvbnNlEl0KD0dldENvbnZlcnNhdGlvbhIhLmxpbmtlci52MS5HZXRDb252ZXJzYXRpb25SZXF1ZXN0GiIubGlua2VyLnYxLkdldENvbnZlcnNhdGlvblJlc3BvbnNlIgOQAgESNAoDQXNrEhUubGlua2VyLnYxLkFza1JlcXVlc3QaFi5saW5rZXIudjEuQXNrUmVzcG9uc2USSwoJR2V0TWVtb3J5EhsubGlua2VyLnYxLkdldE1lbW9yeVJlcXVlc3QaHC5saW5rZXIudjEuR2V0TWVtb3J5UmVzcG9uc2UiA5ACARJGCglQdXRNZW1vcnkSGy5saW5rZXIudjEuUHV0TWVtb3J5UmVxdWVzdBocLmxpbmtlci52MS5QdXRNZW1vcnlSZXNwb25zZRJPCgxEZWxldGVNZW1vcnkSHi5saW5rZXIudjEuRGVsZXRlTWVtb3J5UmVxdWVzdBofLmxpbmtlci52MS5EZWxldGVNZW1vcnlSZXNwb25zZRJOCgpMaXN0TWVtb3J5EhwubGlua2VyLnYxLkxpc3RNZW1vcnlSZXF1ZXN0Gh0ubGlua2VyLnYxLkxpc3RNZW1vcnlSZXNwb25zZSIDkAIBEkkKCkNyZWF0ZVRhc2sSHC5saW5rZXIudjEuQ3JlYXRlVGFza1JlcXVlc3QaHS5saW5rZXIudjEuQ3JlYXRlVGFza1Jlc3BvbnNlEkkKClVwZGF0ZVRhc2sSHC5saW5rZXIudjEuVXBkYXRlVGFza1JlcXVlc3QaHS5saW5rZXIudjEuVXBkYXRlVGFza1Jlc3BvbnNlEkYKCUNsYWltVGFzaxIbLmxpbmtlci52MS5DbGFpbVRhc2tSZXF1ZXN0GhwubGlua2VyLnYxLkNsYWltVGFza1Jlc3BvbnNlEkUKB0dldFRhc2sSGS5saW5rZXIudjEuR2V0VGFza1JlcXVlc3QaGi5saW5rZXIudjEuR2V0VGFza1Jlc3BvbnNlIgOQAgESSwoJTGlzdFRhc2tzEhsubGlua2VyLnYxLkxpc3RUYXNrc1JlcXVlc3QaHC5saW5rZXIudjEuTGlzdFRhc2tzUmVzcG9uc2UiA5ACARJJCgpDYW5jZWxUYXNrEhwubGlua2VyLnYxLkNhbmNlbFRhc2tSZXF1ZXN0Gh0ubGlua2VyLnYxLkNhbmNlbFRhc2tSZXNwb25zZRJUCgxHZXRIdWJTdGF0dXMSHi5saW5rZXIudjEuR2V0SHViU3RhdHVzUmVxdWVzdBofLmxpbmtlci52MS5HZXRIdWJTdGF0dXNSZXNwb25zZSIDkAIBEkUKCFdhdGNoSHViEhoubGlua2VyLnYxLldhdGNoSHViUmVxdWVzdBobLmxpbmtlci52MS5XYXRjaEh1YlJlc3BvbnNlMAESZgoSR2V0SHViQ29udmVyc2F0aW9uEiQubGlua2VyLnYxLkdldEh1YkNvbnZlcnNhdGlvblJlcXVlc3QaJS5saW5rZXIudjEuR2V0SHViQ29udmVyc2F0aW9uUmVzcG9uc2UiA5ACARJGCglDcmVhdGVLZXkSGy5saW5rZXIudjEuQ3JlYXRlS2V5UmVxdWVzdBocLmxpbmtlci52MS5DcmVhdGVLZXlSZXNwb25zZRJICghMaXN0S2V5cxIaLmxpbmtlci52MS5MaXN0S2V5c1JlcXVlc3QaGy5saW5rZXIudjEuTGlzdEtleXNSZXNwb25zZSIDkAIBEkYKCVJldm9rZUtleRIbLmxpbmtlci52MS5SZXZva2VLZXlSZXF1ZXN0GhwubGlua2VyLnYxLlJldm9rZUtleVJlc3BvbnNlEkwKC1JlbGVhc2VOYW1lEh0ubGlua2VyLnYxLlJlbGVhc2VOYW1lUmVxdWVzdBoeLmxpbmtlci52MS5SZWxlYXNlTmFtZVJlc3BvbnNlEmAKEExpc3RBdWRpdEVudHJpZXMSIi5saW5rZXIudjEuTGlzdEF1ZGl0RW50cmllc1JlcXVlc3QaIy5saW5rZXIudjEuTGlzdEF1ZGl0RW50cmllc1Jlc3BvbnNlIgOQAgFiBnByb3RvMw", [file_buf_validate_validate, file_linker_v1_credential, file_linker_v1_event, file_linker_v1_hub_status, file_linker_v1_instance, file_linker_v1_memory, file_linker_v1_message, file_linker_v1_task]);
+  fileDesc("Ch5saW5rZXIvdjEvbGlua2VyX3NlcnZpY2UucHJvdG8SCWxpbmtlci52MSLxAgoPUmVnaXN0ZXJSZXF1ZXN0EjUKBG5hbWUYASABKAlCJ7pIJHIiEAEYQDIcXltBLVphLXowLTldW0EtWmEtejAtOS5fLV0qJBIdCgtkZXNjcmlwdGlvbhgCIAEoCUIIukgFcgMYgAgSJgoMY2FwYWJpbGl0aWVzGAMgAygJQhC6SA2SAQoQICIGcgQQARhAEk8KBmxhYmVscxgEIAMoCzImLmxpbmtlci52MS5SZWdpc3RlclJlcXVlc3QuTGFiZWxzRW50cnlCF7pIFJoBERAgIgZyBBABGEAqBXIDGIACEicKCXdvcmtzcGFjZRgFIAEoCzIULmxpbmtlci52MS5Xb3Jrc3BhY2USFwoGY2xpZW50GAYgASgJQge6SARyAhhAEh4KDHJlc3VtZV90b2tlbhgHIAEoCUIIukgFcgMYgAIaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASKmAQoQUmVnaXN0ZXJSZXNwb25zZRIlCghpbnN0YW5jZRgBIAEoCzITLmxpbmtlci52MS5JbnN0YW5jZRIVCg1zZXNzaW9uX3Rva2VuGAIgASgJEhEKCXJlY2xhaW1lZBgDIAEoCBIUCgx1bnJlYWRfY291bnQYBCABKA0SEAoIaGVhZF9zZXEYBSABKAQSGQoRb2xkZXN0X3VucmVhZF9zZXEYBiABKAQiIwoRVW5yZWdpc3RlclJlcXVlc3QSDgoGZm9yZ2V0GAEgASgIIhQKElVucmVnaXN0ZXJSZXNwb25zZSISChBIZWFydGJlYXRSZXF1ZXN0IlkKEUhlYXJ0YmVhdFJlc3BvbnNlEhQKDHVucmVhZF9jb3VudBgBIAEoDRIQCghoZWFkX3NlcRgCIAEoBBIcChRwcmVzZW5jZV90dGxfc2Vjb25kcxgDIAEoDSIsChBTZXRTdGF0dXNSZXF1ZXN0EhgKBnN0YXR1cxgBIAEoCUIIukgFcgMYgAIiOgoRU2V0U3RhdHVzUmVzcG9uc2USJQoIaW5zdGFuY2UYASABKAsyEy5saW5rZXIudjEuSW5zdGFuY2Ui2wEKFExpc3RJbnN0YW5jZXNSZXF1ZXN0EhMKC29ubGluZV9vbmx5GAEgASgIEkUKBmxhYmVscxgCIAMoCzIrLmxpbmtlci52MS5MaXN0SW5zdGFuY2VzUmVxdWVzdC5MYWJlbHNFbnRyeUIIukgFmgECECASGwoJcGFnZV9zaXplGAMgASgNQgi6SAUqAxjoBxIbCgpwYWdlX3Rva2VuGAQgASgJQge6SARyAhhAGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiWAoVTGlzdEluc3RhbmNlc1Jlc3BvbnNlEiYKCWluc3RhbmNlcxgBIAMoCzITLmxpbmtlci52MS5JbnN0YW5jZRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAki1gMKC1NlbmRSZXF1ZXN0EjoKCXJlY2lwaWVudBgBIAEoCUInukgkciIQARhAMhxeW0EtWmEtejAtOV1bQS1aYS16MC05Ll8tXSokEi4KBGtpbmQYAiABKA4yFi5saW5rZXIudjEuTWVzc2FnZUtpbmRCCLpIBYIBAhABEgwKBGJvZHkYAyABKAkSKQoKYXR0YWNobWVudBgEIAEoCzIVLmxpbmtlci52MS5BdHRhY2htZW50EhsKCXRocmVhZF9pZBgFIAEoCUIIukgFcgMYgAESGgoIcmVwbHlfdG8YBiABKAlCCLpIBXIDGIABEiEKD2lkZW1wb3RlbmN5X2tleRgHIAEoCUIIukgFcgMYgAESLwoIcHJpb3JpdHkYCCABKA4yEy5saW5rZXIudjEuUHJpb3JpdHlCCLpIBYIBAhABEhMKC3R0bF9zZWNvbmRzGAkgASgNEk8KCG1ldGFkYXRhGAogAygLMiQubGlua2VyLnYxLlNlbmRSZXF1ZXN0Lk1ldGFkYXRhRW50cnlCF7pIFJoBERAgIgZyBBABGEAqBXIDGIAIGi8KDU1ldGFkYXRhRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJgCgxTZW5kUmVzcG9uc2USIwoHbWVzc2FnZRgBIAEoCzISLmxpbmtlci52MS5NZXNzYWdlEhEKCWR1cGxpY2F0ZRgCIAEoCBIYChByZWNpcGllbnRfb25saW5lGAMgASgIIo4DChBCcm9hZGNhc3RSZXF1ZXN0Ei4KBGtpbmQYASABKA4yFi5saW5rZXIudjEuTWVzc2FnZUtpbmRCCLpIBYIBAhABEgwKBGJvZHkYAiABKAkSKQoKYXR0YWNobWVudBgDIAEoCzIVLmxpbmtlci52MS5BdHRhY2htZW50EhsKCXRocmVhZF9pZBgEIAEoCUIIukgFcgMYgAESIQoPaWRlbXBvdGVuY3lfa2V5GAUgASgJQgi6SAVyAxiAARIvCghwcmlvcml0eRgGIAEoDjITLmxpbmtlci52MS5Qcmlvcml0eUIIukgFggECEAESEwoLdHRsX3NlY29uZHMYByABKA0SEwoLb25saW5lX29ubHkYCCABKAgSRQoIbWV0YWRhdGEYCSADKAsyKS5saW5rZXIudjEuQnJvYWRjYXN0UmVxdWVzdC5NZXRhZGF0YUVudHJ5Qgi6SAWaAQIQIBovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEicAoRQnJvYWRjYXN0UmVzcG9uc2USIwoHbWVzc2FnZRgBIAEoCzISLmxpbmtlci52MS5NZXNzYWdlEhIKCnJlY2lwaWVudHMYAiADKAkSEQoJZHVwbGljYXRlGAMgASgIEg8KB3NraXBwZWQYBCADKAkingEKDlB1Ymxpc2hSZXF1ZXN0EhAKCHNlcXVlbmNlGAEgASgEEi4KBHNlbmQYAiABKAsyFi5saW5rZXIudjEuU2VuZFJlcXVlc3RCBrpIA9gBA0gAEjgKCWJyb2FkY2FzdBgDIAEoCzIbLmxpbmtlci52MS5Ccm9hZGNhc3RSZXF1ZXN0Qga6SAPYAQNIAEIQCgdtZXNzYWdlEgW6SAIIASK2AQoPUHVibGlzaFJlc3BvbnNlEhAKCHNlcXVlbmNlGAEgASgEEicKBHNlbnQYAiABKAsyFy5saW5rZXIudjEuU2VuZFJlc3BvbnNlSAASMwoLYnJvYWRjYXN0ZWQYAyABKAsyHC5saW5rZXIudjEuQnJvYWRjYXN0UmVzcG9uc2VIABIoCgVlcnJvchgEIAEoCzIXLmxpbmtlci52MS5QdWJsaXNoRXJyb3JIAEIJCgdvdXRjb21lIi0KDFB1Ymxpc2hFcnJvchIMCgRjb2RlGAEgASgNEg8KB21lc3NhZ2UYAiABKAkibAoQU3Vic2NyaWJlUmVxdWVzdBIiCglhZnRlcl9zZXEYASABKARCD7pIDDIKGP//////////fxI0CgV0eXBlcxgCIAMoDjIULmxpbmtlci52MS5FdmVudFR5cGVCD7pIDJIBCSIHggEEEAEgACJvChFTdWJzY3JpYmVSZXNwb25zZRIhCgVldmVudBgBIAEoCzIQLmxpbmtlci52MS5FdmVudEgAEigKCWNhdWdodF91cBgCIAEoCzITLmxpbmtlci52MS5DYXVnaHRVcEgAQg0KBGl0ZW0SBbpIAggBIhcKCENhdWdodFVwEgsKA3NlcRgBIAEoBCI3CgpBY2tSZXF1ZXN0EikKC21lc3NhZ2VfaWRzGAEgAygJQhS6SBGSAQ4IARDoByIHcgUQARiAASI5CgtBY2tSZXNwb25zZRIUCgxhY2tub3dsZWRnZWQYASABKA0SFAoMdW5yZWFkX2NvdW50GAIgASgNIpMBChNMaXN0TWVzc2FnZXNSZXF1ZXN0EhMKC3VucmVhZF9vbmx5GAEgASgIEhEKCW1hcmtfcmVhZBgCIAEoCBIXCgZzZW5kZXIYAyABKAlCB7pIBHICGEASIgoJYWZ0ZXJfc2VxGAQgASgEQg+6SAwyChj//////////38SFwoFbGltaXQYBSABKA1CCLpIBSoDGPQDImQKFExpc3RNZXNzYWdlc1Jlc3BvbnNlEiQKCG1lc3NhZ2VzGAEgAygLMhIubGlua2VyLnYxLk1lc3NhZ2USFAoMdW5yZWFkX2NvdW50GAIgASgNEhAKCGhhc19tb3JlGAMgASgIIqEBChZHZXRDb252ZXJzYXRpb25SZXF1ZXN0Eh8KCXRocmVhZF9pZBgBIAEoCUIKukgHcgUQARiAAUgAEhkKBHBlZXIYAiABKAlCCbpIBnIEEAEYQEgAEhsKCXBhZ2Vfc2l6ZRgDIAEoDUIIukgFKgMY9AMSGwoKcGFnZV90b2tlbhgEIAEoCUIHukgEcgIYQEIRCghzZWxlY3RvchIFukgCCAEiWAoXR2V0Q29udmVyc2F0aW9uUmVzcG9uc2USJAoIbWVzc2FnZXMYASADKAsyEi5saW5rZXIudjEuTWVzc2FnZRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkirQIKCkFza1JlcXVlc3QSOgoJcmVjaXBpZW50GAEgASgJQie6SCRyIhABGEAyHF5bQS1aYS16MC05XVtBLVphLXowLTkuXy1dKiQSFQoEYm9keRgCIAEoCUIHukgEcgIQARIpCgphdHRhY2htZW50GAMgASgLMhUubGlua2VyLnYxLkF0dGFjaG1lbnQSGwoJdGhyZWFkX2lkGAQgASgJQgi6SAVyAxiAARISCgp0aW1lb3V0X21zGAUgASgNEj8KCG1ldGFkYXRhGAYgAygLMiMubGlua2VyLnYxLkFza1JlcXVlc3QuTWV0YWRhdGFFbnRyeUIIukgFmgECECAaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIlMKC0Fza1Jlc3BvbnNlEiEKBXF1ZXJ5GAEgASgLMhIubGlua2VyLnYxLk1lc3NhZ2USIQoFcmVwbHkYAiABKAsyEi5saW5rZXIudjEuTWVzc2FnZSJBChBHZXRNZW1vcnlSZXF1ZXN0Ei0KA2tleRgBIAEoCUIgukgdchsQARiAAjIUXltBLVphLXowLTlfLjovQC1dKyQiOgoRR2V0TWVtb3J5UmVzcG9uc2USJQoFZW50cnkYASABKAsyFi5saW5rZXIudjEuTWVtb3J5RW50cnkirAEKEFB1dE1lbW9yeVJlcXVlc3QSLQoDa2V5GAEgASgJQiC6SB1yGxABGIACMhReW0EtWmEtejAtOV8uOi9ALV0rJBINCgV2YWx1ZRgCIAEoCRIvChFleHBlY3RlZF9yZXZpc2lvbhgDIAEoBEIPukgMMgoY//////////9/SACIAQESEwoLdHRsX3NlY29uZHMYBCABKA1CFAoSX2V4cGVjdGVkX3JldmlzaW9uIjoKEVB1dE1lbW9yeVJlc3BvbnNlEiUKBWVudHJ5GAEgASgLMhYubGlua2VyLnYxLk1lbW9yeUVudHJ5IosBChNEZWxldGVNZW1vcnlSZXF1ZXN0Ei0KA2tleRgBIAEoCUIgukgdchsQARiAAjIUXltBLVphLXowLTlfLjovQC1dKyQSLwoRZXhwZWN0ZWRfcmV2aXNpb24YAiABKARCD7pIDDIKGP//////////f0gAiAEBQhQKEl9leHBlY3RlZF9yZXZpc2lvbiIoChREZWxldGVNZW1vcnlSZXNwb25zZRIQCghyZXZpc2lvbhgBIAEoBCJ7ChFMaXN0TWVtb3J5UmVxdWVzdBIYCgZwcmVmaXgYASABKAlCCLpIBXIDGIACEhsKCXBhZ2Vfc2l6ZRgCIAEoDUIIukgFKgMY6AcSHAoKcGFnZV90b2tlbhgDIAEoCUIIukgFcgMYrAISEQoJa2V5c19vbmx5GAQgASgIIlYKEkxpc3RNZW1vcnlSZXNwb25zZRInCgdlbnRyaWVzGAEgAygLMhYubGlua2VyLnYxLk1lbW9yeUVudHJ5EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSKRAgoRQ3JlYXRlVGFza1JlcXVlc3QSGQoFdGl0bGUYASABKAlCCrpIB3IFEAEYyAESHgoLZGVzY3JpcHRpb24YAiABKAlCCbpIBnIEGICABBIZCghhc3NpZ25lZRgDIAEoCUIHukgEcgIYQBIzCghwcmlvcml0eRgEIAEoDjIXLmxpbmtlci52MS5UYXNrUHJpb3JpdHlCCLpIBYIBAhABEkIKBmxhYmVscxgFIAMoCzIoLmxpbmtlci52MS5DcmVhdGVUYXNrUmVxdWVzdC5MYWJlbHNFbnRyeUIIukgFmgECECAaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASIzChJDcmVhdGVUYXNrUmVzcG9uc2USHQoEdGFzaxgBIAEoCzIPLmxpbmtlci52MS5UYXNrIt0BChFVcGRhdGVUYXNrUmVxdWVzdBIbCgd0YXNrX2lkGAEgASgJQgq6SAdyBRABGIABEjEKBnN0YXR1cxgCIAEoDjIVLmxpbmtlci52MS5UYXNrU3RhdHVzQgq6SAeCAQQQASAFEhYKBG5vdGUYAyABKAlCCLpIBXIDGIBAEhkKBnJlc3VsdBgEIAEoCUIJukgGcgQYgIAEEi8KEWV4cGVjdGVkX3JldmlzaW9uGAUgASgEQg+6SAwyChj//////////39IAIgBAUIUChJfZXhwZWN0ZWRfcmV2aXNpb24iMwoSVXBkYXRlVGFza1Jlc3BvbnNlEh0KBHRhc2sYASABKAsyDy5saW5rZXIudjEuVGFzayIvChBDbGFpbVRhc2tSZXF1ZXN0EhsKB3Rhc2tfaWQYASABKAlCCrpIB3IFEAEYgAEiMgoRQ2xhaW1UYXNrUmVzcG9uc2USHQoEdGFzaxgBIAEoCzIPLmxpbmtlci52MS5UYXNrIi0KDkdldFRhc2tSZXF1ZXN0EhsKB3Rhc2tfaWQYASABKAlCCrpIB3IFEAEYgAEiMAoPR2V0VGFza1Jlc3BvbnNlEh0KBHRhc2sYASABKAsyDy5saW5rZXIudjEuVGFzayK1AQoQTGlzdFRhc2tzUmVxdWVzdBItCgVzY29wZRgBIAEoDjIULmxpbmtlci52MS5UYXNrU2NvcGVCCLpIBYIBAhABEjgKCHN0YXR1c2VzGAIgAygOMhUubGlua2VyLnYxLlRhc2tTdGF0dXNCD7pIDJIBCSIHggEEEAEgABIbCglwYWdlX3NpemUYAyABKA1CCLpIBSoDGPQDEhsKCnBhZ2VfdG9rZW4YBCABKAlCB7pIBHICGEAiTAoRTGlzdFRhc2tzUmVzcG9uc2USHgoFdGFza3MYASADKAsyDy5saW5rZXIudjEuVGFzaxIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiSgoRQ2FuY2VsVGFza1JlcXVlc3QSGwoHdGFza19pZBgBIAEoCUIKukgHcgUQARiAARIYCgZyZWFzb24YAiABKAlCCLpIBXIDGIBAIjMKEkNhbmNlbFRhc2tSZXNwb25zZRIdCgR0YXNrGAEgASgLMg8ubGlua2VyLnYxLlRhc2siWQoTR2V0SHViU3RhdHVzUmVxdWVzdBIdCgx0b3BfYmFja2xvZ3MYASABKA1CB7pIBCoCGGQSIwoJaW5zdGFuY2VzGAIgAygJQhC6SA2SAQoQICIGcgQQARhAIjwKFEdldEh1YlN0YXR1c1Jlc3BvbnNlEiQKBnN0YXR1cxgBIAEoCzIULmxpbmtlci52MS5IdWJTdGF0dXMiawoPV2F0Y2hIdWJSZXF1ZXN0EiIKCWFmdGVyX3NlcRgBIAEoBEIPukgMMgoY//////////9/EjQKBXR5cGVzGAIgAygOMhQubGlua2VyLnYxLkV2ZW50VHlwZUIPukgMkgEJIgeCAQQQASAAIm4KEFdhdGNoSHViUmVzcG9uc2USIQoFZXZlbnQYASABKAsyEC5saW5rZXIudjEuRXZlbnRIABIoCgljYXVnaHRfdXAYAiABKAsyEy5saW5rZXIudjEuQ2F1Z2h0VXBIAEINCgRpdGVtEgW6SAIIASK/AQoZR2V0SHViQ29udmVyc2F0aW9uUmVxdWVzdBIZCgZ2aWV3ZXIYASABKAlCCbpIBnIEEAEYQBIfCgl0aHJlYWRfaWQYAiABKAlCCrpIB3IFEAEYgAFIABIZCgRwZWVyGAMgASgJQgm6SAZyBBABGEBIABIbCglwYWdlX3NpemUYBCABKA1CCLpIBSoDGPQDEhsKCnBhZ2VfdG9rZW4YBSABKAlCB7pIBHICGEBCEQoIc2VsZWN0b3ISBbpIAggBIlsKGkdldEh1YkNvbnZlcnNhdGlvblJlc3BvbnNlEiQKCG1lc3NhZ2VzGAEgAygLMhIubGlua2VyLnYxLk1lc3NhZ2USFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIrkBChBDcmVhdGVLZXlSZXF1ZXN0EjYKBWxhYmVsGAEgASgJQie6SCRyIhABGEAyHF5bQS1aYS16MC05XVtBLVphLXowLTkuXy1dKiQSKgoEcm9sZRgCIAEoDjISLmxpbmtlci52MS5LZXlSb2xlQgi6SAWCAQIQARJBCgVuYW1lcxgDIAMoCUIyukgvkgEsECAiKHImEAEYQTIgXltBLVphLXowLTldW0EtWmEtejAtOS5fLV0qWypdPyQiRQoRQ3JlYXRlS2V5UmVzcG9uc2USIAoDa2V5GAEgASgLMhMubGlua2VyLnYxLkFnZW50S2V5Eg4KBnNlY3JldBgCIAEoCSIqCg9MaXN0S2V5c1JlcXVlc3QSFwoPaW5jbHVkZV9yZXZva2VkGAEgASgIIjUKEExpc3RLZXlzUmVzcG9uc2USIQoEa2V5cxgBIAMoCzITLmxpbmtlci52MS5BZ2VudEtleSIqChBSZXZva2VLZXlSZXF1ZXN0EhYKA2tleRgBIAEoCUIJukgGcgQQARhAIk0KEVJldm9rZUtleVJlc3BvbnNlEiAKA2tleRgBIAEoCzITLmxpbmtlci52MS5BZ2VudEtleRIWCg5zZXNzaW9uc19lbmRlZBgCIAEoDSJLChJSZWxlYXNlTmFtZVJlcXVlc3QSNQoEbmFtZRgBIAEoCUInukgkciIQARhAMhxeW0EtWmEtejAtOV1bQS1aYS16MC05Ll8tXSokIjsKE1JlbGVhc2VOYW1lUmVzcG9uc2USDAoEbmFtZRgBIAEoCRIWCg5zZXNzaW9uc19lbmRlZBgCIAEoDSKLAQoXTGlzdEF1ZGl0RW50cmllc1JlcXVlc3QSIQoIYWZ0ZXJfaWQYASABKARCD7pIDDIKGP//////////fxIXCgVsaW1pdBgCIAEoDUIIukgFKgMY6AcSNAoFa2luZHMYAyADKA4yFC5saW5rZXIudjEuQXVkaXRLaW5kQg+6SAySAQkiB4IBBBABIAAiVAoYTGlzdEF1ZGl0RW50cmllc1Jlc3BvbnNlEiYKB2VudHJpZXMYASADKAsyFS5saW5rZXIudjEuQXVkaXRFbnRyeRIQCghoYXNfbW9yZRgCIAEoCCp6CglUYXNrU2NvcGUSGgoWVEFTS19TQ09QRV9VTlNQRUNJRklFRBAAEh0KGVRBU0tfU0NPUEVfQVNTSUdORURfVE9fTUUQARIdChlUQVNLX1NDT1BFX0FTU0lHTkVEX0JZX01FEAISEwoPVEFTS19TQ09QRV9PUEVOEAMytxIKDUxpbmtlclNlcnZpY2USQwoIUmVnaXN0ZXISGi5saW5rZXIudjEuUmVnaXN0ZXJSZXF1ZXN0GhsubGlua2VyLnYxLlJlZ2lzdGVyUmVzcG9uc2USSQoKVW5yZWdpc3RlchIcLmxpbmtlci52MS5VbnJlZ2lzdGVyUmVxdWVzdBodLmxpbmtlci52MS5VbnJlZ2lzdGVyUmVzcG9uc2USRgoJSGVhcnRiZWF0EhsubGlua2VyLnYxLkhlYXJ0YmVhdFJlcXVlc3QaHC5saW5rZXIudjEuSGVhcnRiZWF0UmVzcG9uc2USRgoJU2V0U3RhdHVzEhsubGlua2VyLnYxLlNldFN0YXR1c1JlcXVlc3QaHC5saW5rZXIudjEuU2V0U3RhdHVzUmVzcG9uc2USVwoNTGlzdEluc3RhbmNlcxIfLmxpbmtlci52MS5MaXN0SW5zdGFuY2VzUmVxdWVzdBogLmxpbmtlci52MS5MaXN0SW5zdGFuY2VzUmVzcG9uc2UiA5ACARI3CgRTZW5kEhYubGlua2VyLnYxLlNlbmRSZXF1ZXN0GhcubGlua2VyLnYxLlNlbmRSZXNwb25zZRJGCglCcm9hZGNhc3QSGy5saW5rZXIudjEuQnJvYWRjYXN0UmVxdWVzdBocLmxpbmtlci52MS5Ccm9hZGNhc3RSZXNwb25zZRJECgdQdWJsaXNoEhkubGlua2VyLnYxLlB1Ymxpc2hSZXF1ZXN0GhoubGlua2VyLnYxLlB1Ymxpc2hSZXNwb25zZSgBMAESSAoJU3Vic2NyaWJlEhsubGlua2VyLnYxLlN1YnNjcmliZVJlcXVlc3QaHC5saW5rZXIudjEuU3Vic2NyaWJlUmVzcG9uc2UwARI0CgNBY2sSFS5saW5rZXIudjEuQWNrUmVxdWVzdBoWLmxpbmtlci52MS5BY2tSZXNwb25zZRJPCgxMaXN0TWVzc2FnZXMSHi5saW5rZXIudjEuTGlzdE1lc3NhZ2VzUmVxdWVzdBofLmxpbmtlci52MS5MaXN0TWVzc2FnZXNSZXNwb25zZRJdCg9HZXRDb252ZXJzYXRpb24SIS5saW5rZXIudjEuR2V0Q29udmVyc2F0aW9uUmVxdWVzdBoiLmxpbmtlci52MS5HZXRDb252ZXJzYXRpb25SZXNwb25zZSIDkAIBEjQKA0FzaxIVLmxpbmtlci52MS5Bc2tSZXF1ZXN0GhYubGlua2VyLnYxLkFza1Jlc3BvbnNlEksKCUdldE1lbW9yeRIbLmxpbmtlci52MS5HZXRNZW1vcnlSZXF1ZXN0GhwubGlua2VyLnYxLkdldE1lbW9yeVJlc3BvbnNlIgOQAgESRgoJUHV0TWVtb3J5EhsubGlua2VyLnYxLlB1dE1lbW9yeVJlcXVlc3QaHC5saW5rZXIudjEuUHV0TWVtb3J5UmVzcG9uc2USTwoMRGVsZXRlTWVtb3J5Eh4ubGlua2VyLnYxLkRlbGV0ZU1lbW9yeVJlcXVlc3QaHy5saW5rZXIudjEuRGVsZXRlTWVtb3J5UmVzcG9uc2USTgoKTGlzdE1lbW9yeRIcLmxpbmtlci52MS5MaXN0TWVtb3J5UmVxdWVzdBodLmxpbmtlci52MS5MaXN0TWVtb3J5UmVzcG9uc2UiA5ACARJJCgpDcmVhdGVUYXNrEhwubGlua2VyLnYxLkNyZWF0ZVRhc2tSZXF1ZXN0Gh0ubGlua2VyLnYxLkNyZWF0ZVRhc2tSZXNwb25zZRJJCgpVcGRhdGVUYXNrEhwubGlua2VyLnYxLlVwZGF0ZVRhc2tSZXF1ZXN0Gh0ubGlua2VyLnYxLlVwZGF0ZVRhc2tSZXNwb25zZRJGCglDbGFpbVRhc2sSGy5saW5rZXIudjEuQ2xhaW1UYXNrUmVxdWVzdBocLmxpbmtlci52MS5DbGFpbVRhc2tSZXNwb25zZRJFCgdHZXRUYXNrEhkubGlua2VyLnYxLkdldFRhc2tSZXF1ZXN0GhoubGlua2VyLnYxLkdldFRhc2tSZXNwb25zZSIDkAIBEksKCUxpc3RUYXNrcxIbLmxpbmtlci52MS5MaXN0VGFza3NSZXF1ZXN0GhwubGlua2VyLnYxLkxpc3RUYXNrc1Jlc3BvbnNlIgOQAgESSQoKQ2FuY2VsVGFzaxIcLmxpbmtlci52MS5DYW5jZWxUYXNrUmVxdWVzdBodLmxpbmtlci52MS5DYW5jZWxUYXNrUmVzcG9uc2USVAoMR2V0SHViU3RhdHVzEh4ubGlua2VyLnYxLkdldEh1YlN0YXR1c1JlcXVlc3QaHy5saW5rZXIudjEuR2V0SHViU3RhdHVzUmVzcG9uc2UiA5ACARJFCghXYXRjaEh1YhIaLmxpbmtlci52MS5XYXRjaEh1YlJlcXVlc3QaGy5saW5rZXIudjEuV2F0Y2hIdWJSZXNwb25zZTABEmYKEkdldEh1YkNvbnZlcnNhdGlvbhIkLmxpbmtlci52MS5HZXRIdWJDb252ZXJzYXRpb25SZXF1ZXN0GiUubGlua2VyLnYxLkdldEh1YkNvbnZlcnNhdGlvblJlc3BvbnNlIgOQAgESRgoJQ3JlYXRlS2V5EhsubGlua2VyLnYxLkNyZWF0ZUtleVJlcXVlc3QaHC5saW5rZXIudjEuQ3JlYXRlS2V5UmVzcG9uc2USSAoITGlzdEtleXMSGi5saW5rZXIudjEuTGlzdEtleXNSZXF1ZXN0GhsubGlua2VyLnYxLkxpc3RLZXlzUmVzcG9uc2UiA5ACARJGCglSZXZva2VLZXkSGy5saW5rZXIudjEuUmV2b2tlS2V5UmVxdWVzdBocLmxpbmtlci52MS5SZXZva2VLZXlSZXNwb25zZRJMCgtSZWxlYXNlTmFtZRIdLmxpbmtlci52MS5SZWxlYXNlTmFtZVJlcXVlc3QaHi5saW5rZXIudjEuUmVsZWFzZU5hbWVSZXNwb25zZRJgChBMaXN0QXVkaXRFbnRyaWVzEiIubGlua2VyLnYxLkxpc3RBdWRpdEVudHJpZXNSZXF1ZXN0GiMubGlua2VyLnYxLkxpc3RBdWRpdEVudHJpZXNSZXNwb25zZSIDkAIBYgZwcm90bzM", [file_buf_validate_validate, file_linker_v1_credential, file_linker_v1_event, file_linker_v1_hub_status, file_linker_v1_instance, file_linker_v1_memory, file_linker_v1_message, file_linker_v1_task]);
 
 /**
  * RegisterRequest names the caller and describes it.
@@ -588,6 +588,131 @@ export const BroadcastResponseSchema: GenMessage<BroadcastResponse> = /*@__PURE_
   messageDesc(file_linker_v1_linker_service, 13);
 
 /**
+ * PublishRequest is one message of a Publish stream.
+ *
+ * @generated from message linker.v1.PublishRequest
+ */
+export type PublishRequest = Message<"linker.v1.PublishRequest"> & {
+  /**
+   * Chosen by the client and echoed in the answer (for example a counter).
+   *
+   * @generated from field: uint64 sequence = 1;
+   */
+  sequence: bigint;
+
+  /**
+   * The message to store. Its own rules are checked when it is processed,
+   * so a bad one is answered with an error instead of ending the stream.
+   *
+   * @generated from oneof linker.v1.PublishRequest.message
+   */
+  message: {
+    /**
+     * A direct message, as Send takes it.
+     *
+     * @generated from field: linker.v1.SendRequest send = 2;
+     */
+    value: SendRequest;
+    case: "send";
+  } | {
+    /**
+     * A message to every other instance, as Broadcast takes it.
+     *
+     * @generated from field: linker.v1.BroadcastRequest broadcast = 3;
+     */
+    value: BroadcastRequest;
+    case: "broadcast";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message linker.v1.PublishRequest.
+ * Use `create(PublishRequestSchema)` to create a new message.
+ */
+export const PublishRequestSchema: GenMessage<PublishRequest> = /*@__PURE__*/
+  messageDesc(file_linker_v1_linker_service, 14);
+
+/**
+ * PublishResponse answers one PublishRequest, in request order.
+ *
+ * @generated from message linker.v1.PublishResponse
+ */
+export type PublishResponse = Message<"linker.v1.PublishResponse"> & {
+  /**
+   * The request's sequence.
+   *
+   * @generated from field: uint64 sequence = 1;
+   */
+  sequence: bigint;
+
+  /**
+   * What happened to it.
+   *
+   * @generated from oneof linker.v1.PublishResponse.outcome
+   */
+  outcome: {
+    /**
+     * The direct message as stored (or found again by its idempotency key).
+     *
+     * @generated from field: linker.v1.SendResponse sent = 2;
+     */
+    value: SendResponse;
+    case: "sent";
+  } | {
+    /**
+     * The broadcast as stored.
+     *
+     * @generated from field: linker.v1.BroadcastResponse broadcasted = 3;
+     */
+    value: BroadcastResponse;
+    case: "broadcasted";
+  } | {
+    /**
+     * Why it was not stored.
+     *
+     * @generated from field: linker.v1.PublishError error = 4;
+     */
+    value: PublishError;
+    case: "error";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message linker.v1.PublishResponse.
+ * Use `create(PublishResponseSchema)` to create a new message.
+ */
+export const PublishResponseSchema: GenMessage<PublishResponse> = /*@__PURE__*/
+  messageDesc(file_linker_v1_linker_service, 15);
+
+/**
+ * PublishError is why one published message was not stored.
+ *
+ * @generated from message linker.v1.PublishError
+ */
+export type PublishError = Message<"linker.v1.PublishError"> & {
+  /**
+   * The Connect (gRPC) status code, as Send would have failed with.
+   *
+   * @generated from field: uint32 code = 1;
+   */
+  code: number;
+
+  /**
+   * What was wrong and what to do.
+   *
+   * @generated from field: string message = 2;
+   */
+  message: string;
+};
+
+/**
+ * Describes the message linker.v1.PublishError.
+ * Use `create(PublishErrorSchema)` to create a new message.
+ */
+export const PublishErrorSchema: GenMessage<PublishError> = /*@__PURE__*/
+  messageDesc(file_linker_v1_linker_service, 16);
+
+/**
  * SubscribeRequest opens the caller's event stream.
  *
  * @generated from message linker.v1.SubscribeRequest
@@ -614,7 +739,7 @@ export type SubscribeRequest = Message<"linker.v1.SubscribeRequest"> & {
  * Use `create(SubscribeRequestSchema)` to create a new message.
  */
 export const SubscribeRequestSchema: GenMessage<SubscribeRequest> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 14);
+  messageDesc(file_linker_v1_linker_service, 17);
 
 /**
  * SubscribeResponse is one item of the event stream.
@@ -651,7 +776,7 @@ export type SubscribeResponse = Message<"linker.v1.SubscribeResponse"> & {
  * Use `create(SubscribeResponseSchema)` to create a new message.
  */
 export const SubscribeResponseSchema: GenMessage<SubscribeResponse> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 15);
+  messageDesc(file_linker_v1_linker_service, 18);
 
 /**
  * CaughtUp marks the end of replay in a Subscribe stream.
@@ -672,7 +797,7 @@ export type CaughtUp = Message<"linker.v1.CaughtUp"> & {
  * Use `create(CaughtUpSchema)` to create a new message.
  */
 export const CaughtUpSchema: GenMessage<CaughtUp> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 16);
+  messageDesc(file_linker_v1_linker_service, 19);
 
 /**
  * AckRequest marks messages read.
@@ -693,7 +818,7 @@ export type AckRequest = Message<"linker.v1.AckRequest"> & {
  * Use `create(AckRequestSchema)` to create a new message.
  */
 export const AckRequestSchema: GenMessage<AckRequest> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 17);
+  messageDesc(file_linker_v1_linker_service, 20);
 
 /**
  * AckResponse reports how many messages became read.
@@ -721,7 +846,7 @@ export type AckResponse = Message<"linker.v1.AckResponse"> & {
  * Use `create(AckResponseSchema)` to create a new message.
  */
 export const AckResponseSchema: GenMessage<AckResponse> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 18);
+  messageDesc(file_linker_v1_linker_service, 21);
 
 /**
  * ListMessagesRequest selects messages from the caller's inbox.
@@ -770,7 +895,7 @@ export type ListMessagesRequest = Message<"linker.v1.ListMessagesRequest"> & {
  * Use `create(ListMessagesRequestSchema)` to create a new message.
  */
 export const ListMessagesRequestSchema: GenMessage<ListMessagesRequest> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 19);
+  messageDesc(file_linker_v1_linker_service, 22);
 
 /**
  * ListMessagesResponse lists messages oldest first.
@@ -805,7 +930,7 @@ export type ListMessagesResponse = Message<"linker.v1.ListMessagesResponse"> & {
  * Use `create(ListMessagesResponseSchema)` to create a new message.
  */
 export const ListMessagesResponseSchema: GenMessage<ListMessagesResponse> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 20);
+  messageDesc(file_linker_v1_linker_service, 23);
 
 /**
  * GetConversationRequest selects a thread or a peer's history.
@@ -856,7 +981,7 @@ export type GetConversationRequest = Message<"linker.v1.GetConversationRequest">
  * Use `create(GetConversationRequestSchema)` to create a new message.
  */
 export const GetConversationRequestSchema: GenMessage<GetConversationRequest> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 21);
+  messageDesc(file_linker_v1_linker_service, 24);
 
 /**
  * GetConversationResponse is one page of a conversation, oldest first.
@@ -884,7 +1009,7 @@ export type GetConversationResponse = Message<"linker.v1.GetConversationResponse
  * Use `create(GetConversationResponseSchema)` to create a new message.
  */
 export const GetConversationResponseSchema: GenMessage<GetConversationResponse> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 22);
+  messageDesc(file_linker_v1_linker_service, 25);
 
 /**
  * AskRequest is a query that waits for its reply.
@@ -940,7 +1065,7 @@ export type AskRequest = Message<"linker.v1.AskRequest"> & {
  * Use `create(AskRequestSchema)` to create a new message.
  */
 export const AskRequestSchema: GenMessage<AskRequest> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 23);
+  messageDesc(file_linker_v1_linker_service, 26);
 
 /**
  * AskResponse holds the query and its reply.
@@ -968,7 +1093,7 @@ export type AskResponse = Message<"linker.v1.AskResponse"> & {
  * Use `create(AskResponseSchema)` to create a new message.
  */
 export const AskResponseSchema: GenMessage<AskResponse> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 24);
+  messageDesc(file_linker_v1_linker_service, 27);
 
 /**
  * GetMemoryRequest names a key.
@@ -989,7 +1114,7 @@ export type GetMemoryRequest = Message<"linker.v1.GetMemoryRequest"> & {
  * Use `create(GetMemoryRequestSchema)` to create a new message.
  */
 export const GetMemoryRequestSchema: GenMessage<GetMemoryRequest> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 25);
+  messageDesc(file_linker_v1_linker_service, 28);
 
 /**
  * GetMemoryResponse holds the entry.
@@ -1010,7 +1135,7 @@ export type GetMemoryResponse = Message<"linker.v1.GetMemoryResponse"> & {
  * Use `create(GetMemoryResponseSchema)` to create a new message.
  */
 export const GetMemoryResponseSchema: GenMessage<GetMemoryResponse> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 26);
+  messageDesc(file_linker_v1_linker_service, 29);
 
 /**
  * PutMemoryRequest writes a key.
@@ -1052,7 +1177,7 @@ export type PutMemoryRequest = Message<"linker.v1.PutMemoryRequest"> & {
  * Use `create(PutMemoryRequestSchema)` to create a new message.
  */
 export const PutMemoryRequestSchema: GenMessage<PutMemoryRequest> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 27);
+  messageDesc(file_linker_v1_linker_service, 30);
 
 /**
  * PutMemoryResponse holds the entry as written.
@@ -1073,7 +1198,7 @@ export type PutMemoryResponse = Message<"linker.v1.PutMemoryResponse"> & {
  * Use `create(PutMemoryResponseSchema)` to create a new message.
  */
 export const PutMemoryResponseSchema: GenMessage<PutMemoryResponse> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 28);
+  messageDesc(file_linker_v1_linker_service, 31);
 
 /**
  * DeleteMemoryRequest deletes a key.
@@ -1101,7 +1226,7 @@ export type DeleteMemoryRequest = Message<"linker.v1.DeleteMemoryRequest"> & {
  * Use `create(DeleteMemoryRequestSchema)` to create a new message.
  */
 export const DeleteMemoryRequestSchema: GenMessage<DeleteMemoryRequest> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 29);
+  messageDesc(file_linker_v1_linker_service, 32);
 
 /**
  * DeleteMemoryResponse confirms the delete.
@@ -1122,7 +1247,7 @@ export type DeleteMemoryResponse = Message<"linker.v1.DeleteMemoryResponse"> & {
  * Use `create(DeleteMemoryResponseSchema)` to create a new message.
  */
 export const DeleteMemoryResponseSchema: GenMessage<DeleteMemoryResponse> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 30);
+  messageDesc(file_linker_v1_linker_service, 33);
 
 /**
  * ListMemoryRequest selects keys by prefix.
@@ -1164,7 +1289,7 @@ export type ListMemoryRequest = Message<"linker.v1.ListMemoryRequest"> & {
  * Use `create(ListMemoryRequestSchema)` to create a new message.
  */
 export const ListMemoryRequestSchema: GenMessage<ListMemoryRequest> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 31);
+  messageDesc(file_linker_v1_linker_service, 34);
 
 /**
  * ListMemoryResponse is one page of entries in key order.
@@ -1192,7 +1317,7 @@ export type ListMemoryResponse = Message<"linker.v1.ListMemoryResponse"> & {
  * Use `create(ListMemoryResponseSchema)` to create a new message.
  */
 export const ListMemoryResponseSchema: GenMessage<ListMemoryResponse> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 32);
+  messageDesc(file_linker_v1_linker_service, 35);
 
 /**
  * CreateTaskRequest describes a new task.
@@ -1241,7 +1366,7 @@ export type CreateTaskRequest = Message<"linker.v1.CreateTaskRequest"> & {
  * Use `create(CreateTaskRequestSchema)` to create a new message.
  */
 export const CreateTaskRequestSchema: GenMessage<CreateTaskRequest> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 33);
+  messageDesc(file_linker_v1_linker_service, 36);
 
 /**
  * CreateTaskResponse holds the new task.
@@ -1262,7 +1387,7 @@ export type CreateTaskResponse = Message<"linker.v1.CreateTaskResponse"> & {
  * Use `create(CreateTaskResponseSchema)` to create a new message.
  */
 export const CreateTaskResponseSchema: GenMessage<CreateTaskResponse> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 34);
+  messageDesc(file_linker_v1_linker_service, 37);
 
 /**
  * UpdateTaskRequest changes a task the caller is assigned to.
@@ -1311,7 +1436,7 @@ export type UpdateTaskRequest = Message<"linker.v1.UpdateTaskRequest"> & {
  * Use `create(UpdateTaskRequestSchema)` to create a new message.
  */
 export const UpdateTaskRequestSchema: GenMessage<UpdateTaskRequest> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 35);
+  messageDesc(file_linker_v1_linker_service, 38);
 
 /**
  * UpdateTaskResponse holds the task after the change.
@@ -1332,7 +1457,7 @@ export type UpdateTaskResponse = Message<"linker.v1.UpdateTaskResponse"> & {
  * Use `create(UpdateTaskResponseSchema)` to create a new message.
  */
 export const UpdateTaskResponseSchema: GenMessage<UpdateTaskResponse> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 36);
+  messageDesc(file_linker_v1_linker_service, 39);
 
 /**
  * ClaimTaskRequest takes an open task.
@@ -1353,7 +1478,7 @@ export type ClaimTaskRequest = Message<"linker.v1.ClaimTaskRequest"> & {
  * Use `create(ClaimTaskRequestSchema)` to create a new message.
  */
 export const ClaimTaskRequestSchema: GenMessage<ClaimTaskRequest> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 37);
+  messageDesc(file_linker_v1_linker_service, 40);
 
 /**
  * ClaimTaskResponse holds the claimed task.
@@ -1374,7 +1499,7 @@ export type ClaimTaskResponse = Message<"linker.v1.ClaimTaskResponse"> & {
  * Use `create(ClaimTaskResponseSchema)` to create a new message.
  */
 export const ClaimTaskResponseSchema: GenMessage<ClaimTaskResponse> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 38);
+  messageDesc(file_linker_v1_linker_service, 41);
 
 /**
  * GetTaskRequest names a task.
@@ -1395,7 +1520,7 @@ export type GetTaskRequest = Message<"linker.v1.GetTaskRequest"> & {
  * Use `create(GetTaskRequestSchema)` to create a new message.
  */
 export const GetTaskRequestSchema: GenMessage<GetTaskRequest> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 39);
+  messageDesc(file_linker_v1_linker_service, 42);
 
 /**
  * GetTaskResponse holds the task.
@@ -1416,7 +1541,7 @@ export type GetTaskResponse = Message<"linker.v1.GetTaskResponse"> & {
  * Use `create(GetTaskResponseSchema)` to create a new message.
  */
 export const GetTaskResponseSchema: GenMessage<GetTaskResponse> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 40);
+  messageDesc(file_linker_v1_linker_service, 43);
 
 /**
  * ListTasksRequest filters tasks.
@@ -1458,7 +1583,7 @@ export type ListTasksRequest = Message<"linker.v1.ListTasksRequest"> & {
  * Use `create(ListTasksRequestSchema)` to create a new message.
  */
 export const ListTasksRequestSchema: GenMessage<ListTasksRequest> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 41);
+  messageDesc(file_linker_v1_linker_service, 44);
 
 /**
  * ListTasksResponse is one page of tasks, newest first.
@@ -1486,7 +1611,7 @@ export type ListTasksResponse = Message<"linker.v1.ListTasksResponse"> & {
  * Use `create(ListTasksResponseSchema)` to create a new message.
  */
 export const ListTasksResponseSchema: GenMessage<ListTasksResponse> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 42);
+  messageDesc(file_linker_v1_linker_service, 45);
 
 /**
  * CancelTaskRequest cancels a task.
@@ -1514,7 +1639,7 @@ export type CancelTaskRequest = Message<"linker.v1.CancelTaskRequest"> & {
  * Use `create(CancelTaskRequestSchema)` to create a new message.
  */
 export const CancelTaskRequestSchema: GenMessage<CancelTaskRequest> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 43);
+  messageDesc(file_linker_v1_linker_service, 46);
 
 /**
  * CancelTaskResponse holds the canceled task.
@@ -1535,7 +1660,7 @@ export type CancelTaskResponse = Message<"linker.v1.CancelTaskResponse"> & {
  * Use `create(CancelTaskResponseSchema)` to create a new message.
  */
 export const CancelTaskResponseSchema: GenMessage<CancelTaskResponse> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 44);
+  messageDesc(file_linker_v1_linker_service, 47);
 
 /**
  * GetHubStatusRequest asks for the hub's status.
@@ -1563,7 +1688,7 @@ export type GetHubStatusRequest = Message<"linker.v1.GetHubStatusRequest"> & {
  * Use `create(GetHubStatusRequestSchema)` to create a new message.
  */
 export const GetHubStatusRequestSchema: GenMessage<GetHubStatusRequest> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 45);
+  messageDesc(file_linker_v1_linker_service, 48);
 
 /**
  * GetHubStatusResponse holds the status.
@@ -1584,7 +1709,7 @@ export type GetHubStatusResponse = Message<"linker.v1.GetHubStatusResponse"> & {
  * Use `create(GetHubStatusResponseSchema)` to create a new message.
  */
 export const GetHubStatusResponseSchema: GenMessage<GetHubStatusResponse> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 46);
+  messageDesc(file_linker_v1_linker_service, 49);
 
 /**
  * WatchHubRequest opens a stream of every event on the hub.
@@ -1612,7 +1737,7 @@ export type WatchHubRequest = Message<"linker.v1.WatchHubRequest"> & {
  * Use `create(WatchHubRequestSchema)` to create a new message.
  */
 export const WatchHubRequestSchema: GenMessage<WatchHubRequest> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 47);
+  messageDesc(file_linker_v1_linker_service, 50);
 
 /**
  * WatchHubResponse is one item of the hub's event stream.
@@ -1649,7 +1774,7 @@ export type WatchHubResponse = Message<"linker.v1.WatchHubResponse"> & {
  * Use `create(WatchHubResponseSchema)` to create a new message.
  */
 export const WatchHubResponseSchema: GenMessage<WatchHubResponse> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 48);
+  messageDesc(file_linker_v1_linker_service, 51);
 
 /**
  * GetHubConversationRequest selects a conversation as one instance sees it.
@@ -1707,7 +1832,7 @@ export type GetHubConversationRequest = Message<"linker.v1.GetHubConversationReq
  * Use `create(GetHubConversationRequestSchema)` to create a new message.
  */
 export const GetHubConversationRequestSchema: GenMessage<GetHubConversationRequest> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 49);
+  messageDesc(file_linker_v1_linker_service, 52);
 
 /**
  * GetHubConversationResponse is one page of a conversation, oldest first.
@@ -1735,7 +1860,7 @@ export type GetHubConversationResponse = Message<"linker.v1.GetHubConversationRe
  * Use `create(GetHubConversationResponseSchema)` to create a new message.
  */
 export const GetHubConversationResponseSchema: GenMessage<GetHubConversationResponse> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 50);
+  messageDesc(file_linker_v1_linker_service, 53);
 
 /**
  * CreateKeyRequest describes a new agent key.
@@ -1771,7 +1896,7 @@ export type CreateKeyRequest = Message<"linker.v1.CreateKeyRequest"> & {
  * Use `create(CreateKeyRequestSchema)` to create a new message.
  */
 export const CreateKeyRequestSchema: GenMessage<CreateKeyRequest> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 51);
+  messageDesc(file_linker_v1_linker_service, 54);
 
 /**
  * CreateKeyResponse carries the new key and its secret.
@@ -1800,7 +1925,7 @@ export type CreateKeyResponse = Message<"linker.v1.CreateKeyResponse"> & {
  * Use `create(CreateKeyResponseSchema)` to create a new message.
  */
 export const CreateKeyResponseSchema: GenMessage<CreateKeyResponse> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 52);
+  messageDesc(file_linker_v1_linker_service, 55);
 
 /**
  * ListKeysRequest selects keys.
@@ -1821,7 +1946,7 @@ export type ListKeysRequest = Message<"linker.v1.ListKeysRequest"> & {
  * Use `create(ListKeysRequestSchema)` to create a new message.
  */
 export const ListKeysRequestSchema: GenMessage<ListKeysRequest> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 53);
+  messageDesc(file_linker_v1_linker_service, 56);
 
 /**
  * ListKeysResponse lists keys by creation, oldest first.
@@ -1842,7 +1967,7 @@ export type ListKeysResponse = Message<"linker.v1.ListKeysResponse"> & {
  * Use `create(ListKeysResponseSchema)` to create a new message.
  */
 export const ListKeysResponseSchema: GenMessage<ListKeysResponse> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 54);
+  messageDesc(file_linker_v1_linker_service, 57);
 
 /**
  * RevokeKeyRequest names a key.
@@ -1863,7 +1988,7 @@ export type RevokeKeyRequest = Message<"linker.v1.RevokeKeyRequest"> & {
  * Use `create(RevokeKeyRequestSchema)` to create a new message.
  */
 export const RevokeKeyRequestSchema: GenMessage<RevokeKeyRequest> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 55);
+  messageDesc(file_linker_v1_linker_service, 58);
 
 /**
  * RevokeKeyResponse reports the revoked key.
@@ -1891,7 +2016,7 @@ export type RevokeKeyResponse = Message<"linker.v1.RevokeKeyResponse"> & {
  * Use `create(RevokeKeyResponseSchema)` to create a new message.
  */
 export const RevokeKeyResponseSchema: GenMessage<RevokeKeyResponse> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 56);
+  messageDesc(file_linker_v1_linker_service, 59);
 
 /**
  * ReleaseNameRequest names the instance to free.
@@ -1912,7 +2037,7 @@ export type ReleaseNameRequest = Message<"linker.v1.ReleaseNameRequest"> & {
  * Use `create(ReleaseNameRequestSchema)` to create a new message.
  */
 export const ReleaseNameRequestSchema: GenMessage<ReleaseNameRequest> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 57);
+  messageDesc(file_linker_v1_linker_service, 60);
 
 /**
  * ReleaseNameResponse confirms the release.
@@ -1940,7 +2065,7 @@ export type ReleaseNameResponse = Message<"linker.v1.ReleaseNameResponse"> & {
  * Use `create(ReleaseNameResponseSchema)` to create a new message.
  */
 export const ReleaseNameResponseSchema: GenMessage<ReleaseNameResponse> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 58);
+  messageDesc(file_linker_v1_linker_service, 61);
 
 /**
  * ListAuditEntriesRequest pages the audit log.
@@ -1975,7 +2100,7 @@ export type ListAuditEntriesRequest = Message<"linker.v1.ListAuditEntriesRequest
  * Use `create(ListAuditEntriesRequestSchema)` to create a new message.
  */
 export const ListAuditEntriesRequestSchema: GenMessage<ListAuditEntriesRequest> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 59);
+  messageDesc(file_linker_v1_linker_service, 62);
 
 /**
  * ListAuditEntriesResponse is one page of the audit log, oldest first.
@@ -2003,7 +2128,7 @@ export type ListAuditEntriesResponse = Message<"linker.v1.ListAuditEntriesRespon
  * Use `create(ListAuditEntriesResponseSchema)` to create a new message.
  */
 export const ListAuditEntriesResponseSchema: GenMessage<ListAuditEntriesResponse> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 60);
+  messageDesc(file_linker_v1_linker_service, 63);
 
 /**
  * TaskScope selects tasks by the caller's role.
@@ -2152,6 +2277,21 @@ export const LinkerService: GenService<{
     methodKind: "unary";
     input: typeof BroadcastRequestSchema;
     output: typeof BroadcastResponseSchema;
+  },
+  /**
+   * Publish sends many messages over one stream, for high-rate senders: each
+   * PublishRequest is a Send or a Broadcast, stored in the order it arrived
+   * and answered, in that order, by a PublishResponse once it is durably
+   * stored (requests that arrive together share a commit). A request that
+   * fails is answered with its error and the stream goes on; the hub stops
+   * reading while too many requests wait for their answers (flow control).
+   *
+   * @generated from rpc linker.v1.LinkerService.Publish
+   */
+  publish: {
+    methodKind: "bidi_streaming";
+    input: typeof PublishRequestSchema;
+    output: typeof PublishResponseSchema;
   },
   /**
    * Subscribe replays every event after after_seq, then streams live events,
