@@ -67,9 +67,33 @@ export class HubShuttingDownError extends UnavailableError {
 /** An Ask wait ran out. */
 export class DeadlineExceededError extends HubError {}
 
+/**
+ * Errors the RPC framework raises as INTERNAL although the client caused
+ * them: bytes that are not the message they claim (or nest too deep), broken
+ * UTF-8, a compression it did not use or the hub does not speak.
+ */
+const CLIENT_FAULT = /^(parse binary|received compressed envelope|invalid envelope|protocol error|decompression failed|unknown compression|invalid UTF-8)/i;
+
+/** Whether a framework error message names a client's mistake. */
+export function isClientFaultMessage(message: string | null | undefined): boolean {
+  if (!message) return false;
+  let text = message;
+  try {
+    text = decodeURIComponent(message);
+  } catch {
+    // Not percent-encoded.
+  }
+  return CLIENT_FAULT.test(text);
+}
+
 /** Maps any error thrown inside the hub to the ConnectError the client sees. */
 export function toConnectError(err: unknown): ConnectError {
-  if (err instanceof ConnectError) return err;
+  if (err instanceof ConnectError) {
+    if ((err.code === Code.Internal || err.code === Code.Unknown) && isClientFaultMessage(err.rawMessage)) {
+      return new ConnectError(err.rawMessage, Code.InvalidArgument, err.metadata, undefined, err);
+    }
+    return err;
+  }
   if (err instanceof RevisionMismatchError) {
     return new ConnectError(err.message, Code.FailedPrecondition, undefined, [
       {

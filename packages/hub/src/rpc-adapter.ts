@@ -3,20 +3,13 @@ import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import { type ConnectRouterOptions, type ContextValues, createConnectRouter, type ConnectRouter } from "@connectrpc/connect";
 import type { UniversalHandler, UniversalServerResponse } from "@connectrpc/connect/protocol";
 import { compressionBrotli, compressionGzip, universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
+import { isClientFaultMessage } from "./errors.js";
 
 type Request = IncomingMessage | Http2ServerRequest;
 type Response = ServerResponse | Http2ServerResponse;
 
-/**
- * Errors the RPC framework raises as INTERNAL although the client caused
- * them (bytes that are not the message they claim, broken UTF-8, a
- * compression the hub does not speak): they are INVALID_ARGUMENT.
- */
-const CLIENT_FAULT = /^(parse binary|received compressed envelope|invalid envelope|protocol error)/;
-
-function isClientFault(message: string | null): boolean {
-  return message !== null && CLIENT_FAULT.test(decodeURIComponent(message));
-}
+/** Whether a framework error names a client's mistake (it is then INVALID_ARGUMENT, not INTERNAL). */
+const isClientFault = isClientFaultMessage;
 
 /** Rewrites one chunk of a Connect end-stream or gRPC-web trailer envelope that carries such an error. */
 function correctEnvelope(chunk: Uint8Array): Uint8Array {
@@ -50,6 +43,11 @@ async function* correctedBody(body: AsyncIterable<Uint8Array>): AsyncIterable<Ui
 
 /** The response with framework INTERNAL errors that are the client's fault turned into INVALID_ARGUMENT. */
 async function corrected(res: UniversalServerResponse): Promise<UniversalServerResponse> {
+  if (res.status === 505) {
+    // A streaming method over HTTP/1.1: the client's choice of transport, answered as a client error.
+    const body = Buffer.from(JSON.stringify({ code: "invalid_argument", message: "this method streams in both directions: call it over HTTP/2" }));
+    return { status: 400, header: new Headers({ "content-type": "application/json", "content-length": String(body.length) }), body: (async function* () { yield body; })() };
+  }
   for (const headers of [res.header, res.trailer]) {
     if (headers?.get("grpc-status") === "13" && isClientFault(headers.get("grpc-message"))) headers.set("grpc-status", "3");
   }
