@@ -49,8 +49,8 @@ export function postgresMessages(sql: Sql, nextOrdinal: () => Promise<bigint>): 
       return row && decode(row);
     },
     recipientsOf: async (messageId) => {
-      const [broadcast] = await sql<{ recipients: string | null }>("SELECT recipients FROM events WHERE audience = '*' AND message_id = $1", [messageId]);
-      if (broadcast) return JSON.parse(broadcast.recipients ?? "[]") as string[];
+      const [broadcast] = await sql<{ seq: string }>("SELECT seq FROM events WHERE audience = '*' AND message_id = $1", [messageId]);
+      if (broadcast) return (await sql<{ recipient: string }>("SELECT recipient FROM broadcast_inbox WHERE seq = $1", [broadcast.seq])).map((row) => row.recipient);
       // Broadcasts stored before they were stored once: a scan, and only a retried broadcast asks.
       const rows = await sql<{ audience: string }>("SELECT audience FROM events WHERE message_id = $1 AND audience <> '*' ORDER BY seq", [messageId]);
       return rows.map((row) => row.audience);
