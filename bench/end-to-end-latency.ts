@@ -58,12 +58,15 @@ export interface LatencyRun {
  * One sender sends direct messages at a fixed rate (open loop) to one
  * recipient whose Subscribe stream is open; each connection is its own. The
  * latency of message i is from just before its Send call starts to the moment
- * the recipient's stream delivers it.
+ * the recipient's stream delivers it. With `receiverServer` the recipient
+ * subscribes on that hub (another replica on the same database); CPU is
+ * metered on the sender's.
  */
 export async function measureLatency(
   server: ServerProcess,
   kind: ClientKind,
   options: Pick<EndToEndLatencyOptions, "ratePerSecond" | "durationMs" | "warmupMessages">,
+  receiverServer: ServerProcess = server,
 ): Promise<LatencyRun> {
   const { url } = server;
   const connections: BenchConnection[] = [];
@@ -92,7 +95,7 @@ export async function measureLatency(
     }
   };
   const senderConnection = openConnection(kind, url);
-  const receiverConnection = openConnection(kind, url);
+  const receiverConnection = openConnection(kind, receiverServer.url);
   connections.push(senderConnection, receiverConnection);
   try {
     const sender = await senderConnection.register(`latency-sender-${options.ratePerSecond}`);

@@ -78,15 +78,18 @@ export function postgresEvents(sql: Sql, appended: (seqs: bigint[]) => void): Ev
           payloads.push(Buffer.from(toBinary(EventSchema, create(EventSchema, { at: timestampFromMs(event.at), payload: event.payload }))));
         }
       }
-      // The counter row is updated under the write lock and rolls back with its transaction, so numbers are gapless and in commit order.
-      const [{ value }] = await sql<{ value: string }>("UPDATE meta SET value = value + $1 WHERE key = 'event_seq' RETURNING value", [events.length]);
-      const first = BigInt(value) - BigInt(events.length) + 1n;
-      const seqs = events.map((_, i) => first + BigInt(i));
-      await sql(
-        `INSERT INTO events (seq, audience, type, at, message_id, expires_at, data)
-         SELECT * FROM unnest($1::bigint[], $2::text[], $3::int[], $4::bigint[], $5::text[], $6::bigint[], $7::bytea[])`,
-        [seqs, audiences, types, ats, messageIds, expiries, payloads],
+      // The counter row is updated under the write lock and rolls back with its transaction, so numbers are gapless and in
+      // commit order; one statement takes the numbers and inserts the rows.
+      const rows = await sql<{ seq: string }>(
+        `WITH counter AS (UPDATE meta SET value = value + $7 WHERE key = 'event_seq' RETURNING value)
+         INSERT INTO events (seq, audience, type, at, message_id, expires_at, data)
+         SELECT counter.value - $7 + u.n, u.audience, u.type, u.at, u.message_id, u.expires_at, u.data
+         FROM counter, unnest($1::text[], $2::int[], $3::bigint[], $4::text[], $5::bigint[], $6::bytea[]) WITH ORDINALITY AS u(audience, type, at, message_id, expires_at, data, n)
+         RETURNING seq`,
+        [audiences, types, ats, messageIds, expiries, payloads, events.length],
       );
+      // seq = first + position, so ascending order is input order.
+      const seqs = rows.map((row) => BigInt(row.seq)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
       for (const [i, event] of events.entries()) {
         if (!event.recipients || event.recipients.length === 0) continue;
         await sql("INSERT INTO broadcast_inbox (seq, recipient, expires_at) SELECT $2, unnest($1::text[]), $3", [event.recipients, seqs[i], expiries[i]]);
