@@ -146,6 +146,8 @@ class LinkerServiceServicer(object):
         Reclaiming keeps the registered details a request leaves empty, and
         announces the instance only when its details changed. Registering alone
         does not make an instance online: a Subscribe stream or heartbeats do.
+        Repeating a Register that carries resume_token is safe; one without it
+        would register anew.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -185,6 +187,7 @@ class LinkerServiceServicer(object):
     def Send(self, request, context):
         """Send delivers a direct message. It returns only after the message is
         durably stored; an offline recipient gets it when it comes back.
+        Repeating a Send is safe only with the same idempotency_key.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -192,6 +195,7 @@ class LinkerServiceServicer(object):
 
     def Broadcast(self, request, context):
         """Broadcast delivers one message to every other registered instance.
+        Repeating it is safe only with the same idempotency_key.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -215,7 +219,9 @@ class LinkerServiceServicer(object):
 
     def ListMessages(self, request, context):
         """ListMessages lists the caller's messages; it only marks them read when
-        mark_read is set (peeking is the default).
+        mark_read is set (peeking is the default). Repeating it is safe unless it
+        both consumes and lists only unread messages: the repeat would return the
+        next ones and the first would be lost to the caller.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -248,7 +254,8 @@ class LinkerServiceServicer(object):
     def PutMemory(self, request, context):
         """PutMemory writes a key; with expected_revision it is compare-and-set
         (0 = create only) and a lost race fails with FAILED_PRECONDITION carrying
-        the current revision.
+        the current revision. Repeating a write without expected_revision leaves
+        the value the caller asked for; with it, the repeat fails as a lost race.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
