@@ -52,6 +52,8 @@ export function clientOptions(settings: Settings, use: ClientUse = {}): LinkerCl
     workspace: detectWorkspace(settings.projectDir),
     clientKind: use.clientKind ?? "",
     hubs: settings.hubs,
+    hubSecret: settings.hubSecret,
+    home: settings.home,
     autoHub: use.autoHub ? { dataDir: settings.home } : false,
     sessions: sessionStore(settings),
     hubKey: sessionHubKey(settings.hubs, settings.home),

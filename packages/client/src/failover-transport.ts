@@ -101,7 +101,7 @@ export function createFailoverTransport(options: FailoverTransportOptions): Tran
       const rpc = method.name;
       const message = create(method.input, input);
       const fields = message as unknown as Record<string, unknown>;
-      if ((method === LinkerService.method.send || method === LinkerService.method.broadcast) && fields.idempotencyKey === "") fields.idempotencyKey = randomUUID();
+      if ((rpc === LinkerService.method.send.name || rpc === LinkerService.method.broadcast.name) && fields.idempotencyKey === "") fields.idempotencyKey = randomUUID();
       const repeatable = isRepeatable(method, fields);
       const backoff = new Backoff(options.backoff);
       const callBudgetMs = contextValues?.get(RETRY_BUDGET_KEY) ?? budgetMs;
@@ -120,7 +120,7 @@ export function createFailoverTransport(options: FailoverTransportOptions): Tran
         } catch (err) {
           const failure = toLinkerError(err, { rpc, hubUrl: endpoint.url });
           if (signal?.aborted) throw failure;
-          if (failure.code === Code.Unauthenticated && rpc !== "Register" && !renewed && !failure.hubFailure) {
+          if (failure.code === Code.Unauthenticated && rpc !== LinkerService.method.register.name && !renewed && !failure.hubFailure) {
             renewed = true;
             await options.renewSession(token);
             continue;

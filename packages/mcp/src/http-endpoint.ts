@@ -1,10 +1,9 @@
 import { randomUUID, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { join } from "node:path";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { createLinkerClient, FileSessionStore, type LinkerClient } from "@linker/client";
 import type { HttpHandlerFactory, HubLogger } from "@linker/hub";
-import { bearerToken, linkerHome } from "@linker/protocol";
+import { bearerToken } from "@linker/protocol";
 import { createLinkerMcpServer, type LinkerMcpServer } from "./mcp-server.js";
 
 /** Path of the MCP endpoint on the hub port. */
@@ -15,8 +14,8 @@ export const NAME_HEADER = "x-linker-name";
 
 /** Options of the MCP endpoint. */
 export interface McpEndpointOptions {
-  /** Folder where the endpoint keeps the session tokens of its instances (default `<LINKER_HOME>/mcp-http-sessions`). */
-  dataDir?: string;
+  /** Folder where the endpoint keeps the session tokens of its instances (`<LINKER_HOME>/mcp-http-sessions`). */
+  dataDir: string;
   /** Secret required as `Authorization: Bearer` (the hub secret), if any. */
   secret?: string;
 }
@@ -39,10 +38,10 @@ function reject(res: ServerResponse, status: number, message: string): void {
  * `?name=`) of its initialize request, registered through the hub's own API,
  * so names are protected exactly as for any other client.
  */
-export function mcpHttpEndpoint(options: McpEndpointOptions = {}): HttpHandlerFactory {
+export function mcpHttpEndpoint(options: McpEndpointOptions): HttpHandlerFactory {
   return (hubUrl: string, logger: HubLogger) => {
     const sessions = new Map<string, HttpSession>();
-    const store = new FileSessionStore(options.dataDir ?? join(linkerHome(process.env), "mcp-http-sessions"));
+    const store = new FileSessionStore(options.dataDir);
     const secret = options.secret ? Buffer.from(options.secret) : undefined;
 
     const start = async (req: IncomingMessage, res: ServerResponse, name: string) => {

@@ -4,7 +4,7 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import * as vscode from "vscode";
 import type { WorkspaceSchema } from "@linker/protocol/gen/linker/v1/instance_pb.js";
 import { isLoopbackHost } from "@linker/protocol";
-import { type AutoHubOptions, createHubKeeper, type DataEvent, FileSessionStore, type HubKeeper, hubStarter, LinkerClient, type LinkerClientOptions, LinkerError, linkerHome } from "@linker/client";
+import { type AutoHubOptions, createHubKeeper, type DataEvent, FileSessionStore, type HubKeeper, hubStarter, LinkerClient, type LinkerClientOptions, LinkerError } from "@linker/client";
 import { HubOfflineError } from "./hub-offline-error.js";
 import { instanceNameCandidates } from "./instance-name.js";
 import { clientLogger, hubLogger, type Log } from "./output-log.js";
@@ -228,7 +228,7 @@ export class HubConnection implements vscode.Disposable {
     const settings = this.options.settings();
     const urls = hubUrlsOf(settings);
     const identity = await this.options.identity();
-    const dataDir = resolve(settings.dataDir || linkerHome());
+    const dataDir = resolve(settings.dataDir);
     const hostable = settings.autoHub && isLoopbackUrl(urls[0]);
     const keeper = hostable ? await this.hostingKeeper(urls[0], dataDir) : undefined;
     const names = instanceNameCandidates(settings.windowName, identity.project);
@@ -242,8 +242,11 @@ export class HubConnection implements vscode.Disposable {
         workspace: identity.workspace,
         clientKind: "vscode",
         hubs: urls,
+        hubSecret: process.env.LINKER_HUB_SECRET,
         autoHub: keeper ? { keeper: borrowed(keeper) } : false,
-        ...(hostable ? { hubKey: `db:${dataDir}`, sessions: new FileSessionStore(join(dataDir, "sessions")) } : {}),
+        home: dataDir,
+        ...(hostable ? { hubKey: `db:${dataDir}` } : {}),
+        sessions: new FileSessionStore(join(dataDir, "sessions")),
         logger: clientLogger(log),
       });
       this.attach(client, generation);
