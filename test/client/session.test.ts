@@ -63,8 +63,8 @@ describe("session persistence", () => {
     const seenBefore: string[] = [];
     alice.on("message", ({ message }) => seenBefore.push(message.body));
     const secondArrived = alice.once("message", ({ message }) => message.body === "before-2");
-    await bob.send("alice", "before-1");
-    await bob.send("alice", "before-2");
+    await bob.send({ recipient: "alice", body: "before-1" });
+    await bob.send({ recipient: "alice", body: "before-2" });
     await secondArrived;
     const firstToken = alice.sessionToken;
     await alice.close();
@@ -73,7 +73,7 @@ describe("session persistence", () => {
     expect(stored.token).toBe(firstToken);
     expect(BigInt(stored.cursor)).toBe(alice.cursor);
 
-    for (let i = 1; i <= 3; i++) await bob.send("alice", `offline-${i}`);
+    for (let i = 1; i <= 3; i++) await bob.send({ recipient: "alice", body: `offline-${i}` });
 
     alice = new LinkerClient({ name: "alice", hubs: running.url, sessions, home: HOME });
     clients.push(alice);
@@ -91,10 +91,10 @@ describe("session persistence", () => {
     const sessions = new FileSessionStore(join(tempDir(), "sessions"));
     const bob = await connect({ name: "bob", hubs: running.url, sessions });
     const alice = await connect({ name: "alice", hubs: running.url, sessions, subscribe: false });
-    await bob.send("alice", "read-1");
-    const unread = await bob.send("alice", "unread-1");
-    await bob.send("alice", "unread-2");
-    await alice.ack((await alice.listMessages({})).messages.filter((m) => m.body === "read-1").map((m) => m.id));
+    await bob.send({ recipient: "alice", body: "read-1" });
+    const unread = await bob.send({ recipient: "alice", body: "unread-1" });
+    await bob.send({ recipient: "alice", body: "unread-2" });
+    await alice.ack({ messageIds: (await alice.listMessages({})).messages.filter((m) => m.body === "read-1").map((m) => m.id) });
     const token = alice.sessionToken!;
     await alice.close();
     await sessions.save({ hub: sessionHubKey([running.url], HOME), name: "alice", token });
@@ -124,7 +124,7 @@ describe("session persistence", () => {
     expect(registered.reclaimed).toBe(false);
     await live;
     const delivered = alice.once("message");
-    const sent = await bob.send("alice", "after the swap");
+    const sent = await bob.send({ recipient: "alice", body: "after the swap" });
     expect((await delivered).message.id).toBe(sent.message?.id);
     expect(alice.stats.renewals).toBe(1);
     expect(bob.stats.renewals).toBe(1);

@@ -23,7 +23,8 @@ export { HubEndpoints, type Endpoint, type FailoverOutcome, type HubEndpointsOpt
 export { isHubFailure, neverReachedHub } from "./hub-failure.js";
 export { type AutoHubOptions, createHubKeeper, type HubKeeper, type HubKeeperOutcome } from "./hub-keeper.js";
 export { createHubTransport, type HubTransport, type HubTransportOptions, type WireProtocol } from "./hub-transport.js";
-export { type ClientStats, createLinkerClient, LinkerClient, type RequestFields } from "./linker-client.js";
+export { type ClientStats, createLinkerClient, LinkerClient } from "./linker-client.js";
+export { LinkerCalls, type RequestFields } from "./linker-calls.js";
 export { type LinkerClientOptions } from "./client-options.js";
 export { NoStoredSessionError, type RegistrationDetails, type SessionMode } from "./client-session.js";
 export { type ClientState, type StreamStats } from "./client-stream.js";

@@ -1,31 +1,6 @@
-import type { DescMessage, MessageInitShape } from "@bufbuild/protobuf";
-import { type Client, Code, ConnectError } from "@connectrpc/connect";
-import {
-  type AckResponse,
-  type AskRequestSchema,
-  type AskResponse,
-  type BroadcastRequestSchema,
-  type BroadcastResponse,
-  type CreateTaskRequestSchema,
-  type GetConversationResponse,
-  type HeartbeatResponse,
-  type ListInstancesRequestSchema,
-  type ListMemoryRequestSchema,
-  type ListMemoryResponse,
-  type ListMessagesRequestSchema,
-  type ListMessagesResponse,
-  type ListTasksRequestSchema,
-  type ListTasksResponse,
-  type LinkerService,
-  type RegisterResponse,
-  type SendRequestSchema,
-  type SendResponse,
-  type UpdateTaskRequestSchema,
-} from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
-import type { Instance } from "@linker/protocol/gen/linker/v1/instance_pb.js";
-import type { MemoryEntry } from "@linker/protocol/gen/linker/v1/memory_pb.js";
-import { type Message, MessageKind } from "@linker/protocol/gen/linker/v1/message_pb.js";
-import type { Task } from "@linker/protocol/gen/linker/v1/task_pb.js";
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { type Client, Code } from "@connectrpc/connect";
+import type { LinkerService, RegisterResponse, UnregisterRequestSchema } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
 import type { LinkerEventMap } from "./client-events.js";
 import { composeClient } from "./client-composition.js";
 import type { LinkerClientOptions } from "./client-options.js";
@@ -36,10 +11,8 @@ import type { CursorCheckpoint } from "./cursor-checkpoint.js";
 import type { EventBus, EventsOptions } from "./event-bus.js";
 import type { HubEndpoints } from "./hub-endpoints.js";
 import type { HubKeeper } from "./hub-keeper.js";
+import { LinkerCalls } from "./linker-calls.js";
 import { LinkerError, toLinkerError } from "./linker-error.js";
-
-/** Fields of a request message except `K` (the ones a typed method takes as arguments). */
-export type RequestFields<S extends DescMessage, K extends string = never> = Omit<MessageInitShape<S>, "$typeName" | K>;
 
 /** Counters a client keeps (for status output and `npm run bench`). */
 export interface ClientStats extends StreamStats {
@@ -59,7 +32,7 @@ export interface ClientStats extends StreamStats {
  * token persistence), the cursor checkpoint, the event bus, and the stream
  * with its heartbeats.
  */
-export class LinkerClient {
+export class LinkerClient extends LinkerCalls {
   /** The instance name. */
   readonly name: string;
   /**
@@ -81,6 +54,7 @@ export class LinkerClient {
   private closing: Promise<void> | undefined;
 
   constructor(options: LinkerClientOptions) {
+    super();
     this.options = options;
     this.name = options.name;
     const parts = composeClient(options, {
@@ -210,170 +184,16 @@ export class LinkerClient {
     return this.session.update(details);
   }
 
-  // Identity
-
-  /** Keeps this instance online without an event stream; reports unread messages. */
-  async heartbeat(): Promise<HeartbeatResponse> {
-    await this.ready();
-    return this.rpc.heartbeat({});
-  }
-
-  /** Sets this instance's status text ("" clears it). */
-  async setStatus(status: string): Promise<Instance | undefined> {
-    await this.ready();
-    return (await this.rpc.setStatus({ status })).instance;
-  }
-
-  /** Registered instances with their presence. */
-  async listInstances(request: MessageInitShape<typeof ListInstancesRequestSchema> = {}): Promise<Instance[]> {
-    await this.ready();
-    return (await this.rpc.listInstances(request)).instances;
-  }
-
   /**
    * Ends the session and closes the client; with `forget` the hub also
-   * deletes this instance and its messages and frees the name. The stored
-   * session is deleted.
+   * deletes this instance and its messages and frees the name, and the
+   * stored session is deleted.
    */
-  async unregister(options: { forget?: boolean } = {}): Promise<void> {
+  async unregister(request: MessageInitShape<typeof UnregisterRequestSchema> = {}): Promise<void> {
     await this.ready();
     await this.stream.stop();
-    await this.session.end(options.forget ?? false);
+    await this.session.end(request.forget ?? false);
     await this.close();
-  }
-
-  // Messaging
-
-  /**
-   * Sends a direct message; resolves once the hub stored it. An idempotency
-   * key is added when none is given, so retries across a failover store it once.
-   */
-  async send(recipient: string, body: string, options: RequestFields<typeof SendRequestSchema, "recipient" | "body"> = {}): Promise<SendResponse> {
-    await this.ready();
-    return this.rpc.send({ ...options, recipient, body });
-  }
-
-  /** Sends a message to every other registered instance (or only online ones). */
-  async broadcast(body: string, options: RequestFields<typeof BroadcastRequestSchema, "body"> = {}): Promise<BroadcastResponse> {
-    await this.ready();
-    return this.rpc.broadcast({ ...options, body });
-  }
-
-  /** Answers a message: a RESPONSE to its sender, in its thread, with reply_to set. */
-  async reply(
-    to: Pick<Message, "id" | "sender">,
-    body: string,
-    options: RequestFields<typeof SendRequestSchema, "recipient" | "body" | "replyTo"> = {},
-  ): Promise<SendResponse> {
-    await this.ready();
-    return this.rpc.send({ kind: MessageKind.RESPONSE, ...options, recipient: to.sender, body, replyTo: to.id });
-  }
-
-  /**
-   * Asks an online instance and waits for its reply (hub default wait unless
-   * `timeoutMs`). Fails fast with NOT_FOUND/UNAVAILABLE when nobody can answer
-   * and with DEADLINE_EXCEEDED when the wait runs out.
-   */
-  async ask(recipient: string, body: string, options: RequestFields<typeof AskRequestSchema, "recipient" | "body"> = {}): Promise<AskResponse> {
-    await this.ready();
-    return this.rpc.ask({ ...options, recipient, body });
-  }
-
-  /** Marks messages read (read receipts go to their senders). */
-  async ack(messageIds: string | string[]): Promise<AckResponse> {
-    await this.ready();
-    return this.rpc.ack({ messageIds: typeof messageIds === "string" ? [messageIds] : messageIds });
-  }
-
-  /** Lists this instance's messages, oldest first; peeks unless `markRead`. */
-  async listMessages(request: MessageInitShape<typeof ListMessagesRequestSchema> = {}): Promise<ListMessagesResponse> {
-    await this.ready();
-    return this.rpc.listMessages(request);
-  }
-
-  /** One page of a thread, or of the direct history with a peer, oldest first. */
-  async conversation(
-    selector: { threadId: string } | { peer: string },
-    page: { pageSize?: number; pageToken?: string } = {},
-  ): Promise<GetConversationResponse> {
-    await this.ready();
-    const which = "threadId" in selector ? { case: "threadId" as const, value: selector.threadId } : { case: "peer" as const, value: selector.peer };
-    return this.rpc.getConversation({ selector: which, ...page });
-  }
-
-  // Memory
-
-  /** Reads a shared memory key; undefined when it does not exist. */
-  async getMemory(key: string): Promise<MemoryEntry | undefined> {
-    await this.ready();
-    try {
-      return (await this.rpc.getMemory({ key })).entry;
-    } catch (err) {
-      if (err instanceof ConnectError && err.code === Code.NotFound) return undefined;
-      throw err;
-    }
-  }
-
-  /**
-   * Writes a shared memory key. With `expectedRevision` it is compare-and-set
-   * (0 = create only); a lost race fails with FAILED_PRECONDITION and the
-   * error's `memoryConflict` holds the current revision.
-   */
-  async putMemory(key: string, value: string, options: { expectedRevision?: bigint; ttlSeconds?: number } = {}): Promise<MemoryEntry> {
-    await this.ready();
-    const entry = (await this.rpc.putMemory({ key, value, ...options })).entry;
-    if (!entry) throw this.missing("PutMemory", "entry");
-    return entry;
-  }
-
-  /** Deletes a shared memory key (optionally only at a revision); returns the delete's revision. */
-  async deleteMemory(key: string, options: { expectedRevision?: bigint } = {}): Promise<bigint> {
-    await this.ready();
-    return (await this.rpc.deleteMemory({ key, ...options })).revision;
-  }
-
-  /** One page of memory entries under a prefix, in key order. */
-  async listMemory(request: MessageInitShape<typeof ListMemoryRequestSchema> = {}): Promise<ListMemoryResponse> {
-    await this.ready();
-    return this.rpc.listMemory(request);
-  }
-
-  // Tasks
-
-  /** Creates a task for an assignee, or an open one anybody can claim. */
-  async createTask(request: MessageInitShape<typeof CreateTaskRequestSchema>): Promise<Task> {
-    await this.ready();
-    return this.task("CreateTask", (await this.rpc.createTask(request)).task);
-  }
-
-  /** Moves a task through its states, adds a note or a result. */
-  async updateTask(request: MessageInitShape<typeof UpdateTaskRequestSchema>): Promise<Task> {
-    await this.ready();
-    return this.task("UpdateTask", (await this.rpc.updateTask(request)).task);
-  }
-
-  /** Takes an open task; of concurrent claimers exactly one wins. */
-  async claimTask(taskId: string): Promise<Task> {
-    await this.ready();
-    return this.task("ClaimTask", (await this.rpc.claimTask({ taskId })).task);
-  }
-
-  /** Reads a task. */
-  async getTask(taskId: string): Promise<Task> {
-    await this.ready();
-    return this.task("GetTask", (await this.rpc.getTask({ taskId })).task);
-  }
-
-  /** One page of tasks, newest first. */
-  async listTasks(request: MessageInitShape<typeof ListTasksRequestSchema> = {}): Promise<ListTasksResponse> {
-    await this.ready();
-    return this.rpc.listTasks(request);
-  }
-
-  /** Cancels a task this instance assigned. */
-  async cancelTask(taskId: string, reason = ""): Promise<Task> {
-    await this.ready();
-    return this.task("CancelTask", (await this.rpc.cancelTask({ taskId, reason })).task);
   }
 
   /**
@@ -416,7 +236,7 @@ export class LinkerClient {
   }
 
   /** Waits until calls can be made: registered, or holding the stored token. */
-  private async ready(): Promise<void> {
+  protected async ready(): Promise<void> {
     if (this.closing) throw this.closedError("call");
     const mode = this.options.sessionMode ?? "register";
     if (mode === "stored") await this.session.useStored();
@@ -429,15 +249,6 @@ export class LinkerClient {
     } catch {
       return this.endpoints.urls[0] ?? "";
     }
-  }
-
-  private task(rpc: string, task: Task | undefined): Task {
-    if (!task) throw this.missing(rpc, "task");
-    return task;
-  }
-
-  private missing(rpc: string, field: string): LinkerError {
-    return new LinkerError(`the hub's answer has no ${field}`, Code.Internal, { rpc, hubUrl: this.currentUrl(), hint: "the hub may be of another version" });
   }
 
   private closedError(rpc: string): LinkerError {

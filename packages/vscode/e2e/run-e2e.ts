@@ -234,7 +234,7 @@ async function main(): Promise<number> {
       new Promise((_, fail) => setTimeout(() => fail(new Error("the peer did not take the hub over")), TAKEOVER_TIMEOUT_MS).unref()),
     ]);
     const durationMs = await Promise.race([recovered, new Promise<number>((done) => setTimeout(() => done(-1), TAKEOVER_TIMEOUT_MS).unref())]);
-    const task = taskId ? await peer.getTask(taskId) : undefined;
+    const task = taskId ? await peer.getTask({ taskId }) : undefined;
     if (task?.status !== TaskStatus.COMPLETED) throw new Error("after the takeover the completed task is missing");
     say(`the peer now hosts the hub (stream back after ${durationMs} ms); the completed task survived`);
 

@@ -75,7 +75,7 @@ Examples:
             if (page.messages.length === 0) return;
             const additionalContext = hookContext(settings.name, page.messages, page.unreadCount - page.messages.length);
             process.stdout.write(`${JSON.stringify({ hookSpecificOutput: { hookEventName: event, additionalContext } })}\n`);
-            if (!opts.peek) await client.ack(page.messages.map((message) => message.id));
+            if (!opts.peek) await client.ack({ messageIds: page.messages.map((message) => message.id) });
           },
           { clientKind: "claude-code", connectRetryMs: 500, retryBudgetMs: 2_000 },
         );

@@ -60,7 +60,7 @@ Examples:
           : await client.listMessages({ unreadOnly: true, sender, limit: opts.limit });
         let unreadCount = listed.unreadCount;
         const unread = listed.messages.filter((message) => !message.readAt).map((message) => message.id);
-        if (opts.markRead && unread.length > 0) unreadCount = (await client.ack(unread)).unreadCount;
+        if (opts.markRead && unread.length > 0) unreadCount = (await client.ack({ messageIds: unread })).unreadCount;
         else if (opts.all) unreadCount = client.registered?.unreadCount ?? 0;
         return { messages: listed.messages, hasMore: listed.hasMore, unreadCount, marked: opts.markRead ? unread.length : 0 };
       });

@@ -26,7 +26,7 @@ Examples:
     )
     .action(async (key: string, _opts: object, command: Command) => {
       const { settings, out } = contextOf(command);
-      const entry = await withClient(settings, (client) => client.getMemory(key));
+      const entry = await withClient(settings, (client) => client.getMemory({ key }));
       if (!entry) throw new CliError(`memory key "${key}" does not exist`, ExitCode.notFound, "list keys with `linker memory ls`");
       out.data(protoJson(MemoryEntrySchema, entry));
       out.text(entry.value);
@@ -52,7 +52,7 @@ Examples:
     .action(async (key: string, words: string[], opts: { ifRevision?: bigint; ttl?: number }, command: Command) => {
       const { settings, out } = contextOf(command);
       const value = await textArg(words, "value", { stdinWhenEmpty: true, allowEmpty: true });
-      const entry = await withClient(settings, (client) => client.putMemory(key, value, { expectedRevision: opts.ifRevision, ttlSeconds: opts.ttl }));
+      const entry = await withClient(settings, (client) => client.putMemory({ key, value, expectedRevision: opts.ifRevision, ttlSeconds: opts.ttl }));
       out.data(protoJson(MemoryEntrySchema, entry));
       out.text(`${entry.key}: revision ${entry.revision}`);
     });
@@ -110,7 +110,7 @@ Examples:
     )
     .action(async (key: string, opts: { ifRevision?: bigint }, command: Command) => {
       const { settings, out } = contextOf(command);
-      const revision = await withClient(settings, (client) => client.deleteMemory(key, { expectedRevision: opts.ifRevision }));
+      const revision = await withClient(settings, (client) => client.deleteMemory({ key, expectedRevision: opts.ifRevision }));
       out.data({ key, ...(protoJson(DeleteMemoryResponseSchema, create(DeleteMemoryResponseSchema, { revision })) as object) });
       out.text(`${key}: deleted (revision ${revision})`);
     });

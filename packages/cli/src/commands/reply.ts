@@ -41,7 +41,7 @@ Examples:
           }
           to = original.sender === settings.name && original.recipient !== "*" ? original.recipient : original.sender;
         }
-        return client.send(to, body, { kind, replyTo: id });
+        return client.send({ recipient: to, body, kind, replyTo: id });
       });
       out.data(protoJson(SendResponseSchema, sent));
       out.text(`replied to ${sent.message?.recipient ?? opts.to}: ${sent.message?.id ?? "?"}`);

@@ -110,7 +110,7 @@ Examples:
       const { settings, out } = contextOf(command);
       if (opts.clear && words.length > 0) throw new CliError("give a status text or --clear, not both", ExitCode.usage);
       const text = opts.clear ? "" : await textArg(words, "status");
-      const instance = await withClient(settings, (client) => client.setStatus(text));
+      const instance = await withClient(settings, (client) => client.setStatus({ status: text }));
       if (instance) out.data(protoJson(InstanceSchema, instance));
       out.text(text === "" ? `status of ${settings.name} cleared` : `status of ${settings.name}: ${text}`);
     });

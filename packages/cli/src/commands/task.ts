@@ -82,7 +82,7 @@ function showCommand(): Command {
     .addHelpText("after", "\nExample:\n  linker task show 0b6e4c8a-3f7d-4d2e-9a51-7c1f0e2b9d34")
     .action(async (id: string, _opts: object, command: Command) => {
       const { settings, out } = contextOf(command);
-      const task = await withClient(settings, (client) => client.getTask(id));
+      const task = await withClient(settings, (client) => client.getTask({ taskId: id }));
       out.data(protoJson(TaskSchema, task));
       out.text(...taskDetail(task));
     });
@@ -95,7 +95,7 @@ function claimCommand(): Command {
     .addHelpText("after", "\nExample:\n  linker task ls --open && linker task claim 0b6e4c8a-3f7d-4d2e-9a51-7c1f0e2b9d34")
     .action(async (id: string, _opts: object, command: Command) => {
       const { settings, out } = contextOf(command);
-      const task = await withClient(settings, (client) => client.claimTask(id));
+      const task = await withClient(settings, (client) => client.claimTask({ taskId: id }));
       out.data(protoJson(TaskSchema, task));
       out.text(`claimed task ${task.id} (${taskStatusText(task)})`);
     });
@@ -138,7 +138,7 @@ function cancelCommand(): Command {
     .addHelpText("after", '\nExample:\n  linker task cancel "$TASK" "not needed after all"')
     .action(async (id: string, words: string[], _opts: object, command: Command) => {
       const { settings, out } = contextOf(command);
-      const task = await withClient(settings, (client) => client.cancelTask(id, words.join(" ")));
+      const task = await withClient(settings, (client) => client.cancelTask({ taskId: id, reason: words.join(" ") }));
       out.data(protoJson(TaskSchema, task));
       out.text(`task ${task.id}: ${taskStatusText(task)}`);
     });

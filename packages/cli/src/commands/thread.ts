@@ -31,8 +31,8 @@ Examples:
       if ((threadId === undefined) === (opts.with === undefined)) {
         throw new CliError("give either a thread id or --with <peer>", ExitCode.usage, "for example `linker thread --with backend`");
       }
-      const selector = opts.with !== undefined ? { peer: checkName(opts.with, "--with") } : { threadId: threadId! };
-      const page = await withClient(settings, (client) => client.conversation(selector, { pageSize: opts.limit, pageToken: opts.page }));
+      const selector = opts.with !== undefined ? { case: "peer" as const, value: checkName(opts.with, "--with") } : { case: "threadId" as const, value: threadId! };
+      const page = await withClient(settings, (client) => client.getConversation({ selector, pageSize: opts.limit, pageToken: opts.page }));
       out.data(protoJson(GetConversationResponseSchema, page));
       if (page.messages.length === 0) out.text("no messages");
       else out.text(...messageLines(page.messages, { direction: true }));

@@ -28,7 +28,7 @@ export function registerAskTool(server: McpServer, deps: McpDeps): void {
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
     },
     async (args) => {
-      const result = await deps.client.ask(args.to, args.question, { timeoutMs: args.timeout_seconds * 1000 });
+      const result = await deps.client.ask({ recipient: args.to, body: args.question, timeoutMs: args.timeout_seconds * 1000 });
       const reply = result.reply!;
       deps.unread.remember(reply);
       deps.unread.read([reply.id]);

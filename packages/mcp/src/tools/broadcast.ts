@@ -26,10 +26,8 @@ export function registerBroadcastTool(server: McpServer, deps: McpDeps): void {
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
     },
     async (args) => {
-      const result = await deps.client.broadcast(args.message, {
-        kind: args.kind === "context" ? MessageKind.CONTEXT : MessageKind.TEXT,
-        onlineOnly: args.online_only,
-      });
+      const result = await deps.client.broadcast({ body: args.message, kind: args.kind === "context" ? MessageKind.CONTEXT : MessageKind.TEXT,
+        onlineOnly: args.online_only });
       const skipped = result.skipped.length > 0 ? `; skipped (inbox full): ${result.skipped.join(", ")}` : "";
       return {
         text: `Broadcast to ${result.recipients.length} instance${result.recipients.length === 1 ? "" : "s"}${result.recipients.length ? `: ${result.recipients.join(", ")}` : ""}${skipped}.`,

@@ -30,8 +30,8 @@ export function registerGetConversationTool(server: McpServer, deps: McpDeps): v
       if ((args.with === undefined) === (args.thread_id === undefined)) {
         throw new Error("give exactly one of `with` (an instance name) or `thread_id`");
       }
-      const selector = args.with !== undefined ? { peer: args.with } : { threadId: args.thread_id! };
-      const page = await deps.client.conversation(selector, { pageSize: args.limit, pageToken: args.page_token ?? "" });
+      const selector = args.with !== undefined ? { case: "peer" as const, value: args.with } : { case: "threadId" as const, value: args.thread_id! };
+      const page = await deps.client.getConversation({ selector, pageSize: args.limit, pageToken: args.page_token ?? "" });
       for (const message of page.messages) deps.unread.remember(message);
       const lines = page.messages.map((m) => (m.sender === deps.client.name ? `[you → ${m.recipient}] ${m.body}` : formatPeerMessage(m)));
       return {

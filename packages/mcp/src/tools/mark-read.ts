@@ -20,7 +20,7 @@ export function registerMarkReadTool(server: McpServer, deps: McpDeps): void {
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
     async (args) => {
-      const result = await deps.client.ack(args.message_ids);
+      const result = await deps.client.ack({ messageIds: args.message_ids });
       deps.unread.read(args.message_ids);
       return {
         text: `Marked ${result.acknowledged} read; ${result.unreadCount} unread left.`,

@@ -23,7 +23,7 @@ export function registerMemoryTools(server: McpServer, deps: McpDeps): void {
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     async (args) => {
-      const entry = await deps.client.getMemory(args.key);
+      const entry = await deps.client.getMemory({ key: args.key });
       if (!entry) return { text: `${args.key}: not set.`, structured: { found: false } };
       return { text: `${entry.key} (revision ${entry.revision}, by ${entry.updatedBy}):\n${entry.value}`, structured: { found: true, entry: viewMemory(entry) } };
     },
@@ -46,10 +46,8 @@ export function registerMemoryTools(server: McpServer, deps: McpDeps): void {
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
     },
     async (args) => {
-      const entry = await deps.client.putMemory(args.key, args.value, {
-        expectedRevision: args.expected_revision === undefined ? undefined : BigInt(args.expected_revision),
-        ttlSeconds: args.ttl_seconds,
-      });
+      const entry = await deps.client.putMemory({ key: args.key, value: args.value, expectedRevision: args.expected_revision === undefined ? undefined : BigInt(args.expected_revision),
+        ttlSeconds: args.ttl_seconds });
       return { text: `${entry.key} written (revision ${entry.revision}).`, structured: { entry: viewMemory(entry) } };
     },
   );
@@ -89,9 +87,7 @@ export function registerMemoryTools(server: McpServer, deps: McpDeps): void {
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
     },
     async (args) => {
-      const deleted = await deps.client.deleteMemory(args.key, {
-        expectedRevision: args.expected_revision === undefined ? undefined : BigInt(args.expected_revision),
-      });
+      const deleted = await deps.client.deleteMemory({ key: args.key, expectedRevision: args.expected_revision === undefined ? undefined : BigInt(args.expected_revision) });
       return { text: `${args.key} deleted.`, structured: { revision: String(deleted) } };
     },
   );

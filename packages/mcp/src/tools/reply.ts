@@ -31,8 +31,8 @@ export function registerReplyTool(server: McpServer, deps: McpDeps): void {
         original = inbox.messages.find((m) => m.id === args.message_id);
       }
       if (!original) throw new Error(`message ${args.message_id} is not among your recent messages; check the id with linker_get_messages`);
-      const sent = await deps.client.reply(original, args.message);
-      await deps.client.ack(original.id).catch(() => undefined);
+      const sent = await deps.client.reply(original, { body: args.message });
+      await deps.client.ack({ messageIds: [original.id] }).catch(() => undefined);
       deps.unread.read([original.id]);
       const message = sent.message!;
       return {

@@ -37,13 +37,11 @@ export function registerSendMessageTool(server: McpServer, deps: McpDeps): void 
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
     },
     async (args) => {
-      const sent = await deps.client.send(args.to, args.message, {
-        kind: kinds[args.kind],
+      const sent = await deps.client.send({ recipient: args.to, body: args.message, kind: kinds[args.kind],
         threadId: args.thread_id ?? "",
         replyTo: args.reply_to ?? "",
         priority: priorities[args.priority],
-        attachment: args.code ? { content: { case: "code", value: { language: args.code.language, code: args.code.code, path: args.code.path ?? "" } } } : undefined,
-      });
+        attachment: args.code ? { content: { case: "code", value: { language: args.code.language, code: args.code.code, path: args.code.path ?? "" } } } : undefined });
       const message = sent.message!;
       return {
         text: `Sent to ${args.to}${sent.recipientOnline ? "" : " (offline: delivered when it comes back)"}. id ${message.id}`,

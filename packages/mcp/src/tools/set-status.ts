@@ -17,7 +17,7 @@ export function registerSetStatusTool(server: McpServer, deps: McpDeps): void {
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
     async (args) => {
-      const instance = await deps.client.setStatus(args.status);
+      const instance = await deps.client.setStatus({ status: args.status });
       return { text: args.status ? `Status: ${args.status}` : "Status cleared.", structured: { status: instance?.status ?? args.status } };
     },
   );

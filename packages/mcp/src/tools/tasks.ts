@@ -76,7 +76,7 @@ export function registerTaskTools(server: McpServer, deps: McpDeps): void {
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
     },
     async (args) => {
-      const task = await deps.client.claimTask(args.task_id);
+      const task = await deps.client.claimTask({ taskId: args.task_id });
       return { text: `Claimed: ${taskLine(task)}`, structured: { task: viewTask(task) } };
     },
   );
@@ -119,7 +119,7 @@ export function registerTaskTools(server: McpServer, deps: McpDeps): void {
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
     },
     async (args) => {
-      const task = await deps.client.cancelTask(args.task_id, args.reason);
+      const task = await deps.client.cancelTask({ taskId: args.task_id, reason: args.reason });
       return { text: `Canceled: ${taskLine(task)}`, structured: { task: viewTask(task) } };
     },
   );
