@@ -118,7 +118,7 @@ describe("linker mcp over stdio, driven by the MCP SDK client", () => {
     const second = await alice.call("linker_task_claim", { task_id: task.id });
     expect(second.isError).toBe(true);
     await bob.ok("linker_task_update", { task_id: task.id, status: "completed", result: "merged in #42" });
-    const { tasks } = await alice.ok<{ tasks: Array<{ id: string; status: string; result: string }> }>("linker_task_list", { scope: "by_me" });
+    const { tasks } = await alice.ok<{ tasks: Array<{ id: string; status: string; result: string }> }>("linker_task_list", { scope: "assigned_by_me" });
     expect(tasks.find((t) => t.id === task.id)).toMatchObject({ status: "completed", result: "merged in #42" });
   });
 

@@ -1,12 +1,13 @@
 import { timestampDate } from "@bufbuild/protobuf/wkt";
-import { type Message, MessageKind } from "@linker/protocol/gen/linker/v1/message_pb.js";
+import { type Message, type MessageKind, MessageKindSchema } from "@linker/protocol/gen/linker/v1/message_pb.js";
+import { enumValueName } from "@linker/protocol";
 
 /** Tag that wraps text written by another agent. */
 const TAG = "peer-message";
 
 /** Short lowercase name of a message kind (text, query, response…). */
 export function kindName(kind: MessageKind): string {
-  return (MessageKind[kind] ?? "TEXT").toLowerCase();
+  return kind === 0 ? "text" : enumValueName(MessageKindSchema, kind);
 }
 
 /** Escapes anything in peer text that could close or forge the wrapping tag. */

@@ -1,18 +1,10 @@
 import { z } from "zod";
-import { type Task, TaskStatus } from "@linker/protocol/gen/linker/v1/task_pb.js";
+import { type Task, type TaskStatus, TaskStatusSchema } from "@linker/protocol/gen/linker/v1/task_pb.js";
+import { enumValueName } from "@linker/protocol";
 
-/** Lowercase status names used by the task tools. */
-export const taskStatusNames = {
-  pending: TaskStatus.PENDING,
-  in_progress: TaskStatus.IN_PROGRESS,
-  completed: TaskStatus.COMPLETED,
-  failed: TaskStatus.FAILED,
-  canceled: TaskStatus.CANCELED,
-} as const;
-
-/** The lowercase name of a task status. */
+/** The lowercase name of a task status, as the task tools take it. */
 export function statusName(status: TaskStatus): string {
-  return (TaskStatus[status] ?? "UNSPECIFIED").toLowerCase();
+  return enumValueName(TaskStatusSchema, status);
 }
 
 /** Structured form of a task in tool results. */

@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { InstanceSchema, Presence } from "@linker/protocol/gen/linker/v1/instance_pb.js";
+import { InstanceSchema, Presence, PresenceSchema } from "@linker/protocol/gen/linker/v1/instance_pb.js";
 import type { RegisterResponse } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
 import { CliError } from "../cli-error.js";
 import { contextOf } from "../command-context.js";
@@ -70,7 +70,7 @@ async function showStatus(command: Command): Promise<void> {
   if (!serving) standing = session ? "unknown while the hub is unreachable" : standing;
   else if (instance) {
     const status = instance.status ? `, status "${oneLine(instance.status, 50)}"` : "";
-    standing = `${enumName(Presence, instance.presence)}${status}, ${registered!.unreadCount} unread`;
+    standing = `${enumName(PresenceSchema, instance.presence)}${status}, ${registered!.unreadCount} unread`;
   }
   out.text(
     ...table([

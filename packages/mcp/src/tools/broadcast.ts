@@ -1,8 +1,8 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
-import { MessageKind } from "@linker/protocol/gen/linker/v1/message_pb.js";
 import type { McpDeps } from "../mcp-deps.js";
 import { defineTool } from "./define-tool.js";
+import { sendableKinds } from "./send-message.js";
 
 /** linker_broadcast: one message to every other instance. */
 export function registerBroadcastTool(server: McpServer, deps: McpDeps): void {
@@ -15,7 +15,7 @@ export function registerBroadcastTool(server: McpServer, deps: McpDeps): void {
       description: "Send one message to every other registered instance (or only those online now). Use it for announcements and shared context.",
       input: {
         message: z.string().min(1).describe("The message text"),
-        kind: z.enum(["text", "context"]).default("text").describe("text, or context for shared project context"),
+        kind: sendableKinds.schema.default("text").describe("What the message is; context shares project context"),
         online_only: z.boolean().default(false).describe("Only instances online now"),
       },
       output: {
@@ -26,7 +26,7 @@ export function registerBroadcastTool(server: McpServer, deps: McpDeps): void {
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
     },
     async (args) => {
-      const result = await deps.client.broadcast({ body: args.message, kind: args.kind === "context" ? MessageKind.CONTEXT : MessageKind.TEXT,
+      const result = await deps.client.broadcast({ body: args.message, kind: sendableKinds.value(args.kind),
         onlineOnly: args.online_only });
       const skipped = result.skipped.length > 0 ? `; skipped (inbox full): ${result.skipped.join(", ")}` : "";
       return {

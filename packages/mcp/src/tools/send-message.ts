@@ -1,11 +1,13 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
-import { MessageKind, Priority } from "@linker/protocol/gen/linker/v1/message_pb.js";
+import { MessageKind, MessageKindSchema, type Priority, PrioritySchema } from "@linker/protocol/gen/linker/v1/message_pb.js";
+import { enumInput } from "../enum-input.js";
 import type { McpDeps } from "../mcp-deps.js";
 import { defineTool } from "./define-tool.js";
 
-const kinds = { text: MessageKind.TEXT, query: MessageKind.QUERY, context: MessageKind.CONTEXT, code: MessageKind.CODE, task: MessageKind.TASK } as const;
-const priorities = { low: Priority.LOW, normal: Priority.NORMAL, high: Priority.HIGH, urgent: Priority.URGENT } as const;
+/** Kinds a model may send: not RESPONSE (linker_reply answers) nor FILE (no tool carries file bytes). */
+export const sendableKinds = enumInput<MessageKind>(MessageKindSchema, { except: [MessageKind.RESPONSE, MessageKind.FILE] });
+const priorities = enumInput<Priority>(PrioritySchema);
 
 /** linker_send_message: a direct message, stored until the recipient reads it. */
 export function registerSendMessageTool(server: McpServer, deps: McpDeps): void {
@@ -20,10 +22,10 @@ export function registerSendMessageTool(server: McpServer, deps: McpDeps): void 
       input: {
         to: z.string().describe("Name of the recipient instance (see linker_list_instances)"),
         message: z.string().min(1).describe("The message text"),
-        kind: z.enum(["text", "query", "context", "code", "task"]).default("text").describe("What the message is"),
+        kind: sendableKinds.schema.default("text").describe("What the message is"),
         thread_id: z.string().optional().describe("Conversation to continue"),
         reply_to: z.string().optional().describe("Id of a message this answers (prefer linker_reply)"),
-        priority: z.enum(["low", "normal", "high", "urgent"]).default("normal").describe("How urgent it is"),
+        priority: priorities.schema.default("normal").describe("How urgent it is"),
         code: z
           .object({ language: z.string().describe("Language, e.g. typescript"), code: z.string().describe("The code"), path: z.string().optional().describe("File it comes from") })
           .optional()
@@ -37,10 +39,10 @@ export function registerSendMessageTool(server: McpServer, deps: McpDeps): void 
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
     },
     async (args) => {
-      const sent = await deps.client.send({ recipient: args.to, body: args.message, kind: kinds[args.kind],
+      const sent = await deps.client.send({ recipient: args.to, body: args.message, kind: sendableKinds.value(args.kind),
         threadId: args.thread_id ?? "",
         replyTo: args.reply_to ?? "",
-        priority: priorities[args.priority],
+        priority: priorities.value(args.priority),
         attachment: args.code ? { content: { case: "code", value: { language: args.code.language, code: args.code.code, path: args.code.path ?? "" } } } : undefined });
       const message = sent.message!;
       return {

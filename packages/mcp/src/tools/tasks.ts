@@ -1,13 +1,17 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
-import { TaskScope } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
-import { TaskPriority } from "@linker/protocol/gen/linker/v1/task_pb.js";
+import { type TaskScope, TaskScopeSchema } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
+import { type TaskPriority, TaskPrioritySchema, TaskStatus, TaskStatusSchema } from "@linker/protocol/gen/linker/v1/task_pb.js";
+import { enumInput } from "../enum-input.js";
 import type { McpDeps } from "../mcp-deps.js";
-import { taskLine, taskStatusNames, taskView, viewTask } from "../task-view.js";
+import { taskLine, taskView, viewTask } from "../task-view.js";
 import { defineTool } from "./define-tool.js";
 
-const scopes = { all: TaskScope.UNSPECIFIED, mine: TaskScope.ASSIGNED_TO_ME, by_me: TaskScope.ASSIGNED_BY_ME, open: TaskScope.OPEN } as const;
-const priorities = { low: TaskPriority.LOW, normal: TaskPriority.NORMAL, high: TaskPriority.HIGH, urgent: TaskPriority.URGENT } as const;
+const scopes = enumInput<TaskScope>(TaskScopeSchema, { zero: "all" });
+const priorities = enumInput<TaskPriority>(TaskPrioritySchema);
+const statuses = enumInput<TaskStatus>(TaskStatusSchema);
+/** States linker_task_update moves to (linker_task_cancel cancels). */
+const updateStatuses = enumInput<TaskStatus>(TaskStatusSchema, { except: [TaskStatus.CANCELED] });
 
 /** linker_task_create, linker_task_list, linker_task_claim, linker_task_update and linker_task_cancel. */
 export function registerTaskTools(server: McpServer, deps: McpDeps): void {
@@ -22,7 +26,7 @@ export function registerTaskTools(server: McpServer, deps: McpDeps): void {
         title: z.string().min(1).max(200).describe("One-line title"),
         description: z.string().default("").describe("What to do and how to know it is done"),
         assignee: z.string().default("").describe('Who should do it; "" leaves it open for claiming'),
-        priority: z.enum(["low", "normal", "high", "urgent"]).default("normal").describe("Urgency"),
+        priority: priorities.schema.default("normal").describe("Urgency"),
       },
       output: { task: taskView.describe("The new task") },
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
@@ -32,7 +36,7 @@ export function registerTaskTools(server: McpServer, deps: McpDeps): void {
         title: args.title,
         description: args.description,
         assignee: args.assignee,
-        priority: priorities[args.priority],
+        priority: priorities.value(args.priority),
       });
       return { text: `Created: ${taskLine(task)}`, structured: { task: viewTask(task) } };
     },
@@ -43,10 +47,10 @@ export function registerTaskTools(server: McpServer, deps: McpDeps): void {
     {
       name: "linker_task_list",
       title: "List tasks",
-      description: "List tasks, newest first: assigned to you (mine), created by you (by_me), open for claiming (open) or all.",
+      description: "List tasks, newest first: assigned to you (assigned_to_me), created by you (assigned_by_me), open for claiming (open) or all.",
       input: {
-        scope: z.enum(["mine", "by_me", "open", "all"]).default("mine").describe("Which tasks"),
-        status: z.array(z.enum(["pending", "in_progress", "completed", "failed", "canceled"])).default([]).describe("Only these states"),
+        scope: scopes.schema.default("assigned_to_me").describe("Which tasks"),
+        status: z.array(statuses.schema).default([]).describe("Only these states"),
         limit: z.number().int().min(1).max(100).default(20).describe("At most this many"),
       },
       output: { tasks: z.array(taskView).describe("Tasks, newest first") },
@@ -54,8 +58,8 @@ export function registerTaskTools(server: McpServer, deps: McpDeps): void {
     },
     async (args) => {
       const page = await deps.client.listTasks({
-        scope: scopes[args.scope],
-        statuses: args.status.map((s) => taskStatusNames[s]),
+        scope: scopes.value(args.scope),
+        statuses: args.status.map((s) => statuses.value(s)),
         pageSize: args.limit,
       });
       return {
@@ -90,7 +94,7 @@ export function registerTaskTools(server: McpServer, deps: McpDeps): void {
         "Move a task assigned to you forward (in_progress, then completed or failed with a result) or add a progress note. The assigner sees every change.",
       input: {
         task_id: z.string().describe("The task id"),
-        status: z.enum(["in_progress", "completed", "failed"]).optional().describe("New status"),
+        status: updateStatuses.schema.optional().describe("New status"),
         note: z.string().optional().describe("A progress note"),
         result: z.string().optional().describe("Outcome, with completed or failed"),
       },
@@ -100,7 +104,7 @@ export function registerTaskTools(server: McpServer, deps: McpDeps): void {
     async (args) => {
       const task = await deps.client.updateTask({
         taskId: args.task_id,
-        status: args.status ? taskStatusNames[args.status] : undefined,
+        status: args.status ? updateStatuses.value(args.status) : undefined,
         note: args.note ?? "",
         result: args.result ?? "",
       });
