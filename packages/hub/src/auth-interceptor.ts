@@ -6,9 +6,22 @@ import type { Registry } from "./registry.js";
 import { bearerToken } from "@linker/protocol";
 
 /**
+ * Reads that act as nobody in particular: a caller without a session may make
+ * them (with the hub secret when one is set), so a command that only looks
+ * never has to register a name. A session, when presented, still identifies
+ * the caller (ListTasks' own scopes need one).
+ */
+const OPEN_READS: ReadonlySet<string> = new Set(
+  [LinkerService.method.listInstances, LinkerService.method.getMemory, LinkerService.method.listMemory, LinkerService.method.getTask, LinkerService.method.listTasks].map(
+    (method) => method.name,
+  ),
+);
+
+/**
  * Resolves the caller of every LinkerService RPC except Register from its
  * `Authorization: Bearer <session token>` header, so identity never comes from
- * a request field. Register itself needs the hub secret when one is set.
+ * a request field. Register itself needs the hub secret when one is set; the
+ * open reads need a session or, on a hub with a secret, the secret.
  */
 export function createAuthInterceptor(registry: Registry, hubSecret: string | undefined): Interceptor {
   const secret = hubSecret === undefined || hubSecret === "" ? undefined : Buffer.from(hubSecret);
@@ -22,6 +35,9 @@ export function createAuthInterceptor(registry: Registry, hubSecret: string | un
           Code.Unauthenticated,
         );
       }
+      return next(req);
+    }
+    if (OPEN_READS.has(req.method.name) && (secret ? token !== undefined && safeEqual(Buffer.from(token), secret) : token === undefined)) {
       return next(req);
     }
     if (token === undefined) {

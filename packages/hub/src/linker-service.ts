@@ -22,6 +22,7 @@ import {
   RegisterResponseSchema,
   SendResponseSchema,
   SetStatusResponseSchema,
+  TaskScope,
   UnregisterResponseSchema,
   UpdateTaskResponseSchema,
 } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
@@ -35,7 +36,7 @@ const DEFAULT_PAGE = 50;
 
 function caller(ctx: HandlerContext): Caller {
   const value = ctx.values.get(callerKey);
-  if (!value) throw new ConnectError("no authenticated caller", Code.Unauthenticated);
+  if (!value) throw new ConnectError("this call acts as an instance: call Register and send its session_token as 'Authorization: Bearer <token>'", Code.Unauthenticated);
   return value;
 }
 
@@ -66,8 +67,7 @@ export function createLinkerService(hub: Hub): ServiceImpl<typeof LinkerService>
     async setStatus(req, ctx) {
       return create(SetStatusResponseSchema, { instance: await registry.setStatus(caller(ctx).name, req.status) });
     },
-    async listInstances(req, ctx) {
-      caller(ctx);
+    async listInstances(req) {
       return create(ListInstancesResponseSchema, { instances: await registry.list(req) });
     },
 
@@ -117,8 +117,7 @@ export function createLinkerService(hub: Hub): ServiceImpl<typeof LinkerService>
       return create(AskResponseSchema, result);
     },
 
-    async getMemory(req, ctx) {
-      caller(ctx);
+    async getMemory(req) {
       return create(GetMemoryResponseSchema, { entry: await memory.get(req.key) });
     },
     async putMemory(req, ctx) {
@@ -128,8 +127,7 @@ export function createLinkerService(hub: Hub): ServiceImpl<typeof LinkerService>
     async deleteMemory(req, ctx) {
       return create(DeleteMemoryResponseSchema, { revision: await memory.delete(caller(ctx).name, req.key, req.expectedRevision) });
     },
-    async listMemory(req, ctx) {
-      caller(ctx);
+    async listMemory(req) {
       const page = await memory.list(req.prefix, req.pageToken, req.pageSize === 0 ? 100 : req.pageSize, req.keysOnly);
       return create(ListMemoryResponseSchema, page);
     },
@@ -143,12 +141,14 @@ export function createLinkerService(hub: Hub): ServiceImpl<typeof LinkerService>
     async claimTask(req, ctx) {
       return create(ClaimTaskResponseSchema, { task: await tasks.claim(caller(ctx).name, req.taskId) });
     },
-    async getTask(req, ctx) {
-      caller(ctx);
+    async getTask(req) {
       return create(GetTaskResponseSchema, { task: await tasks.get(req.taskId) });
     },
     async listTasks(req, ctx) {
-      const page = await tasks.list(caller(ctx).name, req.scope, req.statuses, req.pageSize === 0 ? DEFAULT_PAGE : req.pageSize, req.pageToken);
+      // The caller's own scopes need a session; every task and the open ones are an open read.
+      const ownScope = req.scope === TaskScope.ASSIGNED_TO_ME || req.scope === TaskScope.ASSIGNED_BY_ME;
+      const viewer = ownScope ? caller(ctx).name : "";
+      const page = await tasks.list(viewer, req.scope, req.statuses, req.pageSize === 0 ? DEFAULT_PAGE : req.pageSize, req.pageToken);
       return create(ListTasksResponseSchema, page);
     },
     async cancelTask(req, ctx) {

@@ -11,6 +11,9 @@ class LinkerServiceStub(object):
 
     Every RPC except Register needs `Authorization: Bearer <session_token>`; the
     caller's identity always comes from that session, never from a request field.
+    The open reads (ListInstances, GetMemory, ListMemory, GetTask, and ListTasks
+    of every task or the open ones) act as nobody in particular and also serve a
+    caller without a session, which on a hub with a secret must send the secret.
     """
 
     def __init__(self, channel):
@@ -137,6 +140,9 @@ class LinkerServiceServicer(object):
 
     Every RPC except Register needs `Authorization: Bearer <session_token>`; the
     caller's identity always comes from that session, never from a request field.
+    The open reads (ListInstances, GetMemory, ListMemory, GetTask, and ListTasks
+    of every task or the open ones) act as nobody in particular and also serve a
+    caller without a session, which on a hub with a secret must send the secret.
     """
 
     def Register(self, request, context):
@@ -443,6 +449,9 @@ class LinkerService(object):
 
     Every RPC except Register needs `Authorization: Bearer <session_token>`; the
     caller's identity always comes from that session, never from a request field.
+    The open reads (ListInstances, GetMemory, ListMemory, GetTask, and ListTasks
+    of every task or the open ones) act as nobody in particular and also serve a
+    caller without a session, which on a hub with a secret must send the secret.
     """
 
     @staticmethod

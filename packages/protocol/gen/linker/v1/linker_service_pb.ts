@@ -1559,6 +1559,9 @@ export const TaskScopeSchema: GenEnum<TaskScope> = /*@__PURE__*/
  *
  * Every RPC except Register needs `Authorization: Bearer <session_token>`; the
  * caller's identity always comes from that session, never from a request field.
+ * The open reads (ListInstances, GetMemory, ListMemory, GetTask, and ListTasks
+ * of every task or the open ones) act as nobody in particular and also serve a
+ * caller without a session, which on a hub with a secret must send the secret.
  *
  * @generated from service linker.v1.LinkerService
  */
