@@ -8,8 +8,10 @@ Identity:
   in config.json, else the project folder's name (CLAUDE_PROJECT_DIR inside Claude
   Code, else the current folder), so the CLI, \`linker mcp\` and \`linker hook\` run in
   a project share one inbox. The session that owns the name is kept under
-  $LINKER_HOME/sessions. One-shot commands register, do their work and close
-  without keeping an event stream open.
+  $LINKER_HOME/sessions. Commands that write register (reclaiming the name with
+  its stored session), do their work and close without keeping an event stream
+  open; commands that only read (ls, inbox, thread, status, memory get|ls, task
+  ls|show) never register: they use the stored session, or none.
 
 Settings (flags > environment > $LINKER_HOME/config.json > defaults):
   --name         LINKER_NAME         "name"
@@ -87,6 +89,8 @@ const COMMANDS: { name: string; load: () => Promise<Command> }[] = [
   { name: "thread", load: async () => (await import("./commands/thread.js")).threadCommand() },
   { name: "tail", load: async () => (await import("./commands/tail.js")).tailCommand() },
   { name: "ls", load: async () => (await import("./commands/ls.js")).lsCommand() },
+  { name: "register", load: async () => (await import("./commands/register.js")).registerCommand() },
+  { name: "unregister", load: async () => (await import("./commands/unregister.js")).unregisterCommand() },
   { name: "status", load: async () => (await import("./commands/status.js")).statusCommand() },
   { name: "memory", load: async () => (await import("./commands/memory.js")).memoryCommand() },
   { name: "task", load: async () => (await import("./commands/task.js")).taskCommand() },

@@ -6,7 +6,6 @@ import { exitCodeFor } from "./exit-codes.js";
 
 /** Advice in terms of linker commands, by "<rpc> <code>", where the library's is phrased for API users. */
 const CLI_HINTS: Record<string, string> = {
-  [`Register ${Code.PermissionDenied}`]: "another session owns this name: choose another --name, or run where its session is stored ($LINKER_HOME/sessions)",
   [`Send ${Code.NotFound}`]: "see who is registered with `linker ls`",
   [`Ask ${Code.NotFound}`]: "see who is registered with `linker ls`",
   [`Ask ${Code.Unavailable}`]: "use `linker send` to leave a message it reads when it comes back",

@@ -1,9 +1,8 @@
 import { Command } from "commander";
-import { InstanceSchema, Presence, PresenceSchema } from "@linker/protocol/gen/linker/v1/instance_pb.js";
-import type { RegisterResponse } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
+import { type Instance, InstanceSchema, PresenceSchema } from "@linker/protocol/gen/linker/v1/instance_pb.js";
 import { CliError } from "../cli-error.js";
 import { contextOf } from "../command-context.js";
-import { sessionStore, withClient } from "../connect.js";
+import { sessionStore, withClient, withReader } from "../connect.js";
 import { enumName } from "../enum-names.js";
 import { ExitCode } from "../exit-codes.js";
 import { sessionHubKey } from "@linker/client";
@@ -47,9 +46,13 @@ async function showStatus(command: Command): Promise<void> {
   const store = sessionStore(settings);
   const hubKey = sessionHubKey(settings.hubs, settings.home);
   const session = await store.stored(hubKey, settings.name);
-  let registered: RegisterResponse | undefined;
-  if (serving && session) registered = await withClient(settings, async (client) => client.registered);
-  const instance = registered?.instance;
+  // Only reads: the instance from the open ListInstances, the unread count with the stored token.
+  let instance: Instance | undefined;
+  let unreadCount: number | undefined;
+  if (serving) {
+    instance = (await withReader(settings, "none", (client) => client.listInstances({}))).find((i) => i.name === settings.name);
+    if (session && instance) unreadCount = await withReader(settings, "stored", async (client) => (await client.listMessages({ unreadOnly: true, limit: 1 })).unreadCount).catch(() => undefined);
+  }
 
   out.data({
     name: settings.name,
@@ -64,13 +67,14 @@ async function showStatus(command: Command): Promise<void> {
     hasSession: session !== undefined,
     registered: instance !== undefined,
     instance: instance ? protoJson(InstanceSchema, instance) : null,
-    unreadCount: registered?.unreadCount ?? null,
+    unreadCount: unreadCount ?? null,
   });
-  let standing = "not registered from this home yet (any command registers it)";
+  let standing = session ? "registered from this home, but unknown to this hub" : "not registered (its MCP server, `linker register` or any command that writes registers it)";
   if (!serving) standing = session ? "unknown while the hub is unreachable" : standing;
   else if (instance) {
     const status = instance.status ? `, status "${oneLine(instance.status, 50)}"` : "";
-    standing = `${enumName(PresenceSchema, instance.presence)}${status}, ${registered!.unreadCount} unread`;
+    const unread = unreadCount !== undefined ? `, ${unreadCount} unread` : session ? "" : " by another home (no session here)";
+    standing = `${enumName(PresenceSchema, instance.presence)}${status}${unread}`;
   }
   out.text(
     ...table([
@@ -96,8 +100,8 @@ export function statusCommand(): Command {
     .addHelpText(
       "after",
       `
-Without text, status changes nothing on the hub unless a session is stored for
-the name (then it reclaims it to read the unread count). Exit status 3 when no hub answers.
+Without text, status only reads: it registers nothing and reads the unread count
+with the session stored for the name, if any. Exit status 3 when no hub answers.
 
 Examples:
   linker status "reviewing PR 12"
