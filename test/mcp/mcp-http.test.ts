@@ -41,7 +41,10 @@ describe("the MCP endpoint at /mcp on the hub port", () => {
     const sent = (await dev.callTool({ name: "linker_send_message", arguments: { to: "host-agent", message: "hello over HTTP" } })) as CallToolResult;
     expect(sent.isError).toBeFalsy();
     const inbox = (await peer.callTool({ name: "linker_get_messages", arguments: {} })) as CallToolResult;
-    expect(inbox.structuredContent).toMatchObject({ messages: [{ from: "devcontainer-agent", body: "hello over HTTP" }] });
+    expect(inbox.structuredContent).toBeUndefined();
+    const shown = inbox.content.map((c) => (c.type === "text" ? c.text : "")).join("");
+    expect(shown).toContain("untrusted");
+    expect(shown).toMatch(/<peer-message from="devcontainer-agent" id="[0-9a-f-]{36}" kind="text"[^>]*>\nhello over HTTP\n<\/peer-message>/);
   });
 
   it("refuses a session without a name and one that would take another instance's name", async () => {

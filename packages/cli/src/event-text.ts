@@ -3,8 +3,7 @@ import { MemoryChangeKind, MemoryChangeKindSchema } from "@linker/protocol/gen/l
 import { ReceiptKind } from "@linker/protocol/gen/linker/v1/message_pb.js";
 import { TaskChangeKind, TaskChangeKindSchema } from "@linker/protocol/gen/linker/v1/task_pb.js";
 import { type DataEvent } from "@linker/client";
-import { kindName } from "@linker/mcp/peer-text";
-import { enumName } from "./enum-names.js";
+import { enumName, kindName } from "./enum-names.js";
 import { messageBody } from "./message-text.js";
 import { indent, oneLine } from "./output.js";
 import { taskParties, taskStatusText } from "./task-text.js";

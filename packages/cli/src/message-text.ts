@@ -1,6 +1,5 @@
 import { type Message, Priority, PrioritySchema } from "@linker/protocol/gen/linker/v1/message_pb.js";
-import { kindName } from "@linker/mcp/peer-text";
-import { enumName } from "./enum-names.js";
+import { enumName, kindName } from "./enum-names.js";
 import { indent, table } from "./output.js";
 import { age } from "./time-text.js";
 

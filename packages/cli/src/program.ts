@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import { EXIT_CODE_HELP } from "./exit-codes.js";
+import { invokedCommand } from "./invoked-command.js";
 
 const ROOT_HELP = `
 Identity:
@@ -41,10 +42,19 @@ Examples:
   linker task create --assign web "add the port setting"
   linker tail                                 # watch everything live`;
 
-/** The version in package.json. */
+/** The version in the CLI's package.json, found above this module (a source file or a bundle chunk). */
 function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version?: string };
-  return pkg.version ?? "0.0.0";
+  for (let dir = new URL(".", import.meta.url); ; ) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL("package.json", dir), "utf8")) as { name?: string; version?: string };
+      if (pkg.name === "@linker/cli") return pkg.version ?? "0.0.0";
+    } catch {
+      // no package.json here: look further up
+    }
+    const parent = new URL("..", dir);
+    if (parent.href === dir.href) return "0.0.0";
+    dir = parent;
+  }
 }
 
 /** Adds the global options every command understands. */
@@ -96,20 +106,6 @@ const COMMANDS: { name: string; load: () => Promise<Command> }[] = [
   { name: "task", load: async () => (await import("./commands/task.js")).taskCommand() },
   { name: "hook", load: async () => (await import("./commands/hook.js")).hookCommand() },
 ];
-
-/** Global options that take a value (so their value is not taken for the command name). */
-const VALUE_OPTIONS = new Set(["-n", "--name", "--hub", "--home", "--description"]);
-
-/** The subcommand `args` (without node and script) run, if it can be told without parsing. */
-export function invokedCommand(args: readonly string[]): string | undefined {
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (VALUE_OPTIONS.has(arg)) i += 1;
-    else if (!arg.startsWith("-")) return arg === "help" ? args[i + 1] : arg;
-    else if (arg === "--") return undefined;
-  }
-  return undefined;
-}
 
 /**
  * The `linker` command line for `args` (without node and script). Only the

@@ -46,12 +46,14 @@ export async function runMcpServer(options: McpServerOptions = {}): Promise<void
     logger,
   });
   const mcp = createLinkerMcpServer(client, (err) => logger.warn({ err }, "channel notification failed"));
-  client.connect().then(
-    (registered) => logger.info({ name, reclaimed: registered.reclaimed, unread: registered.unreadCount, hub: client.hubUrl }, "registered"),
-    (err: unknown) => logger.error({ err }, "could not reach a Linker hub; tools will retry"),
-  );
+  // Answer the MCP client first (tools/list needs no hub), then register: this
+  // server owns the registration, and every tool call waits for it.
   const transport = new StdioServerTransport();
   await mcp.server.connect(transport);
+  client.connect().then(
+    (registered) => logger.info({ name, reclaimed: registered.reclaimed, unread: registered.unreadCount, hub: client.hubUrl }, "registered"),
+    (err: unknown) => logger.error({ err }, "not registered yet; the next tool call tries again"),
+  );
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     transport.onclose = stop;

@@ -11,28 +11,19 @@ export function registerBroadcastTool(server: McpServer, deps: McpDeps): void {
     deps,
     {
       name: "linker_broadcast",
-      title: "Broadcast a message",
-      description: "Send one message to every other registered instance (or only those online now). Use it for announcements and shared context.",
+      description: "Send one message to every other registered instance (or only those online): announcements, shared context.",
       input: {
-        message: z.string().min(1).describe("The message text"),
-        kind: sendableKinds.schema.default("text").describe("What the message is; context shares project context"),
+        message: z.string().min(1).describe("The text"),
+        kind: sendableKinds.schema.default("text").describe("What it is"),
         online_only: z.boolean().default(false).describe("Only instances online now"),
       },
-      output: {
-        message_id: z.string().describe("Id of the stored message"),
-        recipients: z.array(z.string()).describe("Who received it"),
-        skipped: z.array(z.string()).describe("Who was left out because their inbox is full"),
-      },
-      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+      annotations: { destructiveHint: false },
     },
     async (args) => {
-      const result = await deps.client.broadcast({ body: args.message, kind: sendableKinds.value(args.kind),
-        onlineOnly: args.online_only });
-      const skipped = result.skipped.length > 0 ? `; skipped (inbox full): ${result.skipped.join(", ")}` : "";
-      return {
-        text: `Broadcast to ${result.recipients.length} instance${result.recipients.length === 1 ? "" : "s"}${result.recipients.length ? `: ${result.recipients.join(", ")}` : ""}${skipped}.`,
-        structured: { message_id: result.message!.id, recipients: result.recipients, skipped: result.skipped },
-      };
+      const result = await deps.client.broadcast({ body: args.message, kind: sendableKinds.value(args.kind), onlineOnly: args.online_only });
+      const count = result.recipients.length;
+      const skipped = result.skipped.length > 0 ? ` Skipped (inbox full): ${result.skipped.join(", ")}.` : "";
+      return `Broadcast to ${count} instance${count === 1 ? "" : "s"}${count ? `: ${result.recipients.join(", ")}` : ""} (id ${result.message!.id}).${skipped}`;
     },
   );
 }
