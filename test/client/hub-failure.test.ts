@@ -1,6 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
-import { isHubFailure, LinkerError, neverReachedHub, toLinkerError } from "@linker/client";
+import { isHubFailure, LinkerError, NoStoredSessionError, neverReachedHub, toLinkerError } from "@linker/client";
 
 function nodeError(code: string): Error {
   return Object.assign(new Error(`connect ${code} 127.0.0.1:3847`), { code });
@@ -42,5 +42,8 @@ describe("hub failure classification", () => {
     expect(toLinkerError(refused, { rpc: "other" })).toBe(refused);
     expect(refused).toBeInstanceOf(LinkerError);
     expect(new ConnectError("plain", Code.Internal)).not.toBeInstanceOf(LinkerError);
+    // A subclass's instanceof accepts its own instances only.
+    expect(refused).not.toBeInstanceOf(NoStoredSessionError);
+    expect(new NoStoredSessionError("a", undefined)).toBeInstanceOf(LinkerError);
   });
 });

@@ -19,6 +19,21 @@ export interface ToolSpec<I extends z.ZodRawShape> {
 }
 
 /**
+ * The unread hint, checked with the hub when the stream says something waits:
+ * a hook or another client of the same name may have read it meanwhile.
+ */
+async function unreadHint(deps: McpDeps): Promise<string> {
+  if (deps.unread.count === 0) return "";
+  try {
+    const page = await deps.client.listMessages({ unreadOnly: true, limit: 100 });
+    if (!page.hasMore) deps.unread.reconcile(page.messages);
+  } catch {
+    // The stream's count stands.
+  }
+  return deps.unread.hint();
+}
+
+/**
  * Registers a tool that answers in text only. Claude Code hands the model
  * only the JSON of `structuredContent` when a result has it, dropping the
  * text, and every output schema sits in each session's context; so no tool
@@ -34,7 +49,7 @@ export function defineTool<I extends z.ZodRawShape>(server: McpServer, deps: Mcp
     }
     try {
       const text = await run(args);
-      const hint = spec.noUnreadHint ? "" : deps.unread.hint();
+      const hint = spec.noUnreadHint ? "" : await unreadHint(deps);
       return toolText(hint ? `${text}\n${hint}` : text);
     } catch (err) {
       return toolFailure(err);
