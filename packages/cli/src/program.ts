@@ -33,7 +33,7 @@ ${EXIT_CODE_HELP}
 
 Examples:
   linker hub                                  # run the hub (127.0.0.1:3847)
-  claude mcp add linker -- linker mcp         # give Claude Code the linker tools
+  linker init                                 # set Claude Code up in this project
   linker ls                                   # who is there
   linker send backend "the schema changed"    # a message, stored until read
   linker ask backend "which port?"            # wait for an answer
@@ -91,6 +91,7 @@ function style(command: Command): void {
 const COMMANDS: { name: string; load: () => Promise<Command> }[] = [
   { name: "hub", load: async () => (await import("./commands/hub.js")).hubCommand() },
   { name: "mcp", load: async () => (await import("./commands/mcp.js")).mcpCommand() },
+  { name: "init", load: async () => (await import("./commands/init.js")).initCommand() },
   { name: "send", load: async () => (await import("./commands/send.js")).sendCommand() },
   { name: "broadcast", load: async () => (await import("./commands/broadcast.js")).broadcastCommand() },
   { name: "ask", load: async () => (await import("./commands/ask.js")).askCommand() },

@@ -23,60 +23,78 @@ export interface ConnectJsonClient {
   close(): void;
 }
 
+/** Where and how one JSON POST goes. */
+export interface JsonPost {
+  /** Full URL. */
+  url: string;
+  /** Extra headers (authorization, …). */
+  headers: Record<string, string>;
+  /** Give up after this long without an answer. */
+  timeoutMs: number;
+  /** Name of the call, for errors. */
+  what: string;
+  /** A kept-alive agent to reuse, if any. */
+  agent?: http.Agent;
+}
+
+/**
+ * POSTs a JSON body and resolves with the JSON answer of a 200, or rejects
+ * with a ConnectJsonError carrying the Connect error code of the answer, or
+ * `unreachable` when nothing answered (a refused connection fails at once).
+ */
+export function postJson(post: JsonPost, request: object): Promise<Record<string, unknown>> {
+  const url = new URL(post.url);
+  const transport = url.protocol === "https:" ? https : http;
+  const body = JSON.stringify(request);
+  return new Promise((resolve, reject) => {
+    const req = transport.request(
+      url,
+      {
+        method: "POST",
+        agent: post.agent,
+        timeout: post.timeoutMs,
+        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), ...post.headers },
+      },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => (text += chunk));
+        res.on("end", () => {
+          let parsed: Record<string, unknown> = {};
+          try {
+            parsed = text === "" ? {} : (JSON.parse(text) as Record<string, unknown>);
+          } catch {
+            reject(new ConnectJsonError(`${post.what}: the answer is not JSON (HTTP ${res.statusCode})`, "unknown", false));
+            return;
+          }
+          if (res.statusCode === 200) resolve(parsed);
+          else {
+            const error = (typeof parsed.error === "object" && parsed.error !== null ? parsed.error : parsed) as { message?: unknown; code?: unknown };
+            reject(new ConnectJsonError(`${post.what}: ${String(error.message ?? `HTTP ${res.statusCode}`)}`, String(error.code ?? "unknown"), false));
+          }
+        });
+      },
+    );
+    req.on("timeout", () => req.destroy(new ConnectJsonError(`${post.what}: no answer from ${url.origin} within ${post.timeoutMs} ms`, "unavailable", true)));
+    req.on("error", (err: NodeJS.ErrnoException) =>
+      reject(err instanceof ConnectJsonError ? err : new ConnectJsonError(`cannot reach the Linker hub at ${url.origin} (${err.code ?? err.message})`, "unavailable", true)),
+    );
+    req.end(body);
+  });
+}
+
 /**
  * A minimal client of the Connect protocol with JSON over HTTP/1.1, for
  * `linker hook`: no protobuf runtime, no Connect library, one kept-alive
- * socket, and a deadline per call. A refused connection fails at once.
+ * socket, and a deadline per call.
  */
 export function connectJsonClient(baseUrl: string, options: { token?: string; timeoutMs: number }): ConnectJsonClient {
   const url = new URL(baseUrl);
-  const transport = url.protocol === "https:" ? https : http;
-  const agent = new transport.Agent({ keepAlive: true, maxSockets: 1 });
-  const prefix = url.pathname.replace(/\/+$/, "");
+  const agent = new (url.protocol === "https:" ? https : http).Agent({ keepAlive: true, maxSockets: 1 });
+  const prefix = baseUrl.replace(/\/+$/, "");
+  const headers: Record<string, string> = { "connect-protocol-version": "1", ...(options.token ? { authorization: `Bearer ${options.token}` } : {}) };
   return {
-    call(method, request) {
-      const body = JSON.stringify(request);
-      return new Promise((resolve, reject) => {
-        const req = transport.request(
-          {
-            protocol: url.protocol,
-            hostname: url.hostname,
-            port: url.port,
-            path: `${prefix}/linker.v1.LinkerService/${method}`,
-            method: "POST",
-            agent,
-            timeout: options.timeoutMs,
-            headers: {
-              "content-type": "application/json",
-              "connect-protocol-version": "1",
-              "content-length": Buffer.byteLength(body),
-              ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-            },
-          },
-          (res) => {
-            let text = "";
-            res.setEncoding("utf8");
-            res.on("data", (chunk: string) => (text += chunk));
-            res.on("end", () => {
-              let parsed: Record<string, unknown> = {};
-              try {
-                parsed = text === "" ? {} : (JSON.parse(text) as Record<string, unknown>);
-              } catch {
-                reject(new ConnectJsonError(`${method}: the hub's answer is not JSON (HTTP ${res.statusCode})`, "unknown", false));
-                return;
-              }
-              if (res.statusCode === 200) resolve(parsed);
-              else reject(new ConnectJsonError(`${method}: ${String(parsed.message ?? `HTTP ${res.statusCode}`)}`, String(parsed.code ?? "unknown"), false));
-            });
-          },
-        );
-        req.on("timeout", () => req.destroy(new ConnectJsonError(`${method}: no answer from ${baseUrl} within ${options.timeoutMs} ms`, "unavailable", true)));
-        req.on("error", (err: NodeJS.ErrnoException) =>
-          reject(err instanceof ConnectJsonError ? err : new ConnectJsonError(`cannot reach the Linker hub at ${baseUrl} (${err.code ?? err.message})`, "unavailable", true)),
-        );
-        req.end(body);
-      });
-    },
+    call: (method, request) => postJson({ url: `${prefix}/linker.v1.LinkerService/${method}`, headers, timeoutMs: options.timeoutMs, what: method, agent }, request),
     close: () => agent.destroy(),
   };
 }
