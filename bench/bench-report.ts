@@ -1,8 +1,8 @@
 import { writeFileSync } from "node:fs";
 import os from "node:os";
 
-/** What a figure must reach: a minimum ratio to the baseline, or a maximum absolute value. */
-export type FigureTarget = { kind: "min-ratio"; value: number } | { kind: "max-value"; value: number };
+/** What a figure must reach: a minimum or maximum ratio to the baseline, or a maximum absolute value. */
+export type FigureTarget = { kind: "min-ratio"; value: number } | { kind: "max-ratio"; value: number } | { kind: "max-value"; value: number };
 
 /** One measured figure beside its raw baseline from the same run. */
 export interface Figure {
@@ -32,6 +32,7 @@ export function figure(fields: Omit<Figure, "ratio" | "met">): Figure {
   const target = fields.target;
   let met: boolean | undefined;
   if (target?.kind === "min-ratio") met = ratio >= target.value;
+  if (target?.kind === "max-ratio") met = ratio <= target.value;
   if (target?.kind === "max-value") met = fields.linker < target.value;
   if (met !== undefined && Number(fields.details?.errors ?? 0) > 0) met = false;
   return { ...fields, ratio, met };
@@ -75,7 +76,9 @@ function formatValue(value: number, unit: string): string {
 
 function formatTarget(target: FigureTarget | undefined, unit: string): string {
   if (!target) return "—";
-  return target.kind === "min-ratio" ? `ratio ≥ ${target.value.toFixed(2)}` : `< ${formatValue(target.value, unit)}`;
+  if (target.kind === "min-ratio") return `ratio ≥ ${target.value.toFixed(2)}`;
+  if (target.kind === "max-ratio") return `ratio ≤ ${target.value.toFixed(2)}`;
+  return `< ${formatValue(target.value, unit)}`;
 }
 
 function formatVerdict(figure: Figure): string {

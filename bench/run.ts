@@ -2,7 +2,7 @@
  * `npm run bench`: measures the Linker hub beside a raw node:http2 baseline in
  * the same run and prints each figure with its ratio and target.
  *
- *   npm run bench -- [--json results.json] [--only send,fanout,latency,memory,takeover] [--cpu-prof-dir DIR]
+ *   npm run bench -- [--json results.json] [--only send,fanout,latency,memory,takeover,startup] [--cpu-prof-dir DIR]
  *
  * Every server runs in its own child process, started fresh per scenario and
  * stopped at the end, also on error or Ctrl-C.
@@ -17,6 +17,7 @@ import { measureEndToEndLatency } from "./end-to-end-latency.js";
 import { measureHubTakeover } from "./hub-takeover.js";
 import { measureIdleSubscriberMemory } from "./idle-subscriber-memory.js";
 import { measureSendThroughput } from "./send-throughput.js";
+import { measureStartup } from "./startup.js";
 
 /** A bench scenario: its name on the command line and how to run it. */
 interface Scenario {
@@ -31,6 +32,7 @@ const SCENARIOS: Scenario[] = [
   { name: "latency", title: "End-to-end latency", run: (launcher) => measureEndToEndLatency(launcher) },
   { name: "memory", title: "Idle subscriber memory", run: (launcher) => measureIdleSubscriberMemory(launcher) },
   { name: "takeover", title: "Hub takeover", run: () => measureHubTakeover(undefined, log) },
+  { name: "startup", title: "Start-up of the hook and the MCP server", run: () => measureStartup(log) },
 ];
 
 /** The whole bench must finish within this time, or it stops its servers and fails. */
