@@ -254,4 +254,25 @@ describe("Linker in real Claude Code sessions", { timeout: 180_000 }, () => {
       await session.stop();
     }
   });
+
+  it("works as `linker init --http` set a container up, reaching a hub beyond loopback with its secret", async () => {
+    const secret = "e2e-container-secret-41d2";
+    const remote = await startHubProcess({ args: ["--host", "0.0.0.0", "--hub-secret", secret] });
+    hubs.push(remote);
+    const url = remote.url.replace("0.0.0.0", "127.0.0.1");
+    const container = sessionHome({ projectName: "container" });
+    const host = sessionHome({ projectName: "host" });
+    const init = await runLinker(container, ["--name", "api-container", "init", "--http", url]);
+    expect(init.code, init.stderr).toBe(0);
+    const env = { LINKER_HUB_SECRET: secret };
+    model.script("container-1", calls(["linker_list_instances", {}]));
+    const first = await runClaude(container, "join", { modelUrl: model.urlFor("container-1"), env });
+    expect(first.code, first.stderr).toBe(0);
+    expect(lastResultOf(model.messagesOf("container-1"), "linker_list_instances")).toMatch(/^online api-container \(you\)/m);
+    expect((await runLinker(host, ["--name", "host-agent", "--hub", url, "send", "api-container", "the API moved to 8081"], env)).code).toBe(0);
+    model.script("container-2", calls(["linker_list_instances", {}]));
+    const second = await runClaude(container, "anything?", { modelUrl: model.urlFor("container-2"), env });
+    expect(second.code, second.stderr).toBe(0);
+    expect(seenText(model.messagesOf("container-2")[0])).toMatch(/<peer-message from="host-agent" [^>]*>\nthe API moved to 8081\n<\/peer-message>/);
+  });
 });

@@ -83,15 +83,15 @@ describe.concurrent("linker init", () => {
 
   it("with --http points the server at a remote hub's /mcp endpoint and the hook at its /mcp/hook", async () => {
     const { project, init } = setUp("container-app");
-    const run = await init(["init", "--http", "http://host.docker.internal:3847"]);
+    const run = await init(["--name", "api-container", "init", "--http", "http://host.docker.internal:3847"]);
     expect(run.code, run.stderr).toBe(0);
     expect(readJson(join(project, ".mcp.json")).mcpServers.linker).toEqual({
       type: "http",
       url: "http://host.docker.internal:3847/mcp",
-      headers: { "X-Linker-Name": "container-app", Authorization: "Bearer ${LINKER_HUB_SECRET}" },
+      headers: { "X-Linker-Name": "api-container", Authorization: "Bearer ${LINKER_HUB_SECRET}" },
     });
     const hook = readJson(join(project, ".claude", "settings.json")).hooks.UserPromptSubmit[0].hooks[0].command as string;
-    expect(hook).toBe(`${process.execPath} ${LINKER_BIN} --name container-app hook --http http://host.docker.internal:3847`);
+    expect(hook).toBe(`${process.execPath} ${LINKER_BIN} --name api-container hook --http http://host.docker.internal:3847`);
     const refused = await init(["init", "--user", "--http", "http://host.docker.internal:3847"]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain("needs a fixed --name");

@@ -90,9 +90,13 @@ describe.concurrent("names: reading claims nothing, replying reads, the holder f
     expect((await holder.run(["register"])).code).toBe(0);
     const refused = await other.run(["register"]);
     expect(refused.code).toBe(5);
+    // The refused register left only a proposed token: it frees nothing and says why.
     const notHolder = await other.run(["unregister"]);
-    expect(notHolder.code).toBe(2);
-    expect(notHolder.stderr).toMatch(/^linker: "free-me" has no session in /m);
+    expect(notHolder.code).toBe(5);
+    expect(notHolder.stderr).toContain("was proposed here but never accepted");
+    const stranger = await new Agent("free-me", hub.url).run(["unregister"]);
+    expect(stranger.code).toBe(2);
+    expect(stranger.stderr).toMatch(/^linker: "free-me" has no session in /m);
 
     const freed = await holder.run(["unregister"]);
     expect(freed.code, freed.stderr).toBe(0);

@@ -72,6 +72,8 @@ export class ClientSession {
   private renewing: Promise<void> | undefined;
   private registering = false;
   private details: RegistrationDetails;
+  /** Whether the stored session ("stored" mode) was ever accepted by a hub, or only proposed. */
+  private storedAccepted = true;
   /** Automatic re-registrations after the hub forgot the session. */
   renewals = 0;
 
@@ -115,6 +117,8 @@ export class ClientSession {
     const record = await store?.load(hubKey, name);
     if (!record) throw new NoStoredSessionError(name, store?.describe(hubKey, name));
     this.current = record.token;
+    // A record without a cursor holds a token that was proposed and never accepted.
+    this.storedAccepted = record.cursor !== undefined;
   }
 
   /**
@@ -137,7 +141,12 @@ export class ClientSession {
         new LinkerError(`the hub does not know the session of "${name}"`, Code.Unauthenticated, {
           rpc: "connect",
           hubUrl: this.options.hubUrl(),
-          hint: mode === "stored" ? `the session stored${checkpoint.location ? ` at ${checkpoint.location}` : ""} has ended; a command that writes registers the name again` : "this call needs a session",
+          hint:
+            mode !== "stored"
+              ? "this call needs a session"
+              : this.storedAccepted
+                ? `the session stored${checkpoint.location ? ` at ${checkpoint.location}` : ""} has ended; a command that writes registers the name again`
+                : `the token stored${checkpoint.location ? ` at ${checkpoint.location}` : ""} was proposed here but never accepted: "${name}" is registered by another session, so there is nothing of it to act on from here`,
         }),
       );
     }

@@ -69,7 +69,11 @@ async function showStatus(command: Command): Promise<void> {
     instance: instance ? protoJson(InstanceSchema, instance) : null,
     unreadCount: unreadCount ?? null,
   });
-  let standing = session ? "registered from this home, but unknown to this hub" : "not registered (its MCP server, `linker register` or any command that writes registers it)";
+  let standing = !session
+    ? "not registered (its MCP server, `linker register` or any command that writes registers it)"
+    : session.cursor === undefined
+      ? "a token was proposed from this home but never accepted (another session holds the name, or the first register was cut short)"
+      : "registered from this home, but unknown to this hub";
   if (!serving) standing = session ? "unknown while the hub is unreachable" : standing;
   else if (instance) {
     const status = instance.status ? `, status "${oneLine(instance.status, 50)}"` : "";
