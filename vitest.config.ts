@@ -9,7 +9,7 @@ const scratchHome = mkdtempSync(join(tmpdir(), "linker-test-home-"));
 mkdirSync(join(scratchHome, ".linker"));
 
 /** Workspace packages resolve to their TypeScript sources (the `linker-source` export condition). */
-const conditions = ["linker-source", "import", "module", "node", "default"];
+const conditions = ["linker-source", "node"];
 
 export default defineConfig({
   resolve: {
@@ -21,7 +21,7 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     env: { HOME: scratchHome, LINKER_HOME: join(scratchHome, ".linker"), USERPROFILE: scratchHome },
-    globalSetup: ["test/support/home-guard.ts"],
+    globalSetup: ["test/support/home-guard.ts", "test/support/postgres-server.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: "forks",

@@ -47,4 +47,20 @@ if buf curl "$HUB/linker.v1.LinkerService/PutMemory" -H "Authorization: Bearer $
   exit 1
 fi
 grep -q failed_precondition "$home/cas"
+echo "--- watching: the dashboard, metrics, readiness and status (README: Watching your agents)"
+curl -sS --fail "$HUB/" | grep -q '<div id="app">'
+curl -s "$HUB/metrics" | grep '^linker_messages_stored_total' | tee "$home/metrics"
+grep -q 'kind="text",priority="normal"} [1-9]' "$home/metrics"
+test "$(curl -s "$HUB/readyz")" = ready
+test "$(curl -s "$HUB/healthz")" = ok
+LINKER_HOME="$home" node bin/linker.js --hub "$HUB" --name watcher status | tee "$home/status"
+grep -q '^version ' "$home/status"
+LINKER_HOME="$home" node bin/linker.js --hub "$HUB" --name watcher status --json | json '["hub"]["version"]'
+off_port=$((port + 1))
+LINKER_HOME="$home" node bin/linker.js hub --port "$off_port" --store memory --dashboard off >"$home/off.out" 2>/dev/null &
+off=$!
+for _ in $(seq 1 100); do grep -q "listening on" "$home/off.out" 2>/dev/null && break; sleep 0.1; done
+test "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$off_port/")" = 404
+curl -s "http://127.0.0.1:$off_port/" | grep -q "serves no dashboard"
+kill $off; wait $off 2>/dev/null || true
 echo "README tour passed"

@@ -16,6 +16,7 @@ import {
   type ErrorExpectation,
   type Expectation,
   type ReadStream,
+  type Reflect,
   type Step,
   type StreamExpectation,
   type TestCase,
@@ -143,6 +144,8 @@ function describe(step: Step): string {
       return `sleep ${action.value.ms} ms`;
     case "restartServer":
       return action.value.abrupt ? "restart_server (kill)" : "restart_server";
+    case "reflect":
+      return `reflect ${action.value.method}`;
     default:
       return "nothing";
   }
@@ -309,6 +312,8 @@ class CaseRun {
       case "restartServer":
         await this.ctx.hub.restart(action.value.abrupt);
         return { kind: "none", view: {} };
+      case "reflect":
+        return this.reflect(agent, action.value);
       default:
         throw new HarnessFault("step has no action");
     }
@@ -346,6 +351,54 @@ class CaseRun {
     }
     if (result.case !== "outcome") throw new HarnessFault(`call answered ${result.case}, not an outcome`);
     return this.callOutcome(method, result.value, logicalAgent);
+  }
+
+  /**
+   * A call made by reflection. The client's response JSON is read back with the
+   * contract's own output type, strictly (an unknown field fails the step), so
+   * cases match it like any response.
+   */
+  private async reflect(agent: string, reflect: Reflect): Promise<Outcome> {
+    const path = this.scope.string(reflect.method);
+    const [serviceName, methodName] = path.replace(/^\//, "").split("/");
+    const method = registry.getService(serviceName ?? "")?.methods.find((m) => m.name === methodName);
+    if (!method) throw new HarnessFault(`"${path}" is not a method the runner knows`);
+    const result = await this.send({
+      case: "reflect",
+      value: {
+        agent,
+        method: path,
+        requestJson: JSON.stringify(this.scope.substitute(reflect.request ?? {})),
+        auth: reflect.auth,
+        token: this.scope.string(reflect.token),
+        timeoutMs: reflect.timeoutMs,
+      },
+    });
+    if (result.case !== "reflection") throw new HarnessFault(`reflect answered ${result.case}, not a reflection outcome`);
+    const outcome = result.value;
+    const head = {
+      services: [...outcome.services].sort(),
+      reflection_service: outcome.reflectionService,
+      input_type: outcome.inputType,
+      output_type: outcome.outputType,
+    };
+    switch (outcome.result.case) {
+      case "failure":
+        throw new Error(`the client could not call by reflection: ${outcome.result.value}`);
+      case "error":
+        return { kind: "call", ok: false, error: outcome.result.value, view: { ...head, ...(errorView(outcome.result.value) as object) } };
+      case "responseJson": {
+        let response;
+        try {
+          response = fromJson(method.output, JSON.parse(outcome.result.value) as JsonValue, { registry });
+        } catch (err) {
+          throw new Error(`the client's response JSON is not a ${method.output.typeName}: ${(err as Error).message}: ${outcome.result.value.slice(0, 400)}`);
+        }
+        return { kind: "call", ok: true, view: { ...head, response: toJson(method.output, response, jsonOptions) } };
+      }
+      default:
+        throw new HarnessFault("the reflection outcome holds neither a response, an error nor a failure");
+    }
   }
 
   private callOutcome(method: DescMethodUnary, outcome: CallOutcome, agent: string | undefined) {

@@ -10,6 +10,8 @@ export interface Implementation {
   mode: "client" | "server";
   /** Executable and arguments, relative to the repository root. */
   command: string[];
+  /** Command that builds the program before a run (for compiled clients); must be quick when nothing changed. */
+  build: string[] | undefined;
   /** Extra environment variables. */
   env: Record<string, string>;
   /** Protocol the client speaks (client mode) or the reference client uses (server mode). */
@@ -60,6 +62,7 @@ export function loadImplementations(path: string): ImplementationsFile {
       name,
       mode: entry.mode,
       command: commandOf(entry.command, where),
+      build: entry.build === undefined ? undefined : commandOf(entry.build, `${where}: build`),
       env,
       protocol,
       knownFailing: entry.known_failing === undefined ? undefined : String(entry.known_failing),

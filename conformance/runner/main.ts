@@ -1,8 +1,10 @@
 /**
  * The conformance runner. Without options it runs every implementation in
- * conformance/implementations.yaml (TypeScript and Python clients against the
- * reference hub, and Linker's hub as a server under test), prints a line per
- * case and a summary `N passed, N failed`, and exits non-zero on any failure.
+ * conformance/implementations.yaml (TypeScript, Python, Go and Ruby clients
+ * against the reference hub, and Linker's hub as a server under test), after
+ * building the ones that have a `build` command. It prints a line per case, a
+ * line per implementation and a summary `N passed, N failed`, and exits
+ * non-zero on any failure.
  *
  * Usage: tsx conformance/runner/main.ts [options]
  *   --impl NAME            run only this implementation (repeatable)
@@ -24,6 +26,7 @@ import { parseArgs } from "node:util";
 import { randomBytes } from "node:crypto";
 import { CaseStatus, type RunReport, RunReportSchema } from "@linker/protocol/gen/linker/conformance/v1/result_pb.js";
 import { Protocol } from "@linker/protocol/gen/linker/conformance/v1/client_compat_pb.js";
+import { buildImplementation } from "./build-implementation.js";
 import { loadImplementations } from "./implementations.js";
 import { globToRegExp } from "./known-failing.js";
 import { runImplementation } from "./run-implementation.js";
@@ -84,8 +87,19 @@ const runId = randomBytes(3).toString("hex");
 const logDir = mkdtempSync(join(tmpdir(), "linker-conformance-"));
 const started = Date.now();
 
+/** "client mode, grpc": how an implementation was run. */
+function modeOf(report: RunReport, protocol: Protocol): string {
+  return `${report.mode} mode, ${Protocol[protocol].toLowerCase().replace("_", "-")}`;
+}
+
+/** "go: 74 passed, 0 failed", with known failures when there are any. */
+function tally(report: RunReport): string {
+  const known = report.cases.filter((c) => c.status === CaseStatus.KNOWN_FAILING).length;
+  return `${report.passed} passed, ${report.failed} failed${known > 0 ? `, ${known} known failing` : ""}`;
+}
+
 function format(report: RunReport, protocol: Protocol): string {
-  const lines = [`== ${report.implementation} (${report.mode} mode, ${Protocol[protocol].toLowerCase().replace("_", "-")}) ==`];
+  const lines = [`== ${report.implementation} (${modeOf(report, protocol)}) ==`];
   for (const result of report.cases) {
     const label =
       result.status === CaseStatus.PASSED
@@ -106,9 +120,22 @@ function format(report: RunReport, protocol: Protocol): string {
     }
   }
   for (const pattern of report.unmatchedPatterns) lines.push(`FAIL known-failing pattern "${pattern}" matches no case (remove it)`);
-  const known = report.cases.filter((c) => c.status === CaseStatus.KNOWN_FAILING).length;
-  lines.push(`${report.implementation}: ${report.passed} passed, ${report.failed} failed${known > 0 ? `, ${known} known failing` : ""}`);
+  lines.push(`${report.implementation}: ${tally(report)}`);
   return lines.join("\n") + "\n";
+}
+
+// Builds first, one at a time, so no build competes with timing-sensitive cases for the CPU.
+const buildErrors = new Map<string, string>();
+for (const impl of implementations) {
+  if (!impl.build) continue;
+  const buildStarted = Date.now();
+  try {
+    await buildImplementation(impl, repoRoot, join(logDir, `${impl.name}-build.log`));
+    process.stderr.write(`${impl.name}: built in ${((Date.now() - buildStarted) / 1000).toFixed(1)} s\n`);
+  } catch (err) {
+    buildErrors.set(impl.name, (err as Error).message);
+    process.stderr.write(`${impl.name}: ${(err as Error).message}\n`);
+  }
 }
 
 const runOne = async (impl: (typeof implementations)[number]) => {
@@ -121,6 +148,7 @@ const runOne = async (impl: (typeof implementations)[number]) => {
     knownFailing: values["known-failing"] && resolve(values["known-failing"]),
     logDir,
     runId,
+    buildError: buildErrors.get(impl.name),
   });
   if (values.sequential) process.stdout.write(format(report, impl.protocol));
   else process.stderr.write(`${impl.name}: done, ${report.passed} passed, ${report.failed} failed\n`);
@@ -144,5 +172,6 @@ const seconds = ((Date.now() - started) / 1000).toFixed(1);
 if (failed === 0 && !values.verbose) rmSync(logDir, { recursive: true, force: true });
 const logs = existsSync(logDir) ? `; logs in ${logDir}` : "";
 process.stdout.write(`\nconformance: ${reports.length} implementations, ${cases.length} cases each, ${seconds} s${logs}\n`);
+reports.forEach((report, i) => process.stdout.write(`  ${report.implementation} (${modeOf(report, implementations[i].protocol)}): ${tally(report)}\n`));
 process.stdout.write(`${passed} passed, ${failed} failed\n`);
 process.exit(failed > 0 ? 1 : 0);

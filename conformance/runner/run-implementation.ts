@@ -27,6 +27,8 @@ export interface RunOptions {
   logDir: string;
   /** Unique id of the run, part of every agent name. */
   runId: string;
+  /** Why the implementation's build failed, if it did: every case then fails with it. */
+  buildError?: string;
   /** Called after each case. */
   onCase?: (result: CaseResult) => void;
 }
@@ -55,6 +57,7 @@ export async function runImplementation(impl: Implementation, options: RunOption
   let hub: ServerProcess | undefined;
   let executor: ClientExecutor | undefined;
   try {
+    if (options.buildError) throw new Error(options.buildError);
     hub = await ServerProcess.start(
       {
         command: [...hubCommand, ...options.serverArgs],
@@ -81,7 +84,7 @@ export async function runImplementation(impl: Implementation, options: RunOption
     }
   } catch (err) {
     for (const testCase of cases.slice(results.length)) {
-      const result = failedCase(testCase.name, `could not start: ${(err as Error).message}`);
+      const result = failedCase(testCase.name, options.buildError ?? `could not start: ${(err as Error).message}`);
       results.push(result);
       options.onCase?.(result);
     }

@@ -4,8 +4,9 @@
  * `start` runs `linker hub` on a free port with a fresh SQLite data folder and
  * the requested limits; `restart` stops it (SIGKILL when abrupt) and starts it
  * again on the same data, on a new port, so clients reach the new process
- * through fresh connections. Arguments are passed on to `linker hub`
- * (for example `--fault-drop-every-nth=1`). The hub stops when stdin closes.
+ * through fresh connections. Arguments are passed on to `linker hub`; with
+ * a `--fault-*` argument the hub is faulty-hub.ts instead, which breaks named
+ * behaviours on purpose. The hub stops when stdin closes.
  *
  * Usage: node --import tsx conformance/servers/linker-hub.ts [hub flags...]
  */
@@ -23,7 +24,12 @@ import {
 import { FrameReader, writeFrame } from "../protocol/size-delimited.js";
 
 const LINKER_BIN = resolve(import.meta.dirname, "../../bin/linker.js");
+const FAULTY_HUB = resolve(import.meta.dirname, "faulty-hub.ts");
 const extraArgs = process.argv.slice(2);
+/** The hub program: `linker hub`, or the faulty hub when a fault is asked for. */
+const hubCommand = extraArgs.some((arg) => arg.startsWith("--fault-"))
+  ? ["--conditions=linker-source", "--import", "tsx", FAULTY_HUB]
+  : [LINKER_BIN, "hub"];
 
 interface RunningHub {
   child: ChildProcess;
@@ -49,7 +55,7 @@ function settingFlags(settings: HubSettings): string[] {
 function startHub(dataDir: string, port: number, settings: HubSettings): Promise<RunningHub> {
   const child = spawn(
     process.execPath,
-    [LINKER_BIN, "hub", `--port=${port}`, `--data-dir=${dataDir}`, ...settingFlags(settings), ...extraArgs],
+    [...hubCommand, `--port=${port}`, `--data-dir=${dataDir}`, ...settingFlags(settings), ...extraArgs],
     { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, LINKER_LOG_LEVEL: process.env.LINKER_LOG_LEVEL ?? "warn" } },
   );
   const exited = new Promise<void>((done) => child.once("exit", () => done()));

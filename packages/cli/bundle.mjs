@@ -18,9 +18,10 @@ await build({
   platform: "node",
   target: "node20",
   // Workspace packages are bundled from their sources; the native SQLite
-  // binding and pino (loaded by the hub and the MCP server) stay installed modules.
+  // binding and pino (loaded by the hub and the MCP server) stay installed modules,
+  // and so does the dashboard, whose built files the hub finds through its package.
   conditions: ["linker-source"],
-  external: ["better-sqlite3", "pino"],
+  external: ["better-sqlite3", "pino", "@linker/dashboard"],
   chunkNames: "chunks/[name]-[hash]",
   sourcemap: "linked",
   legalComments: "none",

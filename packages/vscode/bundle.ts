@@ -1,12 +1,17 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { build } from "esbuild";
+import { HUB_PROCESS_FILE } from "./src/hosting-paths.js";
 
 /** The extension folder (holds the manifest). */
 export const EXTENSION_DIR = import.meta.dirname;
 
-/** Modules left out of the bundle: VS Code's API, and the native SQLite binding a hosted hub loads. */
-export const EXTERNAL_MODULES = ["vscode", "better-sqlite3"];
+/**
+ * Modules left out of the bundle: VS Code's API, the native SQLite binding an
+ * in-process hub loads, and the web dashboard (static files the .vsix does not
+ * ship; a hub a window hosts answers `/` saying it is not installed).
+ */
+export const EXTERNAL_MODULES = ["vscode", "better-sqlite3", "@linker/dashboard"];
 
 /** Where and how to bundle. */
 export interface BundleOptions {
@@ -43,6 +48,34 @@ export async function bundleExtension(options: BundleOptions = {}): Promise<stri
   return outfile;
 }
 
+/**
+ * Bundles the hub child process (src/hub-process/main.ts) into one CommonJS
+ * file with no native addon: its `better-sqlite3` import is mapped to
+ * node-sqlite-binding.ts, so it runs under any runtime that has node:sqlite
+ * (Node 22.13+, or VS Code's own runtime where it has it).
+ */
+export async function bundleHubProcess(options: BundleOptions = {}): Promise<string> {
+  const outfile = options.outfile ?? join(EXTENSION_DIR, "dist", HUB_PROCESS_FILE);
+  await mkdir(join(outfile, ".."), { recursive: true });
+  await build({
+    entryPoints: [join(EXTENSION_DIR, "src", "hub-process", "main.ts")],
+    outfile,
+    bundle: true,
+    platform: "node",
+    conditions: ["linker-source"],
+    format: "cjs",
+    target: "node22",
+    alias: { "better-sqlite3": join(EXTENSION_DIR, "src", "hub-process", "node-sqlite-binding.ts") },
+    external: ["@linker/dashboard"],
+    minify: options.minify ?? false,
+    keepNames: true,
+    sourcemap: options.minify ? false : "linked",
+    legalComments: "none",
+    logLevel: "warning",
+  });
+  return outfile;
+}
+
 /** Bundles a test suite that runs inside the extension host (CommonJS, `vscode` external). */
 export async function bundleSuite(entry: string, outfile: string): Promise<string> {
   await build({
@@ -61,6 +94,6 @@ export async function bundleSuite(entry: string, outfile: string): Promise<strin
 }
 
 if (process.argv[1] === import.meta.filename) {
-  const outfile = await bundleExtension({ minify: process.argv.includes("--minify") });
-  console.log(`bundled ${outfile}`);
+  const minify = process.argv.includes("--minify");
+  for (const outfile of [await bundleExtension({ minify }), await bundleHubProcess({ minify })]) console.log(`bundled ${outfile}`);
 }

@@ -124,7 +124,14 @@ describe.concurrent("linker tail, hook and status", { timeout: 60_000 }, () => {
 
     const [shown, json, down] = await Promise.all([
       alice.run(["status"]),
-      alice.json<{ hubUrl: string; wouldHost: boolean; registered: boolean; unreadCount: number; instance: { status: string } }>(["status"]),
+      alice.json<{
+        hubUrl: string;
+        wouldHost: boolean;
+        registered: boolean;
+        unreadCount: number;
+        instance: { status: string };
+        hub: { version: string; store: string; messages: { stored: string } };
+      }>(["status"]),
       alice.run(["--hub", downUrl, "--auto-hub", "status"]),
     ]);
     expect(shown.code, shown.stderr).toBe(0);
@@ -137,8 +144,26 @@ describe.concurrent("linker tail, hook and status", { timeout: 60_000 }, () => {
     expect(json.registered).toBe(true);
     expect(json.unreadCount).toBe(1);
     expect(json.instance.status).toBe("reviewing PR 12");
+    expect(shown.stdout).toMatch(/^version\s+\d+\.\d+\.\d+, up \d+/m);
+    expect(shown.stdout).toMatch(/^store\s+sqlite in \//m);
+    expect(shown.stdout).toMatch(/^instances\s+\d+ registered, \d+ online, \d+ offline$/m);
+    expect(shown.stdout).toMatch(/^backlog\s+status-alice: 1 unread, \w+, "reviewing PR 12"$/m);
+    expect(json.hub.version).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(json.hub.store).toBe("sqlite");
+    expect(Number(json.hub.messages.stored)).toBeGreaterThanOrEqual(1);
     expect(down.code).toBe(3);
     expect(down.stdout).toMatch(/^hosting\s+yes: nobody answers at/m);
     expect(down.stderr).toContain(`linker: no Linker hub answers at ${downUrl}`);
+  });
+
+  it("status only reads: a name that never sent or received stays unregistered", async () => {
+    const reader = new Agent("status-reader", hub.url);
+    const json = await reader.json<{ registered: boolean | null; instance: unknown; hub: { instances: { registered: number } } }>(["status"]);
+    expect(json.registered).toBe(false);
+    expect(json.instance).toBeNull();
+    const again = await reader.json<{ registered: boolean | null }>(["status"]);
+    expect(again.registered).toBe(false);
+    const listed = await new Agent("status-lister", hub.url).run(["ls"]);
+    expect(listed.stdout).not.toMatch(/^status-reader\s/m);
   });
 });

@@ -24,11 +24,13 @@ export interface HubProcess {
  * free one) and resolves once it prints its URL. Reuse `dataDir` to restart
  * on the same database.
  */
-export async function startHubProcess(options: { dataDir?: string; port?: number; args?: string[] } = {}): Promise<HubProcess> {
+export async function startHubProcess(
+  options: { dataDir?: string; port?: number; args?: string[]; env?: Record<string, string> } = {},
+): Promise<HubProcess> {
   const dataDir = options.dataDir ?? tempDir("linker-hub-");
   const child = spawn(process.execPath, [LINKER_BIN, "hub", "--port", String(options.port ?? 0), "--data-dir", dataDir, ...(options.args ?? [])], {
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, LINKER_LOG_LEVEL: process.env.LINKER_LOG_LEVEL ?? "warn" },
+    env: { ...process.env, LINKER_LOG_LEVEL: process.env.LINKER_LOG_LEVEL ?? "warn", ...options.env },
   });
   let stderr = "";
   child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));

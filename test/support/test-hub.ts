@@ -4,21 +4,23 @@ import { join } from "node:path";
 import { createRouterTransport, type Interceptor, type Transport } from "@connectrpc/connect";
 import { pino } from "pino";
 import { LinkerService } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
-import { type HubConfig, hubConfig } from "../../packages/hub/src/config.js";
+import { type HubConfig, type HubConfigInput, hubConfig } from "../../packages/hub/src/config.js";
 import { createHealthService } from "../../packages/hub/src/health.js";
 import { createHub, type Hub } from "../../packages/hub/src/hub.js";
 import type { Clock } from "../../packages/hub/src/clock.js";
-import { hubRouter } from "../../packages/hub/src/start-hub.js";
-import { InMemoryStore } from "../../packages/hub/src/store/in-memory-store.js";
-import { SqliteStore } from "../../packages/hub/src/store/sqlite-store.js";
+import { hubRouter, openStore } from "../../packages/hub/src/start-hub.js";
 import type { Store } from "../../packages/hub/src/store/store.js";
 import { type Agent, registerAgent } from "./clients.js";
-
-/** The storage backends every shared test body runs against. */
-export const storeKinds = ["memory", "sqlite"] as const;
+import { dropSchema, freshSchema, postgresUrl } from "./postgres.js";
 
 /** A storage backend name. */
-export type StoreKind = (typeof storeKinds)[number];
+export type StoreKind = "sqlite" | "memory" | "postgres";
+
+/**
+ * The storage backends every shared test body runs against: SQLite in a file
+ * and in memory, and PostgreSQL when this run has a server (see postgres-server.ts).
+ */
+export const storeKinds: readonly StoreKind[] = postgresUrl ? ["sqlite", "memory", "postgres"] : ["sqlite", "memory"];
 
 /** A clock tests move by hand. */
 export class FakeClock implements Clock {
@@ -33,15 +35,16 @@ export class FakeClock implements Clock {
   }
 }
 
-/** A fresh store of the given kind (SQLite in a temp folder that closing removes). */
-export function createStore(kind: StoreKind): Store {
-  if (kind === "memory") return new InMemoryStore();
+/** A fresh store of the given kind (a file in a temp folder, or a schema of its own, that closing removes). */
+export async function createStore(kind: StoreKind): Promise<Store> {
   const dir = mkdtempSync(join(tmpdir(), "linker-store-"));
-  const store = new SqliteStore({ path: join(dir, "hub.db") });
+  const schema = freshSchema();
+  const store = await openStore(hubConfig({ store: kind, dataDir: dir, postgresUrl, postgresSchema: schema }));
   const close = store.close.bind(store);
   store.close = async () => {
     await close();
     rmSync(dir, { recursive: true, force: true });
+    if (kind === "postgres") await dropSchema(schema);
   };
   return store;
 }
@@ -63,11 +66,12 @@ export interface TestHub {
 }
 
 /** Builds a TestHub on a fresh store. */
-export function createTestHub(kind: StoreKind, overrides: Parameters<typeof hubConfig>[0] = {}): TestHub {
-  const config = hubConfig({ store: kind, ...overrides });
+export async function createTestHub(kind: StoreKind, overrides: Partial<HubConfigInput> = {}): Promise<TestHub> {
+  const config = hubConfig({ store: kind, dataDir: "", ...overrides });
   const clock = new FakeClock();
   const logger = pino({ level: "silent" });
-  const hub = createHub({ config, store: createStore(kind), logger, clock });
+  const hub = createHub({ config, store: await createStore(kind), logger, clock });
+  await hub.ready;
   const { routes, options } = hubRouter(hub, createHealthService([LinkerService.typeName]), config, logger);
   const transport = (interceptors: Interceptor[] = []) =>
     createRouterTransport(routes, { router: options, transport: { interceptors } });

@@ -13,7 +13,7 @@ describe.each(storeKinds)("ask (%s store)", (kind) => {
   });
 
   it("returns the reply of an online instance and marks it read", async () => {
-    t = createTestHub(kind);
+    t = await createTestHub(kind);
     const asker = await t.agent("asker");
     const expert = await t.agent("expert");
     const inbox = new EventReader(expert.client, 0n, [EventType.MESSAGE]);
@@ -32,13 +32,13 @@ describe.each(storeKinds)("ask (%s store)", (kind) => {
   });
 
   it("fails fast when the target is unknown or offline, storing nothing", async () => {
-    t = createTestHub(kind, { presenceTtlSeconds: 5 });
+    t = await createTestHub(kind, { presenceTtlSeconds: 5 });
     const asker = await t.agent("asker");
     const sleeper = await t.agent("sleeper");
     await sleeper.client.heartbeat({});
     expect(await codeOf(asker.client.ask({ recipient: "nobody", body: "?" }))).toBe(Code.NotFound);
     t.clock.advance(6000);
-    t.hub.deps.presence.sweep();
+    await t.hub.deps.presence.sweep(true);
     const err = await errorOf(asker.client.ask({ recipient: "sleeper", body: "?" }));
     expect(err.code).toBe(Code.Unavailable);
     expect(err.message).toContain("no responders");
@@ -46,7 +46,7 @@ describe.each(storeKinds)("ask (%s store)", (kind) => {
   });
 
   it("times out with DEADLINE_EXCEEDED and leaves the query stored for a late reply", async () => {
-    t = createTestHub(kind, { limits: { askMaxTimeoutMs: 50 } });
+    t = await createTestHub(kind, { limits: { askMaxTimeoutMs: 50 } });
     const asker = await t.agent("asker");
     const slow = await t.agent("slow");
     await slow.client.heartbeat({});
@@ -60,7 +60,7 @@ describe.each(storeKinds)("ask (%s store)", (kind) => {
   });
 
   it("rejects an empty question", async () => {
-    t = createTestHub(kind);
+    t = await createTestHub(kind);
     const asker = await t.agent("asker");
     await t.agent("other");
     expect(await codeOf(asker.client.ask({ recipient: "other", body: "" }))).toBe(Code.InvalidArgument);

@@ -13,7 +13,7 @@ describe.each(storeKinds)("shared memory (%s store)", (kind) => {
   });
 
   it("writes, reads and revisions keys; compare-and-set loses cleanly with the current revision", async () => {
-    t = createTestHub(kind);
+    t = await createTestHub(kind);
     const a = await t.agent("a");
     const b = await t.agent("b");
     const created = await a.client.putMemory({ key: "api/schema", value: "v1", expectedRevision: 0n });
@@ -30,7 +30,7 @@ describe.each(storeKinds)("shared memory (%s store)", (kind) => {
   });
 
   it("lets exactly one of many concurrent compare-and-set writers win", async () => {
-    t = createTestHub(kind);
+    t = await createTestHub(kind);
     const agents = await Promise.all(Array.from({ length: 8 }, (_, i) => t.agent(`w${i}`)));
     const base = await agents[0].client.putMemory({ key: "counter", value: "0" });
     const results = await Promise.allSettled(
@@ -43,7 +43,7 @@ describe.each(storeKinds)("shared memory (%s store)", (kind) => {
   });
 
   it("never reuses a revision after delete, so a stale CAS cannot succeed on a recreated key", async () => {
-    t = createTestHub(kind);
+    t = await createTestHub(kind);
     const a = await t.agent("a");
     const first = await a.client.putMemory({ key: "k", value: "1" });
     expect(await codeOf(a.client.deleteMemory({ key: "k", expectedRevision: first.entry!.revision + 100n }))).toBe(Code.FailedPrecondition);
@@ -57,7 +57,7 @@ describe.each(storeKinds)("shared memory (%s store)", (kind) => {
   });
 
   it("expires keys after their TTL and announces it", async () => {
-    t = createTestHub(kind);
+    t = await createTestHub(kind);
     const a = await t.agent("a");
     const changes = new EventReader(a.client, 0n, [EventType.MEMORY]);
     await changes.caughtUp();
@@ -72,7 +72,7 @@ describe.each(storeKinds)("shared memory (%s store)", (kind) => {
   });
 
   it("lists keys by prefix in pages", async () => {
-    t = createTestHub(kind);
+    t = await createTestHub(kind);
     const a = await t.agent("a");
     for (const key of ["team/x", "team/a", "team/m", "other/z"]) await a.client.putMemory({ key, value: key });
     const page1 = await a.client.listMemory({ prefix: "team/", pageSize: 2 });
@@ -84,7 +84,7 @@ describe.each(storeKinds)("shared memory (%s store)", (kind) => {
   });
 
   it("rejects bad keys and oversized values without writing", async () => {
-    t = createTestHub(kind, { limits: { maxMemoryValueBytes: 8 } });
+    t = await createTestHub(kind, { limits: { maxMemoryValueBytes: 8 } });
     const a = await t.agent("a");
     expect(await codeOf(a.client.putMemory({ key: "has space", value: "x" }))).toBe(Code.InvalidArgument);
     expect(await codeOf(a.client.putMemory({ key: "", value: "x" }))).toBe(Code.InvalidArgument);

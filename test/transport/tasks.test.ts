@@ -14,7 +14,7 @@ describe.each(storeKinds)("tasks (%s store)", (kind) => {
   });
 
   it("hands a task to an assignee and tells both sides about every change", async () => {
-    t = createTestHub(kind);
+    t = await createTestHub(kind);
     const lead = await t.agent("lead");
     const dev = await t.agent("dev");
     const leadEvents = new EventReader(lead.client, 0n, [EventType.TASK]);
@@ -38,7 +38,7 @@ describe.each(storeKinds)("tasks (%s store)", (kind) => {
   });
 
   it("accepts only legal moves, from the right instance", async () => {
-    t = createTestHub(kind);
+    t = await createTestHub(kind);
     const lead = await t.agent("lead");
     const dev = await t.agent("dev");
     const other = await t.agent("other");
@@ -52,6 +52,8 @@ describe.each(storeKinds)("tasks (%s store)", (kind) => {
     expect(await codeOf(dev.client.updateTask({ taskId: id, status: TaskStatus.IN_PROGRESS, expectedRevision: 7n }))).toBe(Code.Aborted);
     await dev.client.updateTask({ taskId: id, status: TaskStatus.FAILED, result: "blocked", expectedRevision: 1n });
     expect(await codeOf(dev.client.updateTask({ taskId: id, status: TaskStatus.IN_PROGRESS }))).toBe(Code.FailedPrecondition);
+    expect(await codeOf(dev.client.updateTask({ taskId: id, status: TaskStatus.FAILED, result: "overwritten" }))).toBe(Code.FailedPrecondition);
+    expect(await codeOf(dev.client.updateTask({ taskId: id, status: TaskStatus.COMPLETED, result: "done after all" }))).toBe(Code.FailedPrecondition);
     expect(await codeOf(lead.client.cancelTask({ taskId: id }))).toBe(Code.FailedPrecondition);
     await lead.client.updateTask({ taskId: id, note: "thanks anyway" });
     expect(await codeOf(other.client.updateTask({ taskId: id, note: "me too" }))).toBe(Code.PermissionDenied);
@@ -62,7 +64,7 @@ describe.each(storeKinds)("tasks (%s store)", (kind) => {
   });
 
   it("gives an open task to exactly one of many concurrent claimers", async () => {
-    t = createTestHub(kind);
+    t = await createTestHub(kind);
     const lead = await t.agent("lead");
     const workers = await Promise.all(Array.from({ length: 6 }, (_, i) => t.agent(`worker${i}`)));
     const { task } = await lead.client.createTask({ title: "whoever is free" });
@@ -77,7 +79,7 @@ describe.each(storeKinds)("tasks (%s store)", (kind) => {
   });
 
   it("lets only the assigner cancel", async () => {
-    t = createTestHub(kind);
+    t = await createTestHub(kind);
     const lead = await t.agent("lead");
     const dev = await t.agent("dev");
     const { task } = await lead.client.createTask({ title: "t", assignee: "dev" });
@@ -88,7 +90,7 @@ describe.each(storeKinds)("tasks (%s store)", (kind) => {
   });
 
   it("lists tasks by scope and status, newest first, in pages", async () => {
-    t = createTestHub(kind);
+    t = await createTestHub(kind);
     const lead = await t.agent("lead");
     const dev = await t.agent("dev");
     const ids: string[] = [];

@@ -15,8 +15,8 @@ function message(id: string, sender: string, recipient: string, extra: Partial<O
 }
 
 async function deliver(tx: StoreTx, m: Message, recipients: string[]): Promise<bigint[]> {
-  await tx.insertMessage(m);
-  return tx.appendEvents(recipients.map((audience) => ({ audience, at: 1000, payload: { case: "message", value: m } })));
+  await tx.messages.insert(m);
+  return tx.events.append(recipients.map((audience) => ({ audience, at: 1000, payload: { case: "message", value: m } })));
 }
 
 describe.each(storeKinds)("store contract (%s)", (kind) => {
@@ -26,35 +26,35 @@ describe.each(storeKinds)("store contract (%s)", (kind) => {
   });
 
   it("rolls back every write of a failed transaction and runs no after-commit callback", async () => {
-    store = createStore(kind);
+    store = await createStore(kind);
     let called = false;
     await expect(
       store.transaction(async (tx) => {
-        await tx.putInstance(create(InstanceSchema, { name: "a" }));
+        await tx.identity.putInstance(create(InstanceSchema, { name: "a" }));
         await deliver(tx, message("m1", "a", "b"), ["b"]);
-        await tx.putMemory(create(MemoryEntrySchema, { key: "k", revision: await tx.nextMemoryRevision() }));
-        await tx.putTask(create(TaskSchema, { id: "t1", status: TaskStatus.PENDING }));
+        await tx.memory.put(create(MemoryEntrySchema, { key: "k", revision: await tx.memory.nextRevision() }));
+        await tx.tasks.put(create(TaskSchema, { id: "t1", status: TaskStatus.PENDING }));
         tx.afterCommit(() => (called = true));
         throw new Error("boom");
       }),
     ).rejects.toThrow("boom");
     expect(called).toBe(false);
     await store.transaction(async (tx) => {
-      expect(await tx.getInstance("a")).toBeUndefined();
-      expect(await tx.getMessage("m1")).toBeUndefined();
-      expect(await tx.headSeq()).toBe(0n);
-      expect(await tx.getMemory("k")).toBeUndefined();
-      expect(await tx.nextMemoryRevision()).toBe(1n);
-      expect(await tx.getTask("t1")).toBeUndefined();
-      expect(await tx.countUnread("b", 0)).toBe(0);
+      expect(await tx.identity.getInstance("a")).toBeUndefined();
+      expect(await tx.messages.get("m1")).toBeUndefined();
+      expect(await tx.events.head()).toBe(0n);
+      expect(await tx.memory.get("k")).toBeUndefined();
+      expect(await tx.memory.nextRevision()).toBe(1n);
+      expect(await tx.tasks.get("t1")).toBeUndefined();
+      expect(await tx.messages.countUnread("b", 0)).toBe(0);
     });
   });
 
   it("assigns increasing sequence numbers and reads events by audience, cursor and type", async () => {
-    store = createStore(kind);
+    store = await createStore(kind);
     const seqs = await store.transaction(async (tx) => {
       const a = await deliver(tx, message("m1", "a", "b"), ["b"]);
-      const b = await tx.appendEvents([
+      const b = await tx.events.append([
         { audience: EVERYONE, at: 2000, payload: { case: "presence", value: { $typeName: "linker.v1.PresenceChange", kind: PresenceChangeKind.JOINED } } },
       ]);
       const c = await deliver(tx, message("m2", "a", "c"), ["c"]);
@@ -62,54 +62,54 @@ describe.each(storeKinds)("store contract (%s)", (kind) => {
     });
     expect(seqs).toEqual([1n, 2n, 3n]);
     await store.transaction(async (tx) => {
-      const forB = await tx.readEvents(["b", EVERYONE], 0n, 10, [], 0);
+      const forB = await tx.events.read({ audiences: ["b", EVERYONE], afterSeq: 0n, limit: 10, types: [], now: 0 });
       expect(forB.map((e) => [e.seq, e.payload.case])).toEqual([
         [1n, "message"],
         [2n, "presence"],
       ]);
       expect(forB[0].payload.value).toMatchObject({ id: "m1", seq: 1n });
-      expect((await tx.readEvents(["b", EVERYONE], 1n, 10, [], 0)).map((e) => e.seq)).toEqual([2n]);
-      expect((await tx.readEvents(["b", EVERYONE], 0n, 10, [EventType.PRESENCE], 0)).map((e) => e.seq)).toEqual([2n]);
-      expect((await tx.readEvents(["b", EVERYONE], 0n, 1, [], 0)).map((e) => e.seq)).toEqual([1n]);
-      expect(await tx.headSeq()).toBe(3n);
+      expect((await tx.events.read({ audiences: ["b", EVERYONE], afterSeq: 1n, limit: 10, types: [], now: 0 })).map((e) => e.seq)).toEqual([2n]);
+      expect((await tx.events.read({ audiences: ["b", EVERYONE], afterSeq: 0n, limit: 10, types: [EventType.PRESENCE], now: 0 })).map((e) => e.seq)).toEqual([2n]);
+      expect((await tx.events.read({ audiences: ["b", EVERYONE], afterSeq: 0n, limit: 1, types: [], now: 0 })).map((e) => e.seq)).toEqual([1n]);
+      expect(await tx.events.head()).toBe(3n);
     });
   });
 
   it("tracks delivered and read per recipient and only reports changes once", async () => {
-    store = createStore(kind);
+    store = await createStore(kind);
     await store.transaction(async (tx) => {
       await deliver(tx, message("m1", "a", EVERYONE), ["b", "c"]);
-      expect(await tx.recipientsOf("m1")).toEqual(["b", "c"]);
-      expect((await tx.markDelivered("b", ["m1"], 5)).map((m) => m.id)).toEqual(["m1"]);
-      expect(await tx.markDelivered("b", ["m1"], 6)).toEqual([]);
-      const read = await tx.markRead("b", ["m1", "unknown"], 7);
+      expect(await tx.messages.recipientsOf("m1")).toEqual(["b", "c"]);
+      expect((await tx.messages.markDelivered("b", ["m1"], 5)).map((m) => m.id)).toEqual(["m1"]);
+      expect(await tx.messages.markDelivered("b", ["m1"], 6)).toEqual([]);
+      const read = await tx.messages.markRead("b", ["m1", "unknown"], 7);
       expect(read.map((m) => [m.id, Number(m.readAt?.seconds ?? -1)])).toEqual([["m1", 0]]);
-      expect(await tx.markRead("b", ["m1"], 8)).toEqual([]);
-      expect(await tx.countUnread("b", 0)).toBe(0);
-      expect(await tx.countUnread("c", 0)).toBe(1);
-      expect((await tx.getInboxMessage("c", "m1"))?.readAt).toBeUndefined();
+      expect(await tx.messages.markRead("b", ["m1"], 8)).toEqual([]);
+      expect(await tx.messages.countUnread("b", 0)).toBe(0);
+      expect(await tx.messages.countUnread("c", 0)).toBe(1);
+      expect((await tx.messages.getInboxEntry("c", "m1"))?.readAt).toBeUndefined();
     });
   });
 
   it("finds messages by idempotency key per sender", async () => {
-    store = createStore(kind);
+    store = await createStore(kind);
     await store.transaction(async (tx) => {
       await deliver(tx, message("m1", "a", "b", { idempotencyKey: "k" }), ["b"]);
-      expect((await tx.findMessageByIdempotencyKey("a", "k"))?.id).toBe("m1");
-      expect(await tx.findMessageByIdempotencyKey("x", "k")).toBeUndefined();
+      expect((await tx.messages.findByIdempotencyKey("a", "k"))?.id).toBe("m1");
+      expect(await tx.messages.findByIdempotencyKey("x", "k")).toBeUndefined();
     });
   });
 
   it("prunes expired unread, old read messages and old events, keeping unread ones", async () => {
-    store = createStore(kind);
+    store = await createStore(kind);
     await store.transaction(async (tx) => {
       await deliver(tx, message("keep", "a", "b"), ["b"]);
       await deliver(tx, message("expired", "a", "b", { expiresAt: timestampFromMs(1500) }), ["b"]);
       await deliver(tx, message("read", "a", "b"), ["b"]);
-      await tx.markRead("b", ["read"], 1000);
-      const removed = await tx.prune(2000, 1800);
+      await tx.messages.markRead("b", ["read"], 1000);
+      const removed = (await tx.messages.prune(2000, 1800)) + (await tx.events.prune(1800));
       expect(removed).toBeGreaterThanOrEqual(2);
-      expect((await tx.listInbox("b", { unreadOnly: false, sender: "", afterSeq: 0n, limit: 10 })).map((m) => m.id)).toEqual(["keep"]);
+      expect((await tx.messages.listInbox({ recipient: "b", unreadOnly: false, sender: "", afterSeq: 0n, limit: 10, now: 0 })).map((m) => m.id)).toEqual(["keep"]);
     });
   });
 });
@@ -143,20 +143,20 @@ async function apply(store: Store, ops: Op[]): Promise<unknown[]> {
         switch (op.op) {
           case "send": {
             const sender = names[op.from];
-            if (op.key !== "" && (await tx.findMessageByIdempotencyKey(sender, op.key))) return "duplicate";
+            if (op.key !== "" && (await tx.messages.findByIdempotencyKey(sender, op.key))) return "duplicate";
             return deliver(tx, message(`m${n}`, sender, "x", { idempotencyKey: op.key }), op.to.map((i) => names[i]));
           }
           case "read": {
-            const inbox = await tx.listInbox(names[op.who], { unreadOnly: true, sender: "", afterSeq: 0n, limit: op.upTo });
-            return (await tx.markRead(names[op.who], inbox.map((m) => m.id), n)).map((m) => m.id);
+            const inbox = await tx.messages.listInbox({ recipient: names[op.who], unreadOnly: true, sender: "", afterSeq: 0n, limit: op.upTo, now: 0 });
+            return (await tx.messages.markRead(names[op.who], inbox.map((m) => m.id), n)).map((m) => m.id);
           }
           case "put":
-            return tx.putMemory(create(MemoryEntrySchema, { key: op.key, value: `v${n}`, revision: await tx.nextMemoryRevision() }));
+            return tx.memory.put(create(MemoryEntrySchema, { key: op.key, value: `v${n}`, revision: await tx.memory.nextRevision() }));
           case "delete":
-            await tx.deleteMemory(op.key);
+            await tx.memory.delete(op.key);
             return "deleted";
           case "task":
-            return tx.putTask(create(TaskSchema, { id: `t${n % 4}`, assignee: names[op.assignee] ?? "", status: TaskStatus.PENDING }));
+            return tx.tasks.put(create(TaskSchema, { id: `t${n % 4}`, assignee: names[op.assignee] ?? "", status: TaskStatus.PENDING }));
           case "fail":
             await deliver(tx, message(`m${n}`, "a", "x"), ["b"]);
             throw new Error("rolled back");
@@ -167,31 +167,30 @@ async function apply(store: Store, ops: Op[]): Promise<unknown[]> {
   }
   out.push(
     await store.transaction(async (tx) => ({
-      head: await tx.headSeq(),
-      events: (await tx.readEvents([...names, EVERYONE], 0n, 1000, [], 0)).map((e) => [e.seq, e.payload.case, e.payload.value]),
-      unread: await Promise.all(names.map((name) => tx.countUnread(name, 0))),
-      memory: await tx.listMemory("", "", 100),
-      tasks: (await tx.listTasks({ statuses: [], limit: 100 })).map((r) => [r.ordinal, r.task]),
-      revision: await tx.nextMemoryRevision(),
+      head: await tx.events.head(),
+      events: (await tx.events.read({ audiences: [...names, EVERYONE], afterSeq: 0n, limit: 1000, types: [], now: 0 })).map((e) => [e.seq, e.payload.case, e.payload.value]),
+      unread: await Promise.all(names.map((name) => tx.messages.countUnread(name, 0))),
+      memory: await tx.memory.list({ prefix: "", afterKey: "", limit: 100 }),
+      tasks: (await tx.tasks.list({ statuses: [], limit: 100 })).map((r) => [r.ordinal, r.task]),
+      revision: await tx.memory.nextRevision(),
     })),
   );
   return out;
 }
 
 describe("store equivalence", () => {
-  it("gives the same answers from SQLite and memory for any sequence of operations", async () => {
+  const other = storeKinds.at(-1)!;
+  it(`gives the same answers from SQLite and ${other} for any sequence of operations`, { timeout: 120_000 }, async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(opArb, { maxLength: 30 }), async (ops) => {
-        const memory = createStore("memory");
-        const sqlite = createStore("sqlite");
+        const [sqlite, compared] = await Promise.all([createStore("sqlite"), createStore(other)]);
         try {
-          expect(await apply(sqlite, ops)).toEqual(await apply(memory, ops));
+          expect(await apply(compared, ops)).toEqual(await apply(sqlite, ops));
         } finally {
-          await memory.close();
-          await sqlite.close();
+          await Promise.all([sqlite.close(), compared.close()]);
         }
       }),
-      { numRuns: 150 },
+      { numRuns: other === "postgres" ? 60 : 150 },
     );
   });
 });

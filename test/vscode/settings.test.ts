@@ -8,7 +8,7 @@ beforeEach(() => fake.reset());
 describe("settings", () => {
   it("defaults to the seed's values", () => {
     const settings = readSettings(workspace.getConfiguration("claudeTeam"));
-    expect(settings).toMatchObject({ hubPort: 3847, autoRespond: false, windowName: "", shareContext: true, autoHub: true, claudeTimeoutSeconds: 120, hubUrls: [] });
+    expect(settings).toMatchObject({ hubPort: 3847, autoRespond: false, windowName: "", shareContext: true, autoHub: true, claudeTimeoutSeconds: 120, hubUrls: [], nodePath: "" });
     expect(hubUrlsOf(settings)).toEqual(["http://127.0.0.1:3847"]);
   });
 
@@ -17,15 +17,18 @@ describe("settings", () => {
     fake.settings.set("claudeTeam.hubUrls", ["http://10.0.0.2:3847/", " ", 7]);
     fake.settings.set("claudeTeam.askTimeoutSeconds", 500);
     fake.settings.set("claudeTeam.windowName", "  frontend ");
+    fake.settings.set("claudeTeam.nodePath", " /opt/node22/bin/node ");
     const settings = readSettings(workspace.getConfiguration("claudeTeam"));
     expect(settings.hubPort).toBe(65_535);
     expect(settings.askTimeoutSeconds).toBe(50);
     expect(settings.windowName).toBe("frontend");
+    expect(settings.nodePath).toBe("/opt/node22/bin/node");
     expect(hubUrlsOf(settings)).toEqual(["http://10.0.0.2:3847"]);
   });
 
   it("knows which changes need a new connection", () => {
     expect(affectsConnection({ affectsConfiguration: (key) => key === "claudeTeam.hubPort" })).toBe(true);
+    expect(affectsConnection({ affectsConfiguration: (key) => key === "claudeTeam.nodePath" })).toBe(true);
     expect(affectsConnection({ affectsConfiguration: (key) => key === "claudeTeam.autoRespond" })).toBe(false);
   });
 });

@@ -3,9 +3,10 @@
 Reads ClientCompatRequests from stdin and writes one ClientCompatResponse per
 request to stdout, both size-delimited (4-byte big-endian length, then the
 bytes). Calls go through the stubs `buf generate` produced with protoc's
-Python output and grpc_python_plugin, over Debian's python3-grpcio. It keeps
-each agent's session token from its Register response and sends it as a
-Bearer header; it checks nothing itself.
+Python output and grpc_python_plugin, over Debian's python3-grpcio; `reflect`
+uses none of them (see reflection.py). It keeps each agent's session token
+from its Register response and sends it as a Bearer header; it checks
+nothing itself.
 
 Usage: /usr/bin/python3 conformance/clients/python/main.py
 """
@@ -24,6 +25,7 @@ from google.protobuf import any_pb2  # noqa: E402
 
 from linker.conformance.v1 import client_compat_pb2 as compat  # noqa: E402
 from linker.v1 import linker_service_pb2, linker_service_pb2_grpc  # noqa: E402
+from reflection import reflect_and_call  # noqa: E402
 
 DEFAULT_CALL_TIMEOUT_MS = 10_000
 SERVICE = linker_service_pb2.DESCRIPTOR.services_by_name["LinkerService"]
@@ -131,13 +133,16 @@ class Executor:
         self.calls = {}
         self.streams = {}
 
+    def channel(self, hub_url):
+        target = hub_url.split("://", 1)[-1].rstrip("/")
+        if target not in self.channels:
+            self.channels[target] = grpc.insecure_channel(target)
+        return self.channels[target]
+
     def stub(self, req):
         if req.protocol not in (compat.PROTOCOL_UNSPECIFIED, compat.PROTOCOL_GRPC):
             raise HarnessError("the Python client speaks gRPC only")
-        target = req.hub_url.split("://", 1)[-1].rstrip("/")
-        if target not in self.channels:
-            self.channels[target] = linker_service_pb2_grpc.LinkerServiceStub(grpc.insecure_channel(target))
-        return self.channels[target]
+        return linker_service_pb2_grpc.LinkerServiceStub(self.channel(req.hub_url))
 
     def metadata(self, agent, auth, token):
         value = None if auth == compat.AUTH_NONE else token if auth == compat.AUTH_TOKEN else self.tokens.get(agent)
@@ -204,6 +209,10 @@ class Executor:
                 raise HarnessError('no stream has handle "%s"' % req.close_stream.handle)
             stream.close()
             return compat.ClientCompatResponse(accepted=compat.Accepted())
+        if kind == "reflect":
+            reflect = req.reflect
+            metadata = self.metadata(reflect.agent, reflect.auth, reflect.token)
+            return compat.ClientCompatResponse(reflection=reflect_and_call(self.channel(req.hub_url), reflect, metadata, rpc_error_of))
         raise HarnessError("the request carries no instruction")
 
 

@@ -1,6 +1,6 @@
 import { create, type DescMethodUnary, type Message } from "@bufbuild/protobuf";
-import { type Any, AnySchema, anyPack, anyUnpack } from "@bufbuild/protobuf/wkt";
-import { type Client, ConnectError, createClient, type Transport } from "@connectrpc/connect";
+import { anyPack, anyUnpack } from "@bufbuild/protobuf/wkt";
+import { type Client, createClient, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import {
   Auth,
@@ -10,13 +10,13 @@ import {
   type ClientCompatRequest,
   type ClientCompatResponse,
   ClientCompatResponseSchema,
-  type Code,
   Protocol,
   type RpcError,
-  RpcErrorSchema,
 } from "@linker/protocol/gen/linker/conformance/v1/client_compat_pb.js";
 import { LinkerService, type SubscribeResponse } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
 import type { ClientExecutor } from "../../protocol/client-executor.js";
+import { reflectAndCall } from "./reflect.js";
+import { rpcErrorOf } from "./rpc-error.js";
 
 /** Deadline of a unary call whose instruction gives none. */
 const DEFAULT_CALL_TIMEOUT_MS = 10_000;
@@ -49,25 +49,16 @@ function transportFor(hubUrl: string, protocol: Protocol): Transport {
   }
 }
 
-/** The RpcError for anything a call threw. */
-function rpcErrorOf(err: unknown): RpcError {
-  const error = ConnectError.from(err);
-  const details: Any[] = error.details.map((detail) =>
-    "desc" in detail
-      ? anyPack(detail.desc, create(detail.desc, detail.value))
-      : create(AnySchema, { typeUrl: `type.googleapis.com/${detail.type}`, value: detail.value }),
-  );
-  return create(RpcErrorSchema, { code: error.code as number as Code, message: error.rawMessage, details });
-}
-
 /**
  * The TypeScript client under test: executes instructions with the generated
- * Connect client for linker.v1.LinkerService. It keeps each agent's session
- * token from its Register response and sends it as a Bearer header; it checks
+ * Connect client for linker.v1.LinkerService, and `reflect` with descriptors
+ * from the hub's gRPC reflection only. It keeps each agent's session token
+ * from its Register response and sends it as a Bearer header; it checks
  * nothing itself.
  */
 export function createTsClientExecutor(): ClientExecutor {
   const clients = new Map<string, Client<typeof LinkerService>>();
+  const grpcTransports = new Map<string, Transport>();
   const tokens = new Map<string, string>();
   const calls = new Map<string, Promise<CallOutcome>>();
   const streams = new Map<string, OpenStream>();
@@ -179,6 +170,13 @@ export function createTsClientExecutor(): ClientExecutor {
         stream.abort.abort();
         await stream.done;
         return accepted;
+      }
+      case "reflect": {
+        // Reflection is a gRPC bidirectional stream, so this always speaks gRPC (h2c).
+        const { agent, auth, token } = instruction.value;
+        let transport = grpcTransports.get(req.hubUrl);
+        if (!transport) grpcTransports.set(req.hubUrl, (transport = createGrpcTransport({ baseUrl: req.hubUrl })));
+        return { case: "reflection", value: await reflectAndCall(transport, instruction.value, headersFor(agent, auth, token)) };
       }
       default:
         throw new HarnessError("the request carries no instruction");

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { create, type DescMessage, type DescMethodStreaming, type DescMethodUnary, type MessageInitShape } from "@bufbuild/protobuf";
 import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
@@ -13,6 +12,7 @@ import {
   type UnaryResponse,
 } from "@connectrpc/connect";
 import { LinkerService } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
+import { timeOrderedId } from "@linker/protocol";
 import { Backoff, type BackoffOptions } from "./backoff.js";
 import type { HubEndpoints } from "./hub-endpoints.js";
 import { isHubFailure, neverReachedHub } from "./hub-failure.js";
@@ -101,7 +101,7 @@ export function createFailoverTransport(options: FailoverTransportOptions): Tran
       const rpc = method.name;
       const message = create(method.input, input);
       const fields = message as unknown as Record<string, unknown>;
-      if ((rpc === LinkerService.method.send.name || rpc === LinkerService.method.broadcast.name) && fields.idempotencyKey === "") fields.idempotencyKey = randomUUID();
+      if ((rpc === LinkerService.method.send.name || rpc === LinkerService.method.broadcast.name) && fields.idempotencyKey === "") fields.idempotencyKey = timeOrderedId();
       const repeatable = isRepeatable(method, fields);
       const backoff = new Backoff(options.backoff);
       const callBudgetMs = contextValues?.get(RETRY_BUDGET_KEY) ?? budgetMs;

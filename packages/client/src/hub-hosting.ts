@@ -14,6 +14,8 @@ export interface HubSite {
 export interface HostedHub {
   /** Its base URL. */
   readonly url: string;
+  /** How it runs, for logs: "in this process", or the runtime and store of a child process. */
+  readonly description?: string;
   /** Stops it gracefully (streams end with UNAVAILABLE; clients take over). */
   close(): Promise<void>;
 }
@@ -24,13 +26,13 @@ export interface HostedHub {
  */
 export type HubStarter = (site: HubSite) => Promise<HostedHub>;
 
-/** This process cannot host a hub: the hub package is not installed. */
+/** This process cannot host a hub: the hub package (or the SQLite addon it needs) does not load here. */
 export class HostingUnavailableError extends Error {
-  constructor(cause: unknown) {
-    super(
-      "this process cannot host a Linker hub: the @linker/hub package is not installed; install it, or run `linker hub` elsewhere and connect to it",
-      { cause },
-    );
+  constructor(
+    cause: unknown,
+    message = `this process cannot host a Linker hub: the @linker/hub package does not load (${cause instanceof Error ? cause.message.split("\n")[0] : String(cause)}); install it, or run \`linker hub\` elsewhere and connect to it`,
+  ) {
+    super(message, { cause });
   }
 }
 
@@ -53,6 +55,7 @@ export function hubStarter(options: HubStarterOptions = {}): HubStarter {
     } catch (err) {
       throw new HostingUnavailableError(err);
     }
-    return hub.startHub(hub.hubConfig(site), { logger: options.logger });
+    const running = await hub.startHub(hub.hubConfig(site), { logger: options.logger });
+    return Object.assign(running, { description: "in this process (better-sqlite3)" });
   };
 }

@@ -6,8 +6,11 @@ import { isLoopbackUrl } from "@linker/protocol";
  * machine's hub, whose state is `<home>/hub.db`: the key is the one a client
  * with autoHub uses (`db:<home>`), so the CLI, `linker mcp` and a hook share
  * one session (and inbox) per name whether or not they serve the hub
- * themselves. Any other hub list is keyed by its first URL, as the library does.
+ * themselves. Any other hub list (one remote hub, or replicas of one database)
+ * is keyed by its set of URLs, so listing the same replicas in another order
+ * of preference keeps the session.
  */
 export function sessionHubKey(hubs: readonly string[], home: string): string {
-  return hubs.length === 1 && isLoopbackUrl(hubs[0]) ? `db:${resolve(home)}` : `url:${hubs[0]}`;
+  if (hubs.length === 1 && isLoopbackUrl(hubs[0])) return `db:${resolve(home)}`;
+  return `url:${[...new Set(hubs)].sort().join(",")}`;
 }

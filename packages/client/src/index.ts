@@ -47,3 +47,7 @@ export {
   type ProbeResult,
 } from "./hub-election.js";
 export { type HostedHub, HostingUnavailableError, type HubSite, type HubStarter, hubStarter, type HubStarterOptions } from "./hub-hosting.js";
+export { chooseHostingPath, type HostingCandidate, type HostingChoice, type HostingPathOptions, type HostingPathStarter, NoHostingPathError } from "./hosting-path.js";
+export { HUB_PROCESS_EXIT, hubProcessArgs, type HubProcessReport, parseHubProcessArgs, parseHubProcessReport } from "./hub-process-protocol.js";
+export { type HubProcessOptions, runHubProcess, runtimeDescription, StoreUnavailableError } from "./hub-process.js";
+export { type HubProcess, HubRuntimeUnavailableError, hubProcessStarter, type HubProcessStarterOptions } from "./hub-process-starter.js";

@@ -1,9 +1,13 @@
-import { randomUUID } from "node:crypto";
+import { timeOrderedId } from "@linker/protocol";
+import { create } from "@bufbuild/protobuf";
+import { type AskRequest, SendRequestSchema } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
 import { type Message, MessageKind } from "@linker/protocol/gen/linker/v1/message_pb.js";
+import type { Caller } from "./caller.js";
 import { DeadlineExceededError, UnavailableError } from "./errors.js";
 import type { HubDeps } from "./hub-deps.js";
-import type { Draft, Mailbox } from "./mailbox.js";
+import type { Mailbox } from "./mailbox.js";
 import type { Registry } from "./registry.js";
+import type { CommittedEvent } from "./store/store.js";
 
 /**
  * Request/reply on top of the mailbox: Ask stores a QUERY and waits, bounded,
@@ -18,31 +22,24 @@ export class Asker {
     private readonly deps: HubDeps,
     private readonly registry: Registry,
     private readonly mailbox: Mailbox,
-  ) {
-    mailbox.onMessage((message) => this.onMessage(message));
-  }
+  ) {}
 
-  /** Sends `draft` as a query from `asker` to `recipient` and waits for the reply. */
-  async ask(
-    asker: string,
-    recipient: string,
-    draft: Omit<Draft, "kind" | "replyTo" | "idempotencyKey" | "ttlSeconds" | "priority" | "id">,
-    timeoutMs: number,
-    signal: AbortSignal,
-  ): Promise<{ query: Message; reply: Message }> {
+  /** Sends the caller's question as a query and waits for the reply. */
+  async ask(caller: Caller, req: AskRequest, signal: AbortSignal): Promise<{ query: Message; reply: Message }> {
     const { store, presence, config } = this.deps;
+    const { recipient } = req;
     await store.transaction((tx) => this.registry.require(tx, recipient));
     if (!presence.isOnline(recipient)) {
       throw new UnavailableError(
         `no responders: "${recipient}" is offline, so nobody can answer now; Send the question instead and it will be delivered when "${recipient}" comes back`,
       );
     }
-    const wait = Math.min(timeoutMs > 0 ? timeoutMs : config.limits.askDefaultTimeoutMs, config.limits.askMaxTimeoutMs);
-    const id = randomUUID();
+    const wait = Math.min(req.timeoutMs > 0 ? req.timeoutMs : config.limits.askDefaultTimeoutMs, config.limits.askMaxTimeoutMs);
+    const id = timeOrderedId();
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
     const reply = new Promise<Message>((resolve, reject) => {
-      this.waiting.set(id, { asker, resolve });
+      this.waiting.set(id, { asker: caller.name, resolve });
       timer = setTimeout(
         () =>
           reject(
@@ -56,17 +53,17 @@ export class Asker {
       signal.addEventListener("abort", onAbort, { once: true });
     });
     try {
-      const sent = await this.mailbox.send(asker, recipient, {
-        ...draft,
-        id,
+      const query = create(SendRequestSchema, {
+        recipient,
         kind: MessageKind.QUERY,
-        replyTo: "",
-        idempotencyKey: "",
-        priority: 0,
-        ttlSeconds: 0,
+        body: req.body,
+        attachment: req.attachment,
+        threadId: req.threadId,
+        metadata: req.metadata,
       });
+      const sent = await this.mailbox.send(caller, query, { id });
       const answer = await reply;
-      await this.mailbox.ack(asker, [answer.id]);
+      await this.mailbox.ack(caller, { $typeName: "linker.v1.AckRequest", messageIds: [answer.id] });
       return { query: sent.message, reply: answer };
     } finally {
       this.waiting.delete(id);
@@ -75,9 +72,12 @@ export class Asker {
     }
   }
 
-  private onMessage(message: Message): void {
-    if (message.replyTo === "") return;
-    const waiter = this.waiting.get(message.replyTo);
-    if (waiter && waiter.asker === message.recipient) waiter.resolve(message);
+  /** Follows committed events: a reply to a waiting query, stored by any hub, completes its Ask. */
+  apply(events: readonly CommittedEvent[]): void {
+    for (const { audience, event } of events) {
+      if (event.payload.case !== "message" || event.payload.value.replyTo === "") continue;
+      const waiter = this.waiting.get(event.payload.value.replyTo);
+      if (waiter && waiter.asker === audience) waiter.resolve(event.payload.value);
+    }
   }
 }

@@ -20,7 +20,7 @@ export class BacklogGauge {
   async overflow(tx: StoreTx, name: string, n: number, now: number): Promise<number | undefined> {
     const bound = this.bounds.get(name);
     if (bound !== undefined && bound + n <= this.limit) return undefined;
-    const exact = await tx.countUnread(name, now);
+    const exact = await tx.messages.countUnread(name, now);
     this.bounds.set(name, exact);
     return exact + n > this.limit ? exact : undefined;
   }

@@ -1,6 +1,6 @@
-import { DEFAULT_PORT, linkerHome } from "@linker/protocol";
+import { DEFAULT_PORT } from "@linker/protocol";
 
-/** Limits the hub enforces; each is named, has a default, and can be set by flag or env. */
+/** Limits the hub enforces; each is named, has a default, and can be set by flag or env (hub-settings.ts). */
 export interface HubLimits {
   /** Largest message body plus attachment, in bytes (RESOURCE_EXHAUSTED above it). */
   maxMessageBytes: number;
@@ -28,28 +28,26 @@ export interface HubConfig {
   port: number;
   /** Folder holding hub.db. */
   dataDir: string;
-  /** Storage backend. */
-  store: "sqlite" | "memory";
+  /** Storage backend: a SQLite file in the data folder, SQLite in memory (nothing survives the process), or PostgreSQL (hubs on several machines share it). */
+  store: "sqlite" | "memory" | "postgres";
+  /** PostgreSQL connection URL (store "postgres"). */
+  postgresUrl: string | undefined;
+  /** PostgreSQL schema of the hub's tables (store "postgres"; default "public"). */
+  postgresSchema: string | undefined;
   /** Shared secret required by Register when set (required to bind a non-loopback host). */
   hubSecret: string | undefined;
   /** Seconds without stream or heartbeat before an instance is swept offline. */
   presenceTtlSeconds: number;
   /** SQLite `synchronous` level: NORMAL survives process crashes, FULL also power loss. */
   sqliteSynchronous: "NORMAL" | "FULL";
+  /** How long a write waits for another process's lock on hub.db before failing with UNAVAILABLE. */
+  sqliteBusyTimeoutMs: number;
   /** How long read messages and non-message events are kept, in seconds. */
   retentionSeconds: number;
+  /** Who gets the web dashboard at `/`: this machine only (default), anyone who reaches the port, or nobody. */
+  dashboard: "loopback" | "any" | "off";
   /** Limits. */
   limits: HubLimits;
-  /** Test-only fault injection; never set in production. */
-  faults: HubFaults;
-}
-
-/** Deliberate faults used to prove that tests and conformance cases can fail. */
-export interface HubFaults {
-  /** Silently drop every Nth direct message instead of storing it (0 = off). */
-  dropEveryNthMessage: number;
-  /** Ignore expected_revision on PutMemory. */
-  ignoreMemoryRevision: boolean;
 }
 
 /** Default limits. */
@@ -64,22 +62,26 @@ export const defaultLimits: HubLimits = {
   sendBurst: 1000,
 };
 
-/** A complete config from defaults, with `overrides` applied. */
-export function hubConfig(overrides: Partial<Omit<HubConfig, "limits" | "faults">> & {
-  limits?: Partial<HubLimits>;
-  faults?: Partial<HubFaults>;
-} = {}): HubConfig {
-  return {
-    host: "127.0.0.1",
-    port: DEFAULT_PORT,
-    dataDir: linkerHome(process.env),
-    store: "sqlite",
-    hubSecret: undefined,
-    presenceTtlSeconds: 30,
-    sqliteSynchronous: "NORMAL",
-    retentionSeconds: 7 * 24 * 3600,
-    ...overrides,
-    limits: { ...defaultLimits, ...overrides.limits },
-    faults: { dropEveryNthMessage: 0, ignoreMemoryRevision: false, ...overrides.faults },
-  };
+/** Every default of a hub except its data folder, which the caller chooses. */
+export const hubDefaults: Omit<HubConfig, "dataDir"> = {
+  host: "127.0.0.1",
+  port: DEFAULT_PORT,
+  store: "sqlite",
+  postgresUrl: undefined,
+  postgresSchema: undefined,
+  hubSecret: undefined,
+  presenceTtlSeconds: 30,
+  sqliteSynchronous: "NORMAL",
+  sqliteBusyTimeoutMs: 5_000,
+  retentionSeconds: 7 * 24 * 3600,
+  dashboard: "loopback",
+  limits: defaultLimits,
+};
+
+/** Settings that override the defaults; `dataDir` is required. */
+export type HubConfigInput = Partial<Omit<HubConfig, "limits">> & Pick<HubConfig, "dataDir"> & { limits?: Partial<HubLimits> };
+
+/** A complete config: the defaults with `input` applied. */
+export function hubConfig(input: HubConfigInput): HubConfig {
+  return { ...hubDefaults, ...input, limits: { ...defaultLimits, ...input.limits } };
 }

@@ -1,14 +1,6 @@
-import type { Event, EventType } from "@linker/protocol/gen/linker/v1/event_pb.js";
-import { EVERYONE } from "./store/store.js";
+import type { EventType } from "@linker/protocol/gen/linker/v1/event_pb.js";
+import { type CommittedEvent, EVERYONE } from "./store/store.js";
 import { Subscription } from "./subscription.js";
-
-/** A committed event and the instance it is for (or EVERYONE). */
-export interface AddressedEvent {
-  /** Instance name or EVERYONE. */
-  audience: string;
-  /** The event with its sequence number. */
-  event: Event;
-}
 
 /**
  * Routes committed events to live subscriptions by audience. Events are
@@ -18,6 +10,7 @@ export interface AddressedEvent {
 export class Fanout {
   private readonly byName = new Map<string, Set<Subscription>>();
   private readonly all = new Set<Subscription>();
+  private readonly watchers = new Set<Subscription>();
 
   /** Opens a subscription for `name` that receives its own and everyone's events. */
   subscribe(name: string, types: ReadonlySet<EventType>, capacity: number): Subscription {
@@ -29,8 +22,16 @@ export class Fanout {
     return subscription;
   }
 
+  /** Opens a subscription that receives every event, whoever it is addressed to (observers). */
+  watch(types: ReadonlySet<EventType>, capacity: number): Subscription {
+    const subscription = new Subscription(EVERYONE, types, capacity);
+    this.watchers.add(subscription);
+    return subscription;
+  }
+
   /** Removes a subscription. */
   unsubscribe(subscription: Subscription): void {
+    if (this.watchers.delete(subscription)) return;
     this.all.delete(subscription);
     const set = this.byName.get(subscription.name);
     set?.delete(subscription);
@@ -38,12 +39,18 @@ export class Fanout {
   }
 
   /** Delivers committed events to the subscriptions they are addressed to. */
-  publish(events: readonly AddressedEvent[]): void {
+  publish(events: readonly CommittedEvent[]): void {
     for (const { audience, event } of events) {
+      for (const watcher of this.watchers) watcher.push(event);
       const targets = audience === EVERYONE ? this.all : this.byName.get(audience);
       if (!targets) continue;
       for (const subscription of targets) subscription.push(event);
     }
+  }
+
+  /** Number of open Subscribe subscriptions, and of watchers. */
+  sizes(): { subscribers: number; watchers: number } {
+    return { subscribers: this.all.size, watchers: this.watchers.size };
   }
 
   /** Number of open subscriptions of `name`. */
@@ -59,5 +66,6 @@ export class Fanout {
   /** Closes every subscription with `error` (hub shutdown). */
   closeAll(error: Error): void {
     for (const subscription of this.all) subscription.close(error);
+    for (const watcher of this.watchers) watcher.close(error);
   }
 }

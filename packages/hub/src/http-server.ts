@@ -33,7 +33,8 @@ export async function listenDual(
     session.on("close", () => sessions.delete(session));
   });
   const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
+  // Small RPC answers go out at once: Nagle's algorithm would hold them back for the client's delayed ACK.
+  const server = net.createServer({ noDelay: true }, (socket) => {
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
     socket.once("readable", () => {

@@ -2,7 +2,7 @@ import type { HubLogger } from "./logger.js";
 import type { HubConfig } from "./config.js";
 import type { Fanout } from "./fanout.js";
 import type { Clock } from "./clock.js";
-import type { Presence } from "./presence.js";
+import type { SharedPresence } from "./shared-presence.js";
 import type { Store } from "./store/store.js";
 
 /** What every part of the hub is built from; tests hand in fakes or a temp database. */
@@ -12,7 +12,7 @@ export interface HubDeps {
   /** Live event routing. */
   fanout: Fanout;
   /** Who is online. */
-  presence: Presence;
+  presence: SharedPresence;
   /** Time source. */
   clock: Clock;
   /** Configuration and limits. */

@@ -5,8 +5,10 @@ import { HubShuttingDownError } from "./errors.js";
 import { Fanout } from "./fanout.js";
 import type { HubDeps } from "./hub-deps.js";
 import { Mailbox } from "./mailbox.js";
+import { type HubObservation, observeHub } from "./observe/hub-observation.js";
+import { timedStore } from "./observe/timed-store.js";
 import { type Clock, systemClock } from "./clock.js";
-import { Presence } from "./presence.js";
+import { SharedPresence } from "./shared-presence.js";
 import { Registry } from "./registry.js";
 import { SharedMemory } from "./shared-memory.js";
 import type { Store } from "./store/store.js";
@@ -16,6 +18,12 @@ import { TaskBoard } from "./task-board.js";
 const PRUNE_INTERVAL_MS = 60_000;
 /** Interval of the sweep that expires memory keys. */
 const MEMORY_EXPIRY_INTERVAL_MS = 1_000;
+
+/** Deletes what retention no longer keeps: expired and old read messages, old events. */
+function prune(store: Store, now: number, retentionMs: number): Promise<number> {
+  const before = now - retentionMs;
+  return store.transaction(async (tx) => (await tx.messages.prune(now, before)) + (await tx.events.prune(before)));
+}
 
 /** The hub's domain: every part wired to one store, fanout and presence tracker. */
 export interface Hub {
@@ -31,41 +39,58 @@ export interface Hub {
   readonly memory: SharedMemory;
   /** Tasks. */
   readonly tasks: TaskBoard;
+  /** Metrics, counts and status of the running hub. */
+  readonly observation: HubObservation;
+  /** Resolves once the hub has loaded what it keeps in memory (who is online). */
+  readonly ready: Promise<void>;
   /** Ends every stream with UNAVAILABLE, stops the sweepers and closes the store. */
   close(): Promise<void>;
 }
 
 /** Builds a hub on `store`; its sweepers run until `close`. */
 export function createHub(options: { config: HubConfig; store: Store; logger: HubLogger; clock?: Clock }): Hub {
-  const { config, store, logger } = options;
+  const { config, logger } = options;
   const clock = options.clock ?? systemClock;
   const fanout = new Fanout();
-  let registry: Registry | undefined;
   let closing: Promise<void> | undefined;
-  const presence = new Presence(config.presenceTtlSeconds * 1000, clock, (name, online) => {
-    logger.info({ instance: name, online }, online ? "instance joined" : "instance left");
-    if (closing) return;
-    registry?.presenceChanged(name, online).catch((err: unknown) => logger.warn({ err, instance: name }, "presence event not stored"));
-  });
+  const timed = timedStore(options.store);
+  const store = timed.store;
+  const presence = new SharedPresence({ store, clock, ttlSeconds: config.presenceTtlSeconds, logger });
+  const observation = observeHub({ store, storeTimes: timed.histogram, presence, clock, logger });
   const deps: HubDeps = { store, fanout, presence, clock, config, logger };
-  registry = new Registry(deps);
+  const registry = new Registry(deps);
+  presence.announceWith(async (tx, name, online, now) => {
+    logger.info({ instance: name, online }, online ? "instance joined" : "instance left");
+    await registry.presenceChanged(tx, name, online, now);
+  });
   const mailbox = new Mailbox(deps, registry);
   const asker = new Asker(deps, registry, mailbox);
   const memory = new SharedMemory(deps);
   const tasks = new TaskBoard(deps, registry);
+  store.onCommitted((events) => {
+    fanout.publish(events);
+    presence.apply(events);
+    registry.apply(events);
+    mailbox.apply(events);
+    asker.apply(events);
+  });
+  const ready = presence.start();
 
   const sweep = (what: string, run: () => Promise<unknown> | void) => () => {
     Promise.resolve()
       .then(run)
       .catch((err: unknown) => logger.warn({ err }, `${what} sweep failed`));
   };
+  const ttlMs = config.presenceTtlSeconds * 1000;
+  // Sweeps that act for every hub on the database run on the one that leads them.
+  const leading = (run: () => Promise<unknown>) => async () => {
+    if (await store.leadsSweeps()) await run();
+  };
   const timers = [
-    setInterval(sweep("presence", () => presence.sweep()), Math.max(250, (config.presenceTtlSeconds * 1000) / 4)),
-    setInterval(sweep("memory expiry", () => memory.expire()), MEMORY_EXPIRY_INTERVAL_MS),
-    setInterval(
-      sweep("retention", () => store.transaction((tx) => tx.prune(clock.now(), clock.now() - config.retentionSeconds * 1000))),
-      PRUNE_INTERVAL_MS,
-    ),
+    setInterval(sweep("presence", async () => presence.sweep(await store.leadsSweeps())), Math.max(250, ttlMs / 4)),
+    setInterval(sweep("presence lease", () => presence.renew()), Math.max(250, ttlMs / 3)),
+    setInterval(sweep("memory expiry", leading(() => memory.expire())), MEMORY_EXPIRY_INTERVAL_MS),
+    setInterval(sweep("retention", leading(() => prune(store, clock.now(), config.retentionSeconds * 1000))), PRUNE_INTERVAL_MS),
   ];
   for (const timer of timers) timer.unref();
 
@@ -76,8 +101,11 @@ export function createHub(options: { config: HubConfig; store: Store; logger: Hu
     asker,
     memory,
     tasks,
+    observation,
+    ready,
     close() {
       closing ??= (async () => {
+        presence.close();
         for (const timer of timers) clearInterval(timer);
         fanout.closeAll(new HubShuttingDownError());
         await store.close();

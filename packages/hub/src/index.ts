@@ -1,4 +1,5 @@
-export { type HubConfig, type HubFaults, type HubLimits, defaultLimits, hubConfig } from "./config.js";
+export { defaultLimits, type HubConfig, type HubConfigInput, hubConfig, hubDefaults, type HubLimits } from "./config.js";
+export { HUB_SETTINGS, hubConfigInput, type HubSetting, settingDefault, type SettingParser } from "./hub-settings.js";
 export { createLogger, type HubLogger } from "./logger.js";
 export {
   type HttpHandler,
@@ -8,6 +9,7 @@ export {
   type RunningHub,
   startHub,
   type StartHubOptions,
+  HubConfigError,
   UnsafeBindError,
 } from "./start-hub.js";
 export { createHub, type Hub } from "./hub.js";

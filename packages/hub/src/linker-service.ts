@@ -27,23 +27,17 @@ import {
   UpdateTaskResponseSchema,
 } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
 import { type Caller, callerKey } from "./caller.js";
-import { InvalidArgumentError } from "./errors.js";
 import { streamEvents } from "./event-stream.js";
 import type { Hub } from "./hub.js";
+import { createObserverService } from "./observe/observer-service.js";
 
-/** Page size when a request leaves it 0. */
-const DEFAULT_PAGE = 50;
+/** The caller of an open read made without a session. */
+const NOBODY: Caller = { name: "", token: "" };
 
 function caller(ctx: HandlerContext): Caller {
   const value = ctx.values.get(callerKey);
   if (!value) throw new ConnectError("this call acts as an instance: call Register and send its session_token as 'Authorization: Bearer <token>'", Code.Unauthenticated);
   return value;
-}
-
-function cursor(token: string): bigint {
-  if (token === "") return 0n;
-  if (!/^[0-9]{1,20}$/.test(token)) throw new InvalidArgumentError("page_token is not one this hub issued; start again without it");
-  return BigInt(token);
 }
 
 /**
@@ -58,101 +52,75 @@ export function createLinkerService(hub: Hub): ServiceImpl<typeof LinkerService>
       return create(RegisterResponseSchema, await registry.register(req));
     },
     async unregister(req, ctx) {
-      await registry.unregister(caller(ctx).name, req.forget);
+      await registry.unregister(caller(ctx), req);
       return create(UnregisterResponseSchema);
     },
     async heartbeat(_req, ctx) {
-      return create(HeartbeatResponseSchema, await registry.heartbeat(caller(ctx).name));
+      return create(HeartbeatResponseSchema, await registry.heartbeat(caller(ctx)));
     },
     async setStatus(req, ctx) {
-      return create(SetStatusResponseSchema, { instance: await registry.setStatus(caller(ctx).name, req.status) });
+      return create(SetStatusResponseSchema, { instance: await registry.setStatus(caller(ctx), req) });
     },
     async listInstances(req) {
       return create(ListInstancesResponseSchema, { instances: await registry.list(req) });
     },
 
     async send(req, ctx) {
-      const result = await mailbox.send(caller(ctx).name, req.recipient, req);
-      return create(SendResponseSchema, result);
+      return create(SendResponseSchema, await mailbox.send(caller(ctx), req));
     },
     async broadcast(req, ctx) {
-      const result = await mailbox.broadcast(caller(ctx).name, { ...req, replyTo: "" }, req.onlineOnly);
-      return create(BroadcastResponseSchema, result);
+      return create(BroadcastResponseSchema, await mailbox.broadcast(caller(ctx), req));
     },
     async *subscribe(req, ctx) {
       yield* streamEvents(deps, mailbox, caller(ctx).name, req.afterSeq, req.types, ctx.signal);
     },
     async ack(req, ctx) {
-      return create(AckResponseSchema, await mailbox.ack(caller(ctx).name, req.messageIds));
+      return create(AckResponseSchema, await mailbox.ack(caller(ctx), req));
     },
     async listMessages(req, ctx) {
-      const result = await mailbox.list(caller(ctx).name, {
-        unreadOnly: req.unreadOnly,
-        markRead: req.markRead,
-        sender: req.sender,
-        afterSeq: req.afterSeq,
-        limit: req.limit === 0 ? DEFAULT_PAGE : req.limit,
-      });
-      return create(ListMessagesResponseSchema, result);
+      return create(ListMessagesResponseSchema, await mailbox.list(caller(ctx), req));
     },
     async getConversation(req, ctx) {
-      const viewer = caller(ctx).name;
-      const selector = req.selector.case === "peer" ? { peer: req.selector.value } : { threadId: req.selector.value ?? "" };
-      const limit = req.pageSize === 0 ? DEFAULT_PAGE : req.pageSize;
-      const page = await mailbox.conversation(viewer, selector, cursor(req.pageToken), limit);
-      return create(GetConversationResponseSchema, {
-        messages: page.messages,
-        nextPageToken: page.hasMore ? String(page.cursor) : "",
-      });
+      return create(GetConversationResponseSchema, await mailbox.conversation(caller(ctx), req));
     },
     async ask(req, ctx) {
-      const { name } = caller(ctx);
-      const result = await asker.ask(
-        name,
-        req.recipient,
-        { body: req.body, attachment: req.attachment, threadId: req.threadId, metadata: req.metadata },
-        req.timeoutMs,
-        ctx.signal,
-      );
-      return create(AskResponseSchema, result);
+      return create(AskResponseSchema, await asker.ask(caller(ctx), req, ctx.signal));
     },
 
     async getMemory(req) {
-      return create(GetMemoryResponseSchema, { entry: await memory.get(req.key) });
+      return create(GetMemoryResponseSchema, { entry: await memory.get(req) });
     },
     async putMemory(req, ctx) {
-      const entry = await memory.put(caller(ctx).name, req.key, req.value, req.expectedRevision, req.ttlSeconds);
-      return create(PutMemoryResponseSchema, { entry });
+      return create(PutMemoryResponseSchema, { entry: await memory.put(caller(ctx), req) });
     },
     async deleteMemory(req, ctx) {
-      return create(DeleteMemoryResponseSchema, { revision: await memory.delete(caller(ctx).name, req.key, req.expectedRevision) });
+      return create(DeleteMemoryResponseSchema, { revision: await memory.delete(caller(ctx), req) });
     },
     async listMemory(req) {
-      const page = await memory.list(req.prefix, req.pageToken, req.pageSize === 0 ? 100 : req.pageSize, req.keysOnly);
-      return create(ListMemoryResponseSchema, page);
+      return create(ListMemoryResponseSchema, await memory.list(req));
     },
 
     async createTask(req, ctx) {
-      return create(CreateTaskResponseSchema, { task: await tasks.create(caller(ctx).name, req) });
+      return create(CreateTaskResponseSchema, { task: await tasks.create(caller(ctx), req) });
     },
     async updateTask(req, ctx) {
-      return create(UpdateTaskResponseSchema, { task: await tasks.update(caller(ctx).name, req) });
+      return create(UpdateTaskResponseSchema, { task: await tasks.update(caller(ctx), req) });
     },
     async claimTask(req, ctx) {
-      return create(ClaimTaskResponseSchema, { task: await tasks.claim(caller(ctx).name, req.taskId) });
+      return create(ClaimTaskResponseSchema, { task: await tasks.claim(caller(ctx), req) });
     },
     async getTask(req) {
-      return create(GetTaskResponseSchema, { task: await tasks.get(req.taskId) });
+      return create(GetTaskResponseSchema, { task: await tasks.get(req) });
     },
     async listTasks(req, ctx) {
       // The caller's own scopes need a session; every task and the open ones are an open read.
-      const ownScope = req.scope === TaskScope.ASSIGNED_TO_ME || req.scope === TaskScope.ASSIGNED_BY_ME;
-      const viewer = ownScope ? caller(ctx).name : "";
-      const page = await tasks.list(viewer, req.scope, req.statuses, req.pageSize === 0 ? DEFAULT_PAGE : req.pageSize, req.pageToken);
-      return create(ListTasksResponseSchema, page);
+      const own = req.scope === TaskScope.ASSIGNED_TO_ME || req.scope === TaskScope.ASSIGNED_BY_ME;
+      return create(ListTasksResponseSchema, await tasks.list(own ? caller(ctx) : (ctx.values.get(callerKey) ?? NOBODY), req));
     },
     async cancelTask(req, ctx) {
-      return create(CancelTaskResponseSchema, { task: await tasks.cancel(caller(ctx).name, req.taskId, req.reason) });
+      return create(CancelTaskResponseSchema, { task: await tasks.cancel(caller(ctx), req) });
     },
+
+    ...createObserverService(hub),
   };
 }

@@ -6,6 +6,8 @@ export interface HubLogger {
   info(details: object, message?: string): void;
   warn(details: object, message?: string): void;
   error(details: object, message?: string): void;
+  /** Whether lines at `level` are written (pino loggers have it); callers skip building details otherwise. */
+  isLevelEnabled?(level: string): boolean;
 }
 
 /** A structured JSON logger writing to stderr (stdout may carry a protocol). */

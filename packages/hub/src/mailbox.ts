@@ -1,8 +1,7 @@
+import { timeOrderedId } from "@linker/protocol";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { randomUUID } from "node:crypto";
 import {
-  type Attachment,
   AttachmentSchema,
   type Message,
   MessageKind,
@@ -11,35 +10,34 @@ import {
   ReceiptKind,
   ReceiptSchema,
 } from "@linker/protocol/gen/linker/v1/message_pb.js";
+import type {
+  AckRequest,
+  BroadcastRequest,
+  GetConversationRequest,
+  ListMessagesRequest,
+  SendRequest,
+} from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
+import type { Caller } from "./caller.js";
 import { AlreadyExistsError, InvalidArgumentError, LimitExceededError, NotFoundError } from "./errors.js";
-import { appendEvents } from "./event-log.js";
+import { positionOf, pageTokenAt } from "./page-token.js";
 import type { HubDeps } from "./hub-deps.js";
 import { BacklogGauge } from "./backlog-gauge.js";
 import { RateLimiter } from "./rate-limit.js";
 import type { Registry } from "./registry.js";
-import { type ConversationPage, EVERYONE, type NewEvent, type StoreTx } from "./store/store.js";
+import { type CommittedEvent, EVERYONE, type NewEvent, type StoreTx } from "./store/store.js";
 
-/** What a sender may set on a new message; the hub fills in the rest. */
-export interface Draft {
-  /** Message kind. */
-  kind: MessageKind;
-  /** Text. */
-  body: string;
-  /** Structured content. */
-  attachment?: Attachment;
-  /** Thread to add to. */
-  threadId: string;
-  /** Message answered. */
-  replyTo: string;
-  /** Retry key. */
-  idempotencyKey: string;
-  /** Urgency. */
-  priority: Priority;
-  /** Seconds to stay deliverable unread (0 = until read). */
-  ttlSeconds: number;
-  /** Metadata. */
-  metadata: { [key: string]: string };
-  /** Hub-chosen id (Ask picks it before sending); random when absent. */
+/** Page size when a request leaves it 0. */
+const DEFAULT_PAGE = 50;
+
+/** What a sender sets on a new message (a Send or Broadcast request); the hub fills in the rest. */
+export type Outgoing = Pick<SendRequest, "kind" | "body" | "attachment" | "threadId" | "idempotencyKey" | "priority" | "ttlSeconds" | "metadata"> & {
+  /** The message answered (Send only). */
+  replyTo?: string;
+};
+
+/** Hub-side choices for a send the hub makes on the caller's behalf. */
+export interface SendOptions {
+  /** The id to store the message under (Ask picks it before sending); random when absent. */
   id?: string;
 }
 
@@ -65,9 +63,6 @@ export interface BroadcastResult {
   duplicate: boolean;
 }
 
-/** Listens for stored messages (Ask waits for replies this way). */
-export type MessageListener = (message: Message) => void;
-
 /**
  * Per-instance mailboxes: direct and broadcast sends, store-and-forward,
  * read and delivery receipts, inbox listing and conversations. Every send is
@@ -77,10 +72,8 @@ export type MessageListener = (message: Message) => void;
 export class Mailbox {
   private readonly rateLimiter: RateLimiter;
   private readonly backlog: BacklogGauge;
-  private readonly listeners = new Set<MessageListener>();
   private readonly undelivered = new Map<string, string[]>();
   private flushingDelivered = false;
-  private sendCount = 0;
 
   constructor(
     private readonly deps: HubDeps,
@@ -90,20 +83,27 @@ export class Mailbox {
     this.backlog = new BacklogGauge(deps.config.limits.maxBacklogPerInstance);
   }
 
-  /** Calls `listener` with every message after it commits; returns an unsubscribe function. */
-  onMessage(listener: MessageListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+  /**
+   * Follows committed events: a message another hub stored for an instance
+   * makes this hub count that instance's backlog again (its bound here does
+   * not include it).
+   */
+  apply(events: readonly CommittedEvent[]): void {
+    for (const { audience, event, remote } of events) {
+      if (remote && event.payload.case === "message") this.backlog.reset(audience);
+    }
   }
 
-  /** Sends a direct message from `sender` to `recipient`. */
-  async send(sender: string, recipient: string, draft: Draft): Promise<SendResult> {
+  /** Sends a direct message from the caller. */
+  async send(caller: Caller, req: SendRequest, options: SendOptions = {}): Promise<SendResult> {
     const { store, clock, config, presence } = this.deps;
-    this.checkContent(draft);
+    const sender = caller.name;
+    const { recipient } = req;
+    this.checkContent(req);
     this.checkRate(sender);
     const now = clock.now();
     const result = await store.transaction(async (tx): Promise<SendResult> => {
-      const earlier = await this.findDuplicate(tx, sender, recipient, draft);
+      const earlier = await this.findDuplicate(tx, sender, recipient, req);
       if (earlier) return { message: earlier, duplicate: true, recipientOnline: presence.isOnline(recipient) };
       await this.registry.require(tx, recipient);
       const unread = await this.backlog.overflow(tx, recipient, 1, now);
@@ -112,64 +112,60 @@ export class Mailbox {
           `the mailbox of "${recipient}" is full (${unread} unread messages, limit ${config.limits.maxBacklogPerInstance}); retry after it reads its messages`,
         );
       }
-      const message = await this.compose(tx, sender, recipient, draft, now);
-      if (this.shouldDrop()) return { message, duplicate: false, recipientOnline: presence.isOnline(recipient) };
-      await tx.insertMessage(message);
-      await appendEvents(tx, this.deps.fanout, [{ audience: recipient, at: now, payload: { case: "message", value: message } }]);
+      const message = await this.compose(tx, sender, recipient, req, now, options.id);
+      await tx.messages.insert(message);
+      await tx.events.append([{ audience: recipient, at: now, payload: { case: "message", value: message } }]);
       this.backlog.added(recipient);
-      this.notifyAfterCommit(tx, message);
       return { message, duplicate: false, recipientOnline: presence.isOnline(recipient) };
     });
     return result;
   }
 
-  /** Sends one message to every other registered (or online) instance. */
-  async broadcast(sender: string, draft: Draft, onlineOnly: boolean): Promise<BroadcastResult> {
+  /** Sends one message from the caller to every other registered (or online) instance. */
+  async broadcast(caller: Caller, req: BroadcastRequest): Promise<BroadcastResult> {
     const { store, clock, presence } = this.deps;
-    this.checkContent(draft);
+    const sender = caller.name;
+    this.checkContent(req);
     this.checkRate(sender);
     const now = clock.now();
     const result = await store.transaction(async (tx): Promise<BroadcastResult> => {
-      const earlier = await this.findDuplicate(tx, sender, EVERYONE, draft);
+      const earlier = await this.findDuplicate(tx, sender, EVERYONE, req);
       if (earlier) {
-        const recipients = await tx.recipientsOf(earlier.id);
+        const recipients = await tx.messages.recipientsOf(earlier.id);
         return { message: earlier, recipients, skipped: [], duplicate: true };
       }
       const recipients: string[] = [];
       const skipped: string[] = [];
-      for (const instance of await tx.listInstances()) {
-        if (instance.name === sender || (onlineOnly && !presence.isOnline(instance.name))) continue;
+      for (const instance of await tx.identity.listInstances()) {
+        if (instance.name === sender || (req.onlineOnly && !presence.isOnline(instance.name))) continue;
         if ((await this.backlog.overflow(tx, instance.name, 1, now)) !== undefined) skipped.push(instance.name);
         else recipients.push(instance.name);
       }
-      const message = await this.compose(tx, sender, EVERYONE, draft, now);
-      await tx.insertMessage(message);
-      await appendEvents(
-        tx,
-        this.deps.fanout,
-        recipients.map((name) => ({ audience: name, at: now, payload: { case: "message", value: message } })),
+      const message = await this.compose(tx, sender, EVERYONE, req, now);
+      await tx.messages.insert(message);
+      await tx.events.append(recipients.map((name) => ({ audience: name, at: now, payload: { case: "message", value: message } })),
       );
       for (const name of recipients) this.backlog.added(name);
-      this.notifyAfterCommit(tx, message);
       return { message, recipients, skipped, duplicate: false };
     });
     return result;
   }
 
-  /** Marks messages in `name`'s inbox read and sends read receipts; unknown ids change nothing. */
-  async ack(name: string, messageIds: string[]): Promise<{ acknowledged: number; unreadCount: number }> {
+  /** Marks messages in the caller's inbox read and sends read receipts; an unknown id changes nothing. */
+  async ack(caller: Caller, req: AckRequest): Promise<{ acknowledged: number; unreadCount: number }> {
     const { store, clock } = this.deps;
+    const { name } = caller;
     const now = clock.now();
     return store.transaction(async (tx) => {
-      for (const id of messageIds) {
-        if (!(await tx.getInboxMessage(name, id))) {
+      for (const id of req.messageIds) {
+        if (!(await tx.messages.getInboxEntry(name, id))) {
           throw new NotFoundError(`message ${id} is not in your inbox; nothing was acknowledged`);
         }
       }
-      const read = await tx.markRead(name, messageIds, now);
+      const read = await tx.messages.markRead(name, req.messageIds, now);
       if (read.length > 0) this.backlog.reset(name);
       await this.receipts(tx, name, read, ReceiptKind.READ, now);
-      return { acknowledged: read.length, unreadCount: await tx.countUnread(name, now) };
+      return { acknowledged: read.length, unreadCount: await tx.messages.countUnread(name, now) };
     });
   }
 
@@ -194,7 +190,7 @@ export class Mailbox {
       this.deps.store
         .transaction(async (tx) => {
           for (const [recipient, ids] of pending) {
-            const delivered = await tx.markDelivered(recipient, ids, now);
+            const delivered = await tx.messages.markDelivered(recipient, ids, now);
             await this.receipts(tx, recipient, delivered.filter((message) => message.recipient !== EVERYONE), ReceiptKind.DELIVERED, now);
           }
         })
@@ -202,21 +198,20 @@ export class Mailbox {
     });
   }
 
-  /** Lists `name`'s inbox, oldest first; consumes the listed messages when `markRead`. */
-  async list(
-    name: string,
-    query: { unreadOnly: boolean; markRead: boolean; sender: string; afterSeq: bigint; limit: number },
-  ): Promise<{ messages: Message[]; unreadCount: number; hasMore: boolean }> {
+  /** Lists the caller's inbox, oldest first; consumes the listed messages when `mark_read`. */
+  async list(caller: Caller, req: ListMessagesRequest): Promise<{ messages: Message[]; unreadCount: number; hasMore: boolean }> {
     const { store, clock } = this.deps;
+    const { name } = caller;
     const now = clock.now();
+    const limit = req.limit === 0 ? DEFAULT_PAGE : req.limit;
     return store.transaction(async (tx) => {
-      const page = await tx.listInbox(name, { ...query, limit: query.limit + 1 });
-      const hasMore = page.length > query.limit;
-      const messages = page.slice(0, query.limit);
+      const page = await tx.messages.listInbox({ recipient: name, unreadOnly: req.unreadOnly, sender: req.sender, afterSeq: req.afterSeq, limit: limit + 1, now });
+      const hasMore = page.length > limit;
+      const messages = page.slice(0, limit);
       const ids = messages.map((message) => message.id);
       const timestamp = timestampFromMs(now);
-      if (query.markRead) {
-        const read = await tx.markRead(name, ids, now);
+      if (req.markRead) {
+        const read = await tx.messages.markRead(name, ids, now);
         if (read.length > 0) this.backlog.reset(name);
         await this.receipts(tx, name, read, ReceiptKind.READ, now);
         for (const message of messages) {
@@ -224,26 +219,26 @@ export class Mailbox {
           message.deliveredAt ??= timestamp;
         }
       } else {
-        const delivered = await tx.markDelivered(name, ids, now);
+        const delivered = await tx.messages.markDelivered(name, ids, now);
         await this.receipts(tx, name, delivered.filter((m) => m.recipient !== EVERYONE), ReceiptKind.DELIVERED, now);
         for (const message of messages) message.deliveredAt ??= timestamp;
       }
-      return { messages, unreadCount: await tx.countUnread(name, now), hasMore };
+      return { messages, unreadCount: await tx.messages.countUnread(name, now), hasMore };
     });
   }
 
-  /** One page of a thread or of the direct history between `viewer` and `peer`. */
-  async conversation(
-    viewer: string,
-    selector: { threadId: string } | { peer: string },
-    afterCursor: bigint,
-    limit: number,
-  ): Promise<ConversationPage> {
-    return this.deps.store.transaction((tx) => tx.conversation({ viewer, ...selector, afterSeq: afterCursor, limit }));
+  /** One page of a thread, or of the direct history between the caller and a peer. */
+  async conversation(caller: Caller, req: GetConversationRequest): Promise<{ messages: Message[]; nextPageToken: string }> {
+    const viewer = caller.name;
+    const selector = req.selector.case === "peer" ? { peer: req.selector.value } : { threadId: req.selector.value ?? "" };
+    const limit = req.pageSize === 0 ? DEFAULT_PAGE : req.pageSize;
+    const afterCursor = positionOf(req.pageToken);
+    const page = await this.deps.store.transaction((tx) => tx.messages.conversation({ viewer, ...selector, afterCursor, limit }));
+    return { messages: page.messages, nextPageToken: page.hasMore ? pageTokenAt(page.cursor) : "" };
   }
 
   /** Rejects empty or oversized messages before touching any state. */
-  private checkContent(draft: Draft): void {
+  private checkContent(draft: Outgoing): void {
     if (draft.body === "" && !draft.attachment?.content.case) {
       throw new InvalidArgumentError("a message needs a body or an attachment");
     }
@@ -262,9 +257,9 @@ export class Mailbox {
   }
 
   /** The earlier message a retry with the same key stands for; a different message under a used key is refused. */
-  private async findDuplicate(tx: StoreTx, sender: string, recipient: string, draft: Draft): Promise<Message | undefined> {
+  private async findDuplicate(tx: StoreTx, sender: string, recipient: string, draft: Outgoing): Promise<Message | undefined> {
     if (draft.idempotencyKey === "") return undefined;
-    const earlier = await tx.findMessageByIdempotencyKey(sender, draft.idempotencyKey);
+    const earlier = await tx.messages.findByIdempotencyKey(sender, draft.idempotencyKey);
     if (earlier && (earlier.recipient !== recipient || earlier.body !== draft.body)) {
       throw new AlreadyExistsError(
         `idempotency_key "${draft.idempotencyKey}" was already used for a different message (${earlier.id}); use a new key for a new message`,
@@ -273,18 +268,19 @@ export class Mailbox {
     return earlier;
   }
 
-  private async compose(tx: StoreTx, sender: string, recipient: string, draft: Draft, now: number): Promise<Message> {
-    const id = draft.id ?? randomUUID();
+  private async compose(tx: StoreTx, sender: string, recipient: string, draft: Outgoing, now: number, chosenId?: string): Promise<Message> {
+    const id = chosenId ?? timeOrderedId();
+    const replyTo = draft.replyTo ?? "";
     let threadId = draft.threadId;
-    if (draft.replyTo !== "") {
-      const original = await tx.getMessage(draft.replyTo);
-      const visible = original && (original.sender === sender || (await tx.getInboxMessage(sender, draft.replyTo)) !== undefined);
+    if (replyTo !== "") {
+      const original = await tx.messages.get(replyTo);
+      const visible = original && (original.sender === sender || (await tx.messages.getInboxEntry(sender, replyTo)) !== undefined);
       if (!original || !visible) {
-        throw new NotFoundError(`reply_to ${draft.replyTo} is not a message you sent or received`);
+        throw new NotFoundError(`reply_to ${replyTo} is not a message you sent or received`);
       }
       if (threadId === "") threadId = original.threadId;
     }
-    if (draft.kind === MessageKind.RESPONSE && draft.replyTo === "") {
+    if (draft.kind === MessageKind.RESPONSE && replyTo === "") {
       throw new InvalidArgumentError("a RESPONSE needs reply_to: the id of the query it answers");
     }
     return create(MessageSchema, {
@@ -295,19 +291,12 @@ export class Mailbox {
       body: draft.body,
       attachment: draft.attachment,
       threadId: threadId === "" ? id : threadId,
-      replyTo: draft.replyTo,
+      replyTo,
       idempotencyKey: draft.idempotencyKey,
       priority: draft.priority === Priority.UNSPECIFIED ? Priority.NORMAL : draft.priority,
       sentAt: timestampFromMs(now),
       expiresAt: draft.ttlSeconds > 0 ? timestampFromMs(now + draft.ttlSeconds * 1000) : undefined,
       metadata: draft.metadata,
-    });
-  }
-
-  private notifyAfterCommit(tx: StoreTx, message: Message): void {
-    if (this.listeners.size === 0) return;
-    tx.afterCommit(() => {
-      for (const listener of this.listeners) listener(message);
     });
   }
 
@@ -320,14 +309,6 @@ export class Mailbox {
         value: create(ReceiptSchema, { messageId: message.id, recipient: reader, kind, at: timestampFromMs(now) }),
       },
     }));
-    await appendEvents(tx, this.deps.fanout, events);
-  }
-
-  /** Test-only fault: pretends to store every Nth direct message but drops it. */
-  private shouldDrop(): boolean {
-    const n = this.deps.config.faults.dropEveryNthMessage;
-    if (n <= 0) return false;
-    this.sendCount += 1;
-    return this.sendCount % n === 0;
+    await tx.events.append(events);
   }
 }

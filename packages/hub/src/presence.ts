@@ -8,9 +8,10 @@ interface PresenceState {
 }
 
 /**
- * Tracks who is online: an instance is online while it has an open Subscribe
- * stream or its last heartbeat is younger than the TTL. Every change between
- * online and offline is reported once through `onChange`.
+ * Tracks who is online on this hub: an instance is online while it has an
+ * open Subscribe stream here or its last heartbeat here is younger than the
+ * TTL. Every change between online and offline is reported once through
+ * `onChange` (SharedPresence turns them into leases every hub sees).
  */
 export class Presence {
   private readonly states = new Map<string, PresenceState>();
@@ -63,6 +64,12 @@ export class Presence {
     if (!state) return;
     this.states.delete(name);
     if (state.online) this.onChange(name, false);
+  }
+
+  /** Every name online here now. */
+  onlineNames(): string[] {
+    const now = this.clock.now();
+    return [...this.states].filter(([, state]) => this.alive(state, now)).map(([name]) => name);
   }
 
   /** Marks offline every instance whose heartbeat expired and that has no stream. */

@@ -7,13 +7,15 @@ import type {
   ListInstancesRequest,
   RegisterRequest,
   RegisterResponse,
+  SetStatusRequest,
+  UnregisterRequest,
 } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
+import type { Caller } from "./caller.js";
 import { NotFoundError, PermissionDeniedError, UnavailableError } from "./errors.js";
-import { appendEvents } from "./event-log.js";
 import type { HubDeps } from "./hub-deps.js";
 import { isWellFormedSessionToken, newSessionToken } from "@linker/protocol";
 import { hashToken } from "./sessions.js";
-import { EVERYONE, type StoreTx } from "./store/store.js";
+import { type CommittedEvent, EVERYONE, type StoreTx } from "./store/store.js";
 
 /** Identity and presence: who is registered, their sessions, and who is online. */
 export class Registry {
@@ -26,22 +28,28 @@ export class Registry {
     const { store, clock } = this.deps;
     const now = clock.now();
     const result = await store.transaction(async (tx) => {
-      const existing = await tx.getInstance(req.name);
+      const existing = await tx.identity.getInstance(req.name);
       let token: string;
+      if (!existing) {
+        const holder = await tx.identity.nameTaken(req.name);
+        if (holder !== undefined) {
+          throw new PermissionDeniedError(`the name "${req.name}" is taken: "${holder}" is registered, and names are unique regardless of case; register another name`);
+        }
+      }
       if (existing) {
         if (req.resumeToken === "") {
           throw new PermissionDeniedError(
             `the name "${req.name}" is already registered; pass its session token as resume_token to reclaim it, or register another name`,
           );
         }
-        const owner = await tx.getSession(hashToken(req.resumeToken));
+        const owner = await tx.identity.getSession(hashToken(req.resumeToken));
         if (owner !== req.name) {
           throw new PermissionDeniedError(`resume_token is not a session of "${req.name}"; register another name or use that name's token`);
         }
         token = req.resumeToken;
       } else {
-        token = isWellFormedSessionToken(req.resumeToken) && !(await tx.getSession(hashToken(req.resumeToken))) ? req.resumeToken : newSessionToken();
-        await tx.putSession(hashToken(token), req.name, now);
+        token = isWellFormedSessionToken(req.resumeToken) && !(await tx.identity.getSession(hashToken(req.resumeToken))) ? req.resumeToken : newSessionToken();
+        await tx.identity.putSession(hashToken(token), req.name, now);
       }
       // Reclaiming keeps what the request leaves empty, so a short-lived
       // client acting under a name does not erase what its owner registered.
@@ -57,15 +65,15 @@ export class Registry {
         lastSeenAt: timestampFromMs(now),
       });
       const changed = !existing || !equals(InstanceSchema, { ...existing, lastSeenAt: undefined }, { ...instance, lastSeenAt: undefined });
-      await tx.putInstance(instance);
+      await tx.identity.putInstance(instance);
       if (changed) await this.announce(tx, instance, PresenceChangeKind.UPDATED, now);
       return {
         instance,
         token,
         reclaimed: existing !== undefined,
-        unreadCount: await tx.countUnread(req.name, now),
-        headSeq: await tx.headSeq(),
-        oldestUnreadSeq: (await tx.listInbox(req.name, { unreadOnly: true, sender: "", afterSeq: 0n, limit: 1 }))[0]?.seq ?? 0n,
+        unreadCount: await tx.messages.countUnread(req.name, now),
+        headSeq: await tx.events.head(),
+        oldestUnreadSeq: (await tx.messages.listInbox({ recipient: req.name, unreadOnly: true, sender: "", afterSeq: 0n, limit: 1, now }))[0]?.seq ?? 0n,
       };
     });
     this.sessionCache.set(hashToken(result.token), req.name);
@@ -84,7 +92,7 @@ export class Registry {
     const hash = hashToken(token);
     const cached = this.sessionCache.get(hash);
     if (cached !== undefined) return cached;
-    const name = await this.deps.store.transaction((tx) => tx.getSession(hash));
+    const name = await this.deps.store.transaction((tx) => tx.identity.getSession(hash));
     if (name !== undefined) this.sessionCache.set(hash, name);
     return name;
   }
@@ -94,40 +102,43 @@ export class Registry {
    * deletes the instance, its inbox and all its sessions, freeing the name;
    * without, the session stays valid so the name can be reclaimed.
    */
-  async unregister(name: string, forget: boolean): Promise<void> {
+  async unregister(caller: Caller, req: UnregisterRequest): Promise<void> {
     const { store, clock, fanout, presence } = this.deps;
+    const { name } = caller;
     const now = clock.now();
-    if (forget) {
+    if (req.forget) {
       await store.transaction(async (tx) => {
-        const instance = await tx.getInstance(name);
+        const instance = await tx.identity.getInstance(name);
         if (!instance) return;
-        await tx.deleteInstance(name);
+        await tx.identity.deleteInstance(name);
+        await tx.presence.deleteLeasesOf(name);
+        await tx.events.deleteAudience(name);
         await this.announce(tx, instance, PresenceChangeKind.REMOVED, now, false);
       });
-      for (const [key, owner] of this.sessionCache) if (owner === name) this.sessionCache.delete(key);
+      this.forgetSessionsOf(name);
     }
     fanout.closeFor(name, new UnavailableError(`"${name}" unregistered; subscribe again to come back online`));
     presence.leave(name);
   }
 
   /** Records a heartbeat and reports what waits for the caller. */
-  async heartbeat(name: string): Promise<Omit<HeartbeatResponse, "$typeName">> {
+  async heartbeat(caller: Caller): Promise<Omit<HeartbeatResponse, "$typeName">> {
     const { store, clock, presence, config } = this.deps;
-    presence.heartbeat(name);
+    presence.heartbeat(caller.name);
     return store.transaction(async (tx) => ({
-      unreadCount: await tx.countUnread(name, clock.now()),
-      headSeq: await tx.headSeq(),
+      unreadCount: await tx.messages.countUnread(caller.name, clock.now()),
+      headSeq: await tx.events.head(),
       presenceTtlSeconds: config.presenceTtlSeconds,
     }));
   }
 
   /** Sets the caller's status text and announces it. */
-  async setStatus(name: string, status: string): Promise<Instance> {
+  async setStatus(caller: Caller, req: SetStatusRequest): Promise<Instance> {
     const { store, clock } = this.deps;
     const instance = await store.transaction(async (tx) => {
-      const instance = await this.require(tx, name);
-      instance.status = status;
-      await tx.putInstance(instance);
+      const instance = await this.require(tx, caller.name);
+      instance.status = req.status;
+      await tx.identity.putInstance(instance);
       await this.announce(tx, instance, PresenceChangeKind.UPDATED, clock.now());
       return instance;
     });
@@ -135,30 +146,39 @@ export class Registry {
   }
 
   /** Registered instances with their presence, filtered. */
-  async list(req: Pick<ListInstancesRequest, "onlineOnly" | "labels">): Promise<Instance[]> {
-    const instances = await this.deps.store.transaction((tx) => tx.listInstances());
+  async list(req: ListInstancesRequest): Promise<Instance[]> {
+    const instances = await this.deps.store.transaction((tx) => tx.identity.listInstances());
     return instances
       .map((instance) => this.withPresence(instance))
       .filter((instance) => !req.onlineOnly || instance.presence === PresenceState.ONLINE)
       .filter((instance) => Object.entries(req.labels).every(([key, value]) => instance.labels[key] === value));
   }
 
-  /** Announces a presence change decided by the Presence tracker. */
-  async presenceChanged(name: string, online: boolean): Promise<void> {
-    const { store, clock } = this.deps;
-    await store.transaction(async (tx) => {
-      const instance = await tx.getInstance(name);
-      if (!instance) return;
-      const now = clock.now();
-      instance.lastSeenAt = timestampFromMs(now);
-      await tx.putInstance(instance);
-      await this.announce(tx, instance, online ? PresenceChangeKind.JOINED : PresenceChangeKind.LEFT, now, online);
-    });
+  /** Writes the JOINED or LEFT event of `name` (SharedPresence decides when, inside `tx`). */
+  async presenceChanged(tx: StoreTx, name: string, online: boolean, now: number): Promise<void> {
+    const instance = await tx.identity.getInstance(name);
+    if (!instance) return;
+    instance.lastSeenAt = timestampFromMs(now);
+    await tx.identity.putInstance(instance);
+    await this.announce(tx, instance, online ? PresenceChangeKind.JOINED : PresenceChangeKind.LEFT, now, online);
+  }
+
+  /** Follows committed events: a name removed on any hub loses its cached sessions here too. */
+  apply(events: readonly CommittedEvent[]): void {
+    for (const { event } of events) {
+      if (event.payload.case === "presence" && event.payload.value.kind === PresenceChangeKind.REMOVED && event.payload.value.instance) {
+        this.forgetSessionsOf(event.payload.value.instance.name);
+      }
+    }
+  }
+
+  private forgetSessionsOf(name: string): void {
+    for (const [key, owner] of this.sessionCache) if (owner === name) this.sessionCache.delete(key);
   }
 
   /** The instance, or NotFoundError. */
   async require(tx: StoreTx, name: string): Promise<Instance> {
-    const instance = await tx.getInstance(name);
+    const instance = await tx.identity.getInstance(name);
     if (!instance) throw new NotFoundError(`no instance named "${name}" is registered; see ListInstances`);
     return instance;
   }
@@ -173,7 +193,7 @@ export class Registry {
 
   private async announce(tx: StoreTx, instance: Instance, kind: PresenceChangeKind, at: number, online?: boolean) {
     const shown = this.withPresence(instance, online);
-    await appendEvents(tx, this.deps.fanout, [
+    await tx.events.append([
       { audience: EVERYONE, at, payload: { case: "presence", value: { $typeName: "linker.v1.PresenceChange", instance: shown, kind } } },
     ]);
   }

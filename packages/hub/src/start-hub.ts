@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import { join } from "node:path";
+import { createContextValues, type Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { createValidateInterceptor } from "@connectrpc/validate";
 import { LinkerService } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
@@ -10,13 +11,20 @@ import type { HubConfig } from "./config.js";
 import { createErrorInterceptor } from "./error-interceptor.js";
 import { HubShuttingDownError } from "./errors.js";
 import { createHealthService, type HealthService } from "./health.js";
+import { createDirectRpc, type DirectRpcOptions } from "./direct/direct-rpc.js";
 import { listenDual } from "./http-server.js";
 import { createHub, type Hub } from "./hub.js";
 import { createLogger, type HubLogger } from "./logger.js";
 import type { Clock } from "./clock.js";
+import { dashboardHandler, loadDashboard } from "./observe/dashboard-files.js";
+import { createObserverAccessInterceptor, defaultObserverPolicy, type ObserverPolicy } from "./observe/observer-access.js";
+import { opsEndpoints } from "./observe/ops-endpoints.js";
+import { nodeRequestKey } from "./observe/peer.js";
+import { createRequestLogInterceptor } from "./observe/request-log-interceptor.js";
+import { createLinkerService } from "./linker-service.js";
 import { hubRoutes } from "./routes.js";
-import { InMemoryStore } from "./store/in-memory-store.js";
-import { SqliteStore } from "./store/sqlite-store.js";
+import { PostgresStore, redactedUrl } from "./store/postgres/postgres-store.js";
+import { SqliteStore } from "./store/sqlite/sqlite-store.js";
 import type { Store } from "./store/store.js";
 
 /** Bytes a request may carry beyond the message size limit (envelope, metadata). */
@@ -39,6 +47,13 @@ export interface StartHubOptions {
   clock?: Clock;
   /** Extra HTTP endpoints served before the RPC routes. */
   httpHandler?: HttpHandlerFactory;
+  /** Interceptors run after the hub's own (authentication, validation), innermost last. */
+  interceptors?: Interceptor[];
+  /**
+   * Who may call the observer RPCs and read /metrics (default: the hub
+   * secret when set, else this machine only). Credentials with roles plug in here.
+   */
+  observerPolicy?: ObserverPolicy;
 }
 
 /** A hub serving on its port. */
@@ -53,25 +68,60 @@ export interface RunningHub {
   close(): Promise<void>;
 }
 
-/** Opens the configured store: `<dataDir>/hub.db` for sqlite. */
-export function openStore(config: HubConfig): Store {
-  if (config.store === "memory") return new InMemoryStore();
-  return new SqliteStore({ path: join(config.dataDir, "hub.db"), synchronous: config.sqliteSynchronous });
+/** Thrown when the configuration cannot work (for example postgres without a URL). */
+export class HubConfigError extends Error {}
+
+/**
+ * Opens the configured store: `<dataDir>/hub.db` for sqlite, an in-memory
+ * SQLite database for memory, the database at `postgresUrl` for postgres.
+ */
+export async function openStore(config: HubConfig, logger?: HubLogger): Promise<Store> {
+  if (config.store === "postgres") {
+    if (!config.postgresUrl) throw new HubConfigError("--store postgres needs --postgres-url (LINKER_POSTGRES_URL), for example postgres://linker@db.internal:5432/linker");
+    return PostgresStore.open({ url: config.postgresUrl, schema: config.postgresSchema, logger });
+  }
+  return new SqliteStore({
+    path: config.store === "memory" ? ":memory:" : join(config.dataDir, "hub.db"),
+    synchronous: config.sqliteSynchronous,
+    busyTimeoutMs: config.sqliteBusyTimeoutMs,
+  });
 }
 
 /**
  * The routes and router options a hub serves: LinkerService, health and
- * reflection behind the error, auth and validation interceptors. Tests use the
- * same bundle over an in-memory transport.
+ * reflection behind the request log, error, observer access, auth and
+ * validation interceptors. Tests use the same bundle over an in-memory transport.
  */
-export function hubRouter(hub: Hub, health: HealthService, config: HubConfig, logger: HubLogger) {
+export function hubRouter(
+  hub: Hub,
+  health: HealthService,
+  config: HubConfig,
+  logger: HubLogger,
+  extra: Interceptor[] = [],
+  observerPolicy: ObserverPolicy = defaultObserverPolicy(config.hubSecret),
+) {
+  const { rpcs, traffic } = hub.observation;
   return {
     routes: hubRoutes(hub, health),
     options: {
       readMaxBytes: config.limits.maxMessageBytes + REQUEST_OVERHEAD_BYTES,
-      interceptors: [createErrorInterceptor(logger), createAuthInterceptor(hub.registry, config.hubSecret), createValidateInterceptor()],
+      interceptors: [
+        createRequestLogInterceptor(logger, rpcs, traffic),
+        createErrorInterceptor(logger),
+        createObserverAccessInterceptor(observerPolicy),
+        createAuthInterceptor(hub.registry, config.hubSecret),
+        createValidateInterceptor(),
+        ...extra,
+      ],
     },
   };
+}
+
+/** The path of a request target, without its query. */
+function pathOf(target: string | undefined): string {
+  if (target === undefined) return "/";
+  const query = target.indexOf("?");
+  return query === -1 ? target : target.slice(0, query);
 }
 
 /** Thrown when a hub would listen beyond this machine without a secret. */
@@ -99,23 +149,47 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
     config.port,
   );
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${server.port}`;
-  let hub: Hub;
+  let hub: Hub | undefined;
   try {
-    hub = createHub({ config, store: openStore(config), logger, clock: options.clock });
+    hub = createHub({ config, store: await openStore(config, logger), logger, clock: options.clock });
+    await hub.ready;
   } catch (err) {
+    await hub?.close().catch(() => undefined);
     await server.close(0);
     throw err;
   }
+  hub.observation.url = url;
   const health = createHealthService([LinkerService.typeName]);
-  const { routes, options: routerOptions } = hubRouter(hub, health, config, logger);
-  const rpcHandler = connectNodeAdapter({ routes, ...routerOptions });
+  const observerPolicy = options.observerPolicy ?? defaultObserverPolicy(config.hubSecret);
+  const { routes, options: routerOptions } = hubRouter(hub, health, config, logger, options.interceptors, observerPolicy);
+  const contextValues = (req: IncomingMessage | Http2ServerRequest) => createContextValues().set(nodeRequestKey, req);
+  const rpcHandler = connectNodeAdapter({ routes, ...routerOptions, contextValues });
+  const direct = createDirectRpc({
+    service: createLinkerService(hub) as DirectRpcOptions["service"],
+    interceptors: routerOptions.interceptors,
+    readMaxBytes: routerOptions.readMaxBytes,
+    contextValues,
+  });
   const extra = options.httpHandler?.(url, logger);
+  const ops = opsEndpoints(hub, observerPolicy, logger);
+  const dashboard = dashboardHandler(await loadDashboard(), config.dashboard);
   serve = (req, res) => {
+    const path = pathOf(req.url);
+    if (ops.handle(req, res, path) || dashboard(req, res, path)) return;
     if (extra?.(req, res as ServerResponse | Http2ServerResponse)) return;
+    if (req.httpVersionMajor === 2 && direct(req as Http2ServerRequest, res as Http2ServerResponse)) return;
     rpcHandler(req, res);
   };
   for (const request of waiting.splice(0)) request();
-  logger.info({ url, store: config.store, dataDir: config.store === "sqlite" ? config.dataDir : undefined }, "hub listening");
+  logger.info(
+    {
+      url,
+      store: config.store,
+      dataDir: config.store === "sqlite" ? config.dataDir : undefined,
+      database: config.store === "postgres" && config.postgresUrl ? redactedUrl(config.postgresUrl) : undefined,
+    },
+    "hub listening",
+  );
   let closing: Promise<void> | undefined;
   return {
     url,
@@ -124,6 +198,7 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
     close() {
       closing ??= (async () => {
         logger.info({}, "hub shutting down");
+        ops.stopping();
         health.shutdown();
         hub.deps.fanout.closeAll(new HubShuttingDownError());
         await extra?.close?.();

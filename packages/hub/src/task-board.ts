@@ -1,6 +1,6 @@
+import { timeOrderedId } from "@linker/protocol";
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { randomUUID } from "node:crypto";
 import {
   type Task,
   TaskChangeKind,
@@ -10,7 +10,16 @@ import {
   TaskSchema,
   TaskStatus,
 } from "@linker/protocol/gen/linker/v1/task_pb.js";
-import { type CreateTaskRequest, TaskScope, type UpdateTaskRequest } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
+import {
+  type CancelTaskRequest,
+  type ClaimTaskRequest,
+  type CreateTaskRequest,
+  type GetTaskRequest,
+  type ListTasksRequest,
+  TaskScope,
+  type UpdateTaskRequest,
+} from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
+import type { Caller } from "./caller.js";
 import {
   FailedPreconditionError,
   InvalidArgumentError,
@@ -18,10 +27,13 @@ import {
   PermissionDeniedError,
   TaskRevisionMismatchError,
 } from "./errors.js";
-import { appendEvents } from "./event-log.js";
 import type { HubDeps } from "./hub-deps.js";
 import type { Registry } from "./registry.js";
+import { pageTokenAt, positionOf } from "./page-token.js";
 import { EVERYONE, type StoreTx } from "./store/store.js";
+
+/** Page size of ListTasks when a request leaves it 0. */
+const DEFAULT_PAGE = 50;
 
 /** The states a task may move to from each state. */
 const legalMoves: ReadonlyMap<TaskStatus, ReadonlySet<TaskStatus>> = new Map([
@@ -35,6 +47,11 @@ const legalMoves: ReadonlyMap<TaskStatus, ReadonlySet<TaskStatus>> = new Map([
 /** Whether a task may move from `from` to `to`. */
 export function isLegalMove(from: TaskStatus, to: TaskStatus): boolean {
   return legalMoves.get(from)?.has(to) ?? false;
+}
+
+/** Whether a task in `status` is finished: no state may follow it. */
+export function isTerminal(status: TaskStatus): boolean {
+  return legalMoves.get(status)?.size === 0;
 }
 
 /** Readable name of a status for error messages. */
@@ -53,13 +70,14 @@ export class TaskBoard {
     private readonly registry: Registry,
   ) {}
 
-  /** Creates a task for an assignee, or an open one when the assignee is empty. */
-  async create(assigner: string, req: Pick<CreateTaskRequest, "title" | "description" | "assignee" | "priority" | "labels">): Promise<Task> {
+  /** Creates a task from the caller for an assignee, or an open one when the assignee is empty. */
+  async create(caller: Caller, req: CreateTaskRequest): Promise<Task> {
+    const assigner = caller.name;
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
       if (req.assignee !== "") await this.registry.require(tx, req.assignee);
       const task = create(TaskSchema, {
-        id: randomUUID(),
+        id: timeOrderedId(),
         title: req.title,
         description: req.description,
         assigner,
@@ -71,14 +89,15 @@ export class TaskBoard {
         priority: req.priority === TaskPriority.UNSPECIFIED ? TaskPriority.NORMAL : req.priority,
         labels: req.labels,
       });
-      await tx.putTask(task);
+      await tx.tasks.put(task);
       await this.announce(tx, task, TaskChangeKind.CREATED, assigner, now);
       return task;
     });
   }
 
   /** Moves a task, adds a note or sets its result, as its assignee (notes: assigner too). */
-  async update(actor: string, req: Pick<UpdateTaskRequest, "taskId" | "status" | "note" | "result" | "expectedRevision">): Promise<Task> {
+  async update(caller: Caller, req: UpdateTaskRequest): Promise<Task> {
+    const actor = caller.name;
     if (req.status === TaskStatus.UNSPECIFIED && req.note === "" && req.result === "") {
       throw new InvalidArgumentError("nothing to update: set status, note or result");
     }
@@ -101,6 +120,9 @@ export class TaskBoard {
       if (!changesState && actor !== task.assignee && actor !== task.assigner) {
         throw new PermissionDeniedError(`only "${task.assigner}" and "${task.assignee}" can add notes to task ${task.id}`);
       }
+      if (changesState && isTerminal(task.status)) {
+        throw new FailedPreconditionError(`task ${task.id} is ${statusName(task.status)}: a finished task keeps its status and result (notes can still be added)`);
+      }
       const target = req.status === TaskStatus.UNSPECIFIED ? task.status : req.status;
       if (target !== task.status && !isLegalMove(task.status, target)) {
         throw new FailedPreconditionError(`task ${task.id} is ${statusName(task.status)} and cannot move to ${statusName(target)}`);
@@ -115,11 +137,12 @@ export class TaskBoard {
     });
   }
 
-  /** Takes an open task for `actor`; every other claimer gets FAILED_PRECONDITION. */
-  async claim(actor: string, taskId: string): Promise<Task> {
+  /** Takes an open task for the caller; every other claimer gets FAILED_PRECONDITION. */
+  async claim(caller: Caller, req: ClaimTaskRequest): Promise<Task> {
+    const actor = caller.name;
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
-      const task = await this.require(tx, taskId);
+      const task = await this.require(tx, req.taskId);
       if (task.assignee !== "") {
         throw new FailedPreconditionError(`task ${task.id} is already assigned to "${task.assignee}"`);
       }
@@ -132,10 +155,12 @@ export class TaskBoard {
   }
 
   /** Cancels an unfinished task; only its assigner may. */
-  async cancel(actor: string, taskId: string, reason: string): Promise<Task> {
+  async cancel(caller: Caller, req: CancelTaskRequest): Promise<Task> {
+    const actor = caller.name;
+    const { reason } = req;
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
-      const task = await this.require(tx, taskId);
+      const task = await this.require(tx, req.taskId);
       if (actor !== task.assigner) throw new PermissionDeniedError(`only the assigner "${task.assigner}" can cancel task ${task.id}`);
       if (!isLegalMove(task.status, TaskStatus.CANCELED)) {
         throw new FailedPreconditionError(`task ${task.id} is ${statusName(task.status)} and cannot be canceled`);
@@ -148,40 +173,33 @@ export class TaskBoard {
   }
 
   /** One task. */
-  async get(taskId: string): Promise<Task> {
-    return this.deps.store.transaction((tx) => this.require(tx, taskId));
+  async get(req: GetTaskRequest): Promise<Task> {
+    return this.deps.store.transaction((tx) => this.require(tx, req.taskId));
   }
 
-  /** Tasks in a scope, newest first, with a cursor for the next page. */
-  async list(
-    viewer: string,
-    scope: TaskScope,
-    statuses: TaskStatus[],
-    pageSize: number,
-    pageToken: string,
-  ): Promise<{ tasks: Task[]; nextPageToken: string }> {
-    let beforeOrdinal: bigint | undefined;
-    if (pageToken !== "") {
-      if (!/^[0-9]+$/.test(pageToken)) throw new InvalidArgumentError("page_token is not one this hub issued; start again without it");
-      beforeOrdinal = BigInt(pageToken);
-    }
+  /** Tasks in a scope seen from the caller, newest first, with a cursor for the next page. */
+  async list(caller: Caller, req: ListTasksRequest): Promise<{ tasks: Task[]; nextPageToken: string }> {
+    const viewer = caller.name;
+    const { scope } = req;
+    const pageSize = req.pageSize === 0 ? DEFAULT_PAGE : req.pageSize;
+    const beforeOrdinal = req.pageToken === "" ? undefined : positionOf(req.pageToken);
     const records = await this.deps.store.transaction((tx) =>
-      tx.listTasks({
+      tx.tasks.list({
         assignee: scope === TaskScope.ASSIGNED_TO_ME ? viewer : undefined,
         assigner: scope === TaskScope.ASSIGNED_BY_ME ? viewer : undefined,
         openOnly: scope === TaskScope.OPEN,
-        statuses,
+        statuses: req.statuses,
         beforeOrdinal,
         limit: pageSize + 1,
       }),
     );
     const page = records.slice(0, pageSize);
     const last = page[page.length - 1];
-    return { tasks: page.map((r) => r.task), nextPageToken: records.length > pageSize && last ? String(last.ordinal) : "" };
+    return { tasks: page.map((r) => r.task), nextPageToken: records.length > pageSize && last ? pageTokenAt(last.ordinal) : "" };
   }
 
   private async require(tx: StoreTx, taskId: string): Promise<Task> {
-    const task = await tx.getTask(taskId);
+    const task = await tx.tasks.get(taskId);
     if (!task) throw new NotFoundError(`no task with id ${taskId}`);
     return task;
   }
@@ -189,7 +207,7 @@ export class TaskBoard {
   private async save(tx: StoreTx, task: Task, kind: TaskChangeKind, actor: string, now: number, audience?: string): Promise<Task> {
     task.revision += 1n;
     task.updatedAt = timestampFromMs(now);
-    await tx.putTask(task);
+    await tx.tasks.put(task);
     await this.announce(tx, task, kind, actor, now, audience);
     return task;
   }
@@ -198,10 +216,7 @@ export class TaskBoard {
   private async announce(tx: StoreTx, task: Task, kind: TaskChangeKind, actor: string, now: number, audience?: string) {
     const audiences = audience ? [audience] : task.assignee === "" ? [EVERYONE] : [...new Set([task.assigner, task.assignee])];
     const change = create(TaskChangeSchema, { task, kind, actor });
-    await appendEvents(
-      tx,
-      this.deps.fanout,
-      audiences.map((name) => ({ audience: name, at: now, payload: { case: "task" as const, value: change } })),
+    await tx.events.append(audiences.map((name) => ({ audience: name, at: now, payload: { case: "task" as const, value: change } })),
     );
   }
 }

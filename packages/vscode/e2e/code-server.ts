@@ -4,8 +4,8 @@ import { promisify } from "node:util";
 
 const run = promisify(execFile);
 
-/** The code-server executable the e2e folder installs. */
-export const CODE_SERVER_BIN = join(import.meta.dirname, "node_modules", ".bin", "code-server");
+/** The code-server entry point the e2e folder installs. */
+export const CODE_SERVER_ENTRY = join(import.meta.dirname, "node_modules", "code-server", "out", "node", "entry.js");
 
 /** Folders and environment of one code-server. */
 export interface CodeServerOptions {
@@ -15,7 +15,7 @@ export interface CodeServerOptions {
   userDataDir: string;
   /** --extensions-dir. */
   extensionsDir: string;
-  /** Extra environment. */
+  /** Extra environment (the extension host adds what the user's login shell sets, PATH included). */
   env?: NodeJS.ProcessEnv;
 }
 
@@ -37,18 +37,24 @@ function environment(options: CodeServerOptions): NodeJS.ProcessEnv {
 
 /** Installs a .vsix into the extensions folder; returns the installed extension's folder. */
 export async function installExtension(options: CodeServerOptions, vsix: string, id: string, version: string): Promise<string> {
-  await run(CODE_SERVER_BIN, ["--user-data-dir", options.userDataDir, "--extensions-dir", options.extensionsDir, "--install-extension", vsix], {
+  await run(process.execPath, [CODE_SERVER_ENTRY, "--user-data-dir", options.userDataDir, "--extensions-dir", options.extensionsDir, "--install-extension", vsix], {
     env: environment(options),
     timeout: 60_000,
   });
   return join(options.extensionsDir, `${id}-${version}`);
 }
 
-/** Starts code-server on `port` (no auth, no telemetry or update checks) and resolves once it listens. */
+/**
+ * Starts code-server on `port` (no auth, no telemetry or update checks) and
+ * resolves once it listens. It runs on this Node (the one its addons were
+ * built for) whatever `node` the PATH in `options.env` finds; its extension
+ * hosts run on the same Node.
+ */
 export async function startCodeServer(options: CodeServerOptions, port: number, timeoutMs = 60_000): Promise<CodeServer> {
   const child: ChildProcess = spawn(
-    CODE_SERVER_BIN,
+    process.execPath,
     [
+      CODE_SERVER_ENTRY,
       "--bind-addr",
       `127.0.0.1:${port}`,
       "--auth",

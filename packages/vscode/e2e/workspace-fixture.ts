@@ -12,13 +12,15 @@ export interface WorkspaceFixture {
   branch: string;
 }
 
-/** Creates a small git project: package.json, a TypeScript file with an interface, on branch feature/e2e. */
-export async function createWorkspace(root: string): Promise<WorkspaceFixture> {
-  const path = join(root, "billing-app");
+/** Creates a small git project (`name`, default billing-app): package.json, a TypeScript file with an interface, on branch feature/e2e. */
+export async function createWorkspace(root: string, name = "billing-app", settings: Record<string, unknown> = {}): Promise<WorkspaceFixture> {
+  const path = join(root, name);
   const version = "1.4.2";
   const branch = "feature/e2e";
   await mkdir(join(path, "src"), { recursive: true });
-  await writeFile(join(path, "package.json"), `${JSON.stringify({ name: "billing-app", version, dependencies: { zod: "^4.0.0" } }, null, 2)}\n`);
+  await writeFile(join(path, "package.json"), `${JSON.stringify({ name, version, dependencies: { zod: "^4.0.0" } }, null, 2)}\n`);
+  await mkdir(join(path, ".vscode"), { recursive: true });
+  await writeFile(join(path, ".vscode", "settings.json"), `${JSON.stringify(settings, null, 2)}\n`);
   await writeFile(
     join(path, "src", "invoice.ts"),
     [

@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import * as vscode from "vscode";
 import { TaskStatus } from "@linker/protocol/gen/linker/v1/task_pb.js";
 import { AutoResponder } from "./auto-responder.js";
@@ -9,6 +10,7 @@ import { registerWindowCommands } from "./commands/window-commands.js";
 import { ContextAggregator } from "./context-aggregator.js";
 import { ErrorReporter } from "./error-reporter.js";
 import type { ClaudeTeamApi } from "./extension-api.js";
+import { HUB_PROCESS_FILE } from "./hosting-paths.js";
 import { HubConnection, type HubMode } from "./hub-connection.js";
 import { MessageThreads } from "./message-threads.js";
 import { Notifier } from "./notifier.js";
@@ -51,6 +53,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Claude
     settings: () => settings,
     identity: () => aggregator.identity(),
     capabilities: () => capabilitiesOf(settings),
+    hubScript: context.extensionPath ? join(context.extensionPath, "dist", HUB_PROCESS_FILE) : undefined,
     log,
   });
   active = connection;

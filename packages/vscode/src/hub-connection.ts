@@ -4,10 +4,11 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import * as vscode from "vscode";
 import type { WorkspaceSchema } from "@linker/protocol/gen/linker/v1/instance_pb.js";
 import { isLoopbackHost } from "@linker/protocol";
-import { type AutoHubOptions, createHubKeeper, type DataEvent, FileSessionStore, type HubKeeper, hubStarter, LinkerClient, type LinkerClientOptions, LinkerError } from "@linker/client";
+import { type AutoHubOptions, chooseHostingPath, createHubKeeper, type DataEvent, FileSessionStore, type HostingCandidate, type HostingPathStarter, type HubKeeper, hubStarter, LinkerClient, type LinkerClientOptions, LinkerError } from "@linker/client";
+import { HOSTING_ADVICE, windowHostingCandidates } from "./hosting-paths.js";
 import { HubOfflineError } from "./hub-offline-error.js";
 import { instanceNameCandidates } from "./instance-name.js";
-import { clientLogger, hubLogger, type Log } from "./output-log.js";
+import { clientLogger, hubLogger, type Log, messageLogger } from "./output-log.js";
 import { hubUrlsOf, type Settings } from "./settings.js";
 
 /** What this window is to the hub right now. */
@@ -47,6 +48,10 @@ export interface HubConnectionOptions {
   createClient?: (options: LinkerClientOptions) => LinkerClient;
   /** Builds the hub keeper of a loopback URL (tests pass a fake). */
   createKeeper?: (url: string, options: AutoHubOptions) => Promise<HubKeeper>;
+  /** The extension's hub child-process bundle (dist/hub-process.cjs), run when the extension host cannot load the store. */
+  hubScript?: string;
+  /** The ways this window may host the hub, in order (default: windowHostingCandidates from the settings). */
+  hostingCandidates?: (settings: Settings) => HostingCandidate[];
   /** First retry delay after a failed connect, in milliseconds (default 2 s, doubling to 30 s). */
   retryDelayMs?: number;
 }
@@ -100,6 +105,7 @@ export class HubConnection implements vscode.Disposable {
   private current: LinkerClient | undefined;
   private keeper: HubKeeper | undefined;
   private keeperUrl: string | undefined;
+  private hostingPaths: HostingPathStarter | undefined;
   private currentMode: HubMode = "starting";
   private generation = 0;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -149,6 +155,11 @@ export class HubConnection implements vscode.Disposable {
   /** Why this window could not host the hub, if it tried and could not. */
   get hostingError(): string | undefined {
     return this.hostingFailure;
+  }
+
+  /** How the hub this window hosts runs ("in a child process (…)"), while it hosts one. */
+  get hostingPath(): string | undefined {
+    return this.keeper?.hosting ? this.hostingPaths?.chosen()?.description : undefined;
   }
 
   /** The client, or a HubOfflineError saying what to do. */
@@ -244,9 +255,7 @@ export class HubConnection implements vscode.Disposable {
         hubs: urls,
         hubSecret: process.env.LINKER_HUB_SECRET,
         autoHub: keeper ? { keeper: borrowed(keeper) } : false,
-        home: dataDir,
-        ...(hostable ? { hubKey: `db:${dataDir}` } : {}),
-        sessions: new FileSessionStore(join(dataDir, "sessions")),
+        home: dataDir, sessions: new FileSessionStore(join(dataDir, "sessions")), hubKey: hostable ? `db:${dataDir}` : undefined,
         logger: clientLogger(log),
       });
       this.attach(client, generation);
@@ -267,11 +276,15 @@ export class HubConnection implements vscode.Disposable {
 
   /** The keeper of the loopback hub, after making sure it can host here; undefined when this window cannot host. */
   private async hostingKeeper(url: string, dataDir: string): Promise<HubKeeper | undefined> {
-    if (!this.keeper || this.keeperUrl !== `${url}|${dataDir}`) {
+    const settings = this.options.settings();
+    const key = `${url}|${dataDir}|${settings.nodePath}`;
+    if (!this.keeper || this.keeperUrl !== key) {
       await this.closeKeeper();
       const create = this.options.createKeeper ?? createHubKeeper;
-      this.keeper = await create(url, { dataDir, start: hubStarter({ logger: hubLogger(this.options.log) }) });
-      this.keeperUrl = `${url}|${dataDir}`;
+      const paths = chooseHostingPath(() => this.hostingCandidates(settings), { logger: messageLogger(this.options.log), advice: HOSTING_ADVICE });
+      this.keeper = await create(url, { dataDir, start: paths.start });
+      this.hostingPaths = paths;
+      this.keeperUrl = key;
     }
     try {
       const outcome = await this.keeper.ensure();
@@ -285,6 +298,17 @@ export class HubConnection implements vscode.Disposable {
       await this.closeKeeper();
       return undefined;
     }
+  }
+
+  private hostingCandidates(settings: Settings): HostingCandidate[] {
+    if (this.options.hostingCandidates) return this.options.hostingCandidates(settings);
+    const hubLog = hubLogger(this.options.log);
+    return windowHostingCandidates({
+      nodePath: settings.nodePath,
+      hubScript: this.options.hubScript ?? "",
+      inProcess: hubStarter({ logger: hubLog }),
+      hubLog,
+    });
   }
 
   private attach(client: LinkerClient, generation: number): void {
@@ -368,6 +392,7 @@ export class HubConnection implements vscode.Disposable {
     const keeper = this.keeper;
     this.keeper = undefined;
     this.keeperUrl = undefined;
+    this.hostingPaths = undefined;
     if (keeper?.hosting) this.options.log.info("stopping the hub this window hosts; the other windows take it over");
     await keeper?.close().catch((err: unknown) => this.options.log.warn(`stopping the hub failed: ${String(err)}`));
   }

@@ -81,6 +81,17 @@ export function clientLogger(log: Log): ClientLogger {
   };
 }
 
+/** A logger whose info lines are just their message (for lines written to be read, such as the hosting choice). */
+export function messageLogger(log: Log): ClientLogger {
+  const line = (message: string | undefined, details: object) => `${message ?? ""} ${compactDetails(details)}`.trim();
+  return {
+    debug: (details, message) => log.debug(line(message, details)),
+    info: (_details, message) => log.info(message ?? ""),
+    warn: (details, message) => log.warn(line(message, details)),
+    error: (details, message) => log.error(line(message, details)),
+  };
+}
+
 /** A pino logger for a hub this window hosts, writing its JSON lines to `log` as short text. */
 export function hubLogger(log: Log, level = "info"): Logger {
   return pino(

@@ -14,6 +14,8 @@ export interface Settings {
   autoHub: boolean;
   /** Folder of the shared hub.db and sessions; empty means `$LINKER_HOME` or ~/.linker. */
   dataDir: string;
+  /** A Node.js 22.13+ executable to host the hub with when the extension host cannot; empty means VS Code's runtime, then `node` on PATH. */
+  nodePath: string;
   /** Answer incoming queries automatically. */
   autoRespond: boolean;
   /** Let the auto-responder run the claude CLI for queries its heuristics cannot answer. */
@@ -31,7 +33,7 @@ export interface Settings {
 }
 
 /** Settings whose change needs a new hub connection. */
-export const CONNECTION_SETTINGS = ["hubPort", "hubUrls", "autoHub", "dataDir", "windowName"] as const;
+export const CONNECTION_SETTINGS = ["hubPort", "hubUrls", "autoHub", "dataDir", "nodePath", "windowName"] as const;
 
 /** Reads the settings from a configuration section (defaults for anything unset or malformed). */
 export function readSettings(config: Pick<vscode.WorkspaceConfiguration, "get"> = vscode.workspace.getConfiguration(SETTINGS_SECTION)): Settings {
@@ -53,6 +55,7 @@ export function readSettings(config: Pick<vscode.WorkspaceConfiguration, "get"> 
     hubUrls: Array.isArray(urls) ? urls.filter((url): url is string => typeof url === "string" && url.trim() !== "").map((url) => url.trim()) : [],
     autoHub: flag("autoHub", true),
     dataDir: text("dataDir", "") || linkerHome(process.env),
+    nodePath: text("nodePath", ""),
     autoRespond: flag("autoRespond", false),
     useClaudeCli: flag("useClaudeCli", false),
     claudePath: text("claudePath", "claude") || "claude",

@@ -51,7 +51,8 @@ export class StatusBar implements vscode.Disposable {
     const unread = this.threads.unreadCount();
     this.item.text = statusText(mode, unread);
     const who = this.connection.name ? `${this.connection.name} on ${this.connection.hubUrl}` : this.connection.hubUrl;
-    this.item.tooltip = `${who}\n${MODE_TOOLTIP[mode]}${unread > 0 ? `\n${unread} unread message${unread === 1 ? "" : "s"}` : ""}${
+    const how = mode === "hub" && this.connection.hostingPath ? `\nThe hub runs ${this.connection.hostingPath}.` : "";
+    this.item.tooltip = `${who}\n${MODE_TOOLTIP[mode]}${how}${unread > 0 ? `\n${unread} unread message${unread === 1 ? "" : "s"}` : ""}${
       mode === "offline" && this.connection.lastError ? `\n${this.connection.lastError}` : ""
     }`;
     this.item.command = mode === "offline" ? "claudeTeam.showLog" : unread > 0 ? "claudeTeam.messages.focus" : "claudeTeam.showWindows";

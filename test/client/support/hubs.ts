@@ -1,5 +1,5 @@
 import { tempDir as makeTempDir } from "../../support/temp-dir.js";
-import { hubConfig } from "../../../packages/hub/src/config.js";
+import { type HubConfigInput, hubConfig } from "../../../packages/hub/src/config.js";
 import { createLogger } from "../../../packages/hub/src/logger.js";
 import { type RunningHub, startHub } from "../../../packages/hub/src/start-hub.js";
 
@@ -14,7 +14,7 @@ export function quietLogger() {
 }
 
 /** Starts an in-process SQLite hub on a free port (or `port`) serving `dataDir`. */
-export async function startTestHub(options: { dataDir?: string; port?: number } & Parameters<typeof hubConfig>[0] = {}): Promise<RunningHub & { dataDir: string }> {
+export async function startTestHub(options: Partial<HubConfigInput> = {}): Promise<RunningHub & { dataDir: string }> {
   const dataDir = options.dataDir ?? tempDir("linker-hub-");
   const hub = await startHub(hubConfig({ ...options, port: options.port ?? 0, dataDir }), { logger: quietLogger() });
   return Object.assign(hub, { dataDir });

@@ -9,11 +9,22 @@ class LinkerServiceStub(object):
     """LinkerService connects AI coding agents: presence, durable messaging, ask and
     reply, shared memory with revisions, and tasks.
 
-    Every RPC except Register needs `Authorization: Bearer <session_token>`; the
-    caller's identity always comes from that session, never from a request field.
+    Every RPC except Register, the observer RPCs and the open reads needs
+    `Authorization: Bearer <session_token>`; the caller's identity always comes
+    from that session, never from a request field.
+
+    The observer RPCs (GetHubStatus, WatchHub, GetHubConversation) read the whole
+    hub for dashboards and `linker status`; they need no session and register
+    nobody. A hub without credentials answers them only on this machine
+    (loopback peers, and browsers only from the hub's own origin); a hub with a
+    secret wants `Authorization: Bearer <hub secret>`. They fail with
+    PERMISSION_DENIED or UNAUTHENTICATED otherwise.
+
     The open reads (ListInstances, GetMemory, ListMemory, GetTask, and ListTasks
-    of every task or the open ones) act as nobody in particular and also serve a
-    caller without a session, which on a hub with a secret must send the secret.
+    of every task or the open ones) act as nobody in particular: made without a
+    session they are answered on the same terms as the observer RPCs, so a
+    program that only looks never registers a name. With a session they act as
+    its instance.
     """
 
     def __init__(self, channel):
@@ -132,17 +143,43 @@ class LinkerServiceStub(object):
                 request_serializer=linker_dot_v1_dot_linker__service__pb2.CancelTaskRequest.SerializeToString,
                 response_deserializer=linker_dot_v1_dot_linker__service__pb2.CancelTaskResponse.FromString,
                 )
+        self.GetHubStatus = channel.unary_unary(
+                '/linker.v1.LinkerService/GetHubStatus',
+                request_serializer=linker_dot_v1_dot_linker__service__pb2.GetHubStatusRequest.SerializeToString,
+                response_deserializer=linker_dot_v1_dot_linker__service__pb2.GetHubStatusResponse.FromString,
+                )
+        self.WatchHub = channel.unary_stream(
+                '/linker.v1.LinkerService/WatchHub',
+                request_serializer=linker_dot_v1_dot_linker__service__pb2.WatchHubRequest.SerializeToString,
+                response_deserializer=linker_dot_v1_dot_linker__service__pb2.WatchHubResponse.FromString,
+                )
+        self.GetHubConversation = channel.unary_unary(
+                '/linker.v1.LinkerService/GetHubConversation',
+                request_serializer=linker_dot_v1_dot_linker__service__pb2.GetHubConversationRequest.SerializeToString,
+                response_deserializer=linker_dot_v1_dot_linker__service__pb2.GetHubConversationResponse.FromString,
+                )
 
 
 class LinkerServiceServicer(object):
     """LinkerService connects AI coding agents: presence, durable messaging, ask and
     reply, shared memory with revisions, and tasks.
 
-    Every RPC except Register needs `Authorization: Bearer <session_token>`; the
-    caller's identity always comes from that session, never from a request field.
+    Every RPC except Register, the observer RPCs and the open reads needs
+    `Authorization: Bearer <session_token>`; the caller's identity always comes
+    from that session, never from a request field.
+
+    The observer RPCs (GetHubStatus, WatchHub, GetHubConversation) read the whole
+    hub for dashboards and `linker status`; they need no session and register
+    nobody. A hub without credentials answers them only on this machine
+    (loopback peers, and browsers only from the hub's own origin); a hub with a
+    secret wants `Authorization: Bearer <hub secret>`. They fail with
+    PERMISSION_DENIED or UNAUTHENTICATED otherwise.
+
     The open reads (ListInstances, GetMemory, ListMemory, GetTask, and ListTasks
-    of every task or the open ones) act as nobody in particular and also serve a
-    caller without a session, which on a hub with a secret must send the secret.
+    of every task or the open ones) act as nobody in particular: made without a
+    session they are answered on the same terms as the observer RPCs, so a
+    program that only looks never registers a name. With a session they act as
+    its instance.
     """
 
     def Register(self, request, context):
@@ -323,6 +360,33 @@ class LinkerServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetHubStatus(self, request, context):
+        """GetHubStatus reports the hub's version, uptime, store, counts, largest
+        backlogs and traffic since start. Observer RPC.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WatchHub(self, request, context):
+        """WatchHub replays every stored event after after_seq, whoever it was
+        addressed to, then streams live events, with no gap and no duplicate. It
+        marks nothing delivered and makes nobody online. An event addressed to
+        several instances (a broadcast, a task change) comes once per audience.
+        Observer RPC.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetHubConversation(self, request, context):
+        """GetHubConversation pages a thread or a pair's history as one instance
+        sees it, oldest first. Observer RPC.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_LinkerServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -436,6 +500,21 @@ def add_LinkerServiceServicer_to_server(servicer, server):
                     request_deserializer=linker_dot_v1_dot_linker__service__pb2.CancelTaskRequest.FromString,
                     response_serializer=linker_dot_v1_dot_linker__service__pb2.CancelTaskResponse.SerializeToString,
             ),
+            'GetHubStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetHubStatus,
+                    request_deserializer=linker_dot_v1_dot_linker__service__pb2.GetHubStatusRequest.FromString,
+                    response_serializer=linker_dot_v1_dot_linker__service__pb2.GetHubStatusResponse.SerializeToString,
+            ),
+            'WatchHub': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchHub,
+                    request_deserializer=linker_dot_v1_dot_linker__service__pb2.WatchHubRequest.FromString,
+                    response_serializer=linker_dot_v1_dot_linker__service__pb2.WatchHubResponse.SerializeToString,
+            ),
+            'GetHubConversation': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetHubConversation,
+                    request_deserializer=linker_dot_v1_dot_linker__service__pb2.GetHubConversationRequest.FromString,
+                    response_serializer=linker_dot_v1_dot_linker__service__pb2.GetHubConversationResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'linker.v1.LinkerService', rpc_method_handlers)
@@ -447,11 +526,22 @@ class LinkerService(object):
     """LinkerService connects AI coding agents: presence, durable messaging, ask and
     reply, shared memory with revisions, and tasks.
 
-    Every RPC except Register needs `Authorization: Bearer <session_token>`; the
-    caller's identity always comes from that session, never from a request field.
+    Every RPC except Register, the observer RPCs and the open reads needs
+    `Authorization: Bearer <session_token>`; the caller's identity always comes
+    from that session, never from a request field.
+
+    The observer RPCs (GetHubStatus, WatchHub, GetHubConversation) read the whole
+    hub for dashboards and `linker status`; they need no session and register
+    nobody. A hub without credentials answers them only on this machine
+    (loopback peers, and browsers only from the hub's own origin); a hub with a
+    secret wants `Authorization: Bearer <hub secret>`. They fail with
+    PERMISSION_DENIED or UNAUTHENTICATED otherwise.
+
     The open reads (ListInstances, GetMemory, ListMemory, GetTask, and ListTasks
-    of every task or the open ones) act as nobody in particular and also serve a
-    caller without a session, which on a hub with a secret must send the secret.
+    of every task or the open ones) act as nobody in particular: made without a
+    session they are answered on the same terms as the observer RPCs, so a
+    program that only looks never registers a name. With a session they act as
+    its instance.
     """
 
     @staticmethod
@@ -825,5 +915,56 @@ class LinkerService(object):
         return grpc.experimental.unary_unary(request, target, '/linker.v1.LinkerService/CancelTask',
             linker_dot_v1_dot_linker__service__pb2.CancelTaskRequest.SerializeToString,
             linker_dot_v1_dot_linker__service__pb2.CancelTaskResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def GetHubStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/linker.v1.LinkerService/GetHubStatus',
+            linker_dot_v1_dot_linker__service__pb2.GetHubStatusRequest.SerializeToString,
+            linker_dot_v1_dot_linker__service__pb2.GetHubStatusResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def WatchHub(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(request, target, '/linker.v1.LinkerService/WatchHub',
+            linker_dot_v1_dot_linker__service__pb2.WatchHubRequest.SerializeToString,
+            linker_dot_v1_dot_linker__service__pb2.WatchHubResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def GetHubConversation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/linker.v1.LinkerService/GetHubConversation',
+            linker_dot_v1_dot_linker__service__pb2.GetHubConversationRequest.SerializeToString,
+            linker_dot_v1_dot_linker__service__pb2.GetHubConversationResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)

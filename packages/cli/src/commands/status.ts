@@ -1,8 +1,12 @@
 import { Command } from "commander";
-import { type Instance, InstanceSchema, PresenceSchema } from "@linker/protocol/gen/linker/v1/instance_pb.js";
+import { ConnectError, createClient } from "@connectrpc/connect";
+import { type HubStatus, HubStatusSchema } from "@linker/protocol/gen/linker/v1/hub_status_pb.js";
+import { InstanceSchema, PresenceSchema } from "@linker/protocol/gen/linker/v1/instance_pb.js";
+import { LinkerService } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
 import { CliError } from "../cli-error.js";
 import { contextOf } from "../command-context.js";
-import { sessionStore, withClient, withReader } from "../connect.js";
+import { sessionStore, withClient } from "../connect.js";
+import { hubStatusRows } from "../hub-status-text.js";
 import { enumName } from "../enum-names.js";
 import { ExitCode } from "../exit-codes.js";
 import { sessionHubKey } from "@linker/client";
@@ -35,24 +39,38 @@ const NAME_ORIGIN: Record<Settings["nameSource"], string> = {
   folder: "from the folder name",
 };
 
-/** Shows the hub, whether this process would host it, and this instance's registration. */
+/** Reads the hub's status through the observer RPC GetHubStatus; registers nothing. */
+async function readHubStatus(url: string, self: string): Promise<{ status?: HubStatus; error?: string }> {
+  const { createHubTransport } = await import("@linker/client");
+  const hub = createHubTransport(url, { httpVersion: "1.1" });
+  try {
+    const client = createClient(LinkerService, hub.transport);
+    const secret = process.env.LINKER_HUB_SECRET;
+    const response = await client.getHubStatus(
+      { instances: [self] },
+      { timeoutMs: 5_000, headers: secret ? { authorization: `Bearer ${secret}` } : {} },
+    );
+    return { status: response.status };
+  } catch (err) {
+    return { error: ConnectError.from(err).rawMessage };
+  } finally {
+    hub.close();
+  }
+}
+
+/** Shows the hub URLs' health, the serving hub's status, whether this process would host it, and this instance's standing. */
 async function showStatus(command: Command): Promise<void> {
   const { settings, out } = contextOf(command);
   const { probeHub } = await import("@linker/client");
-  const probes: HubProbe[] = [];
-  for (const url of settings.hubs) probes.push({ url, probe: await probeHub(url) });
+  const probes: HubProbe[] = await Promise.all(settings.hubs.map(async (url) => ({ url, probe: await probeHub(url) })));
   const serving = probes.find((p) => p.probe === "serving");
   const hosting = hostingVerdict(settings, probes);
   const store = sessionStore(settings);
   const hubKey = sessionHubKey(settings.hubs, settings.home);
   const session = await store.stored(hubKey, settings.name);
-  // Only reads: the instance from the open ListInstances, the unread count with the stored token.
-  let instance: Instance | undefined;
-  let unreadCount: number | undefined;
-  if (serving) {
-    instance = (await withReader(settings, "none", (client) => client.listInstances({}))).find((i) => i.name === settings.name);
-    if (session && instance) unreadCount = await withReader(settings, "stored", async (client) => (await client.listMessages({ unreadOnly: true, limit: 1 })).unreadCount).catch(() => undefined);
-  }
+  const read = serving ? await readHubStatus(serving.url, settings.name) : {};
+  const status = read.status;
+  const mine = status?.backlogs.find((row) => row.name === settings.name);
 
   out.data({
     name: settings.name,
@@ -65,25 +83,24 @@ async function showStatus(command: Command): Promise<void> {
     home: settings.home,
     session: store.describe(hubKey, settings.name),
     hasSession: session !== undefined,
-    registered: instance !== undefined,
-    instance: instance ? protoJson(InstanceSchema, instance) : null,
-    unreadCount: unreadCount ?? null,
+    registered: mine?.registered ?? null,
+    instance: mine?.registered ? { name: mine.name, status: mine.status, presence: enumName(PresenceSchema, mine.presence) } : null,
+    presence: mine?.registered ? enumName(PresenceSchema, mine.presence) : null,
+    unreadCount: mine?.registered ? mine.unread : null,
+    hub: status ? protoJson(HubStatusSchema, status) : null,
+    hubError: read.error ?? null,
   });
-  let standing = !session
-    ? "not registered (its MCP server, `linker register` or any command that writes registers it)"
-    : session.cursor === undefined
-      ? "a token was proposed from this home but never accepted (another session holds the name, or the first register was cut short)"
-      : "registered from this home, but unknown to this hub";
-  if (!serving) standing = session ? "unknown while the hub is unreachable" : standing;
-  else if (instance) {
-    const status = instance.status ? `, status "${oneLine(instance.status, 50)}"` : "";
-    const unread = unreadCount !== undefined ? `, ${unreadCount} unread` : session ? "" : " by another home (no session here)";
-    standing = `${enumName(PresenceSchema, instance.presence)}${status}${unread}`;
-  }
+  let standing = "unknown while the hub is unreachable";
+  if (serving && mine) {
+    standing = mine.registered
+      ? `${enumName(PresenceSchema, mine.presence)}${mine.status ? `, status "${oneLine(mine.status, 50)}"` : ""}, ${mine.unread} unread`
+      : "not registered yet (any command that sends or receives registers it)";
+  } else if (serving) standing = "unknown (the hub's status is not readable)";
   out.text(
     ...table([
       ["name", `${settings.name} (${NAME_ORIGIN[settings.nameSource]})`],
-      ...probes.map((p) => ["hub", `${p.url}: ${p.probe}`]),
+      ...probes.map((p) => ["hub", `${p.url}: ${p.probe}${p === serving ? " (in use)" : ""}`]),
+      ...(status ? hubStatusRows(status, settings.name) : read.error ? [["status", `not readable: ${read.error}`]] : []),
       ["hosting", `${hosting.wouldHost ? "yes" : "no"}: ${hosting.reason}`],
       ["session", session ? store.describe(hubKey, settings.name) : "none stored"],
       ["instance", standing],
@@ -104,13 +121,14 @@ export function statusCommand(): Command {
     .addHelpText(
       "after",
       `
-Without text, status only reads: it registers nothing and reads the unread count
-with the session stored for the name, if any. Exit status 3 when no hub answers.
+Without text, status only reads: it asks every hub URL for its health and the
+serving hub for its status (version, uptime, store, counts, largest backlogs),
+and never registers. Exit status 3 when no hub answers.
 
 Examples:
   linker status "reviewing PR 12"
   linker status --clear
-  linker status            # hub URL, hosting, session, unread count
+  linker status            # hub URLs, hub status, hosting, session, unread count
   linker status --json`,
     )
     .action(async (words: string[], opts: { clear?: boolean }, command: Command) => {

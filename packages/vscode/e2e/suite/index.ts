@@ -72,6 +72,10 @@ export async function run(): Promise<void> {
   assert.equal(api.connection.name, config.windowName);
   assert.equal(api.connection.mode, "hub", "the first window hosts the hub");
   assert.match(api.statusBar.item.text, /Linker: hub/);
+  // The .vsix carries no native addon: the extension host cannot load SQLite, so the hub runs in a child process.
+  log(`hosting path: ${api.connection.hostingPath}`);
+  assert.match(api.connection.hostingPath ?? "", /^in a child process \(\S+\/node, Node v22\.\d+\.\d+, node:sqlite \(SQLite 3\.\d+\.\d+\), pid \d+\)$/);
+  assert.match(String(api.statusBar.item.tooltip), /in a child process/);
 
   log("waiting for the peer");
   await waitFor(`${peer} online in the Windows view`, async () => {
@@ -85,6 +89,19 @@ export async function run(): Promise<void> {
   const selfItem = windowItems.find((item) => item.instance.name === config.windowName);
   assert.ok(selfItem, "this window is listed");
   assert.match(String(selfItem.description), new RegExp(`this window · billing-app · ⎇ ${config.gitBranch}`));
+
+  log("a second window connects as a client");
+  await askDriver(config, { kind: "second-window" });
+  await waitFor(`${config.secondWindow} online in the Windows view`, async () => {
+    await api.views.windows.refresh();
+    return api.views.windows.online().find((instance) => instance.name === config.secondWindow);
+  });
+
+  log("a CLI agent (bin/linker.js) messages this window, writes memory and assigns it a task");
+  await askDriver(config, { kind: "cli-agent" });
+  await waitFor("the CLI agent's message", () => messageFrom(api, config.cliAgent, (body) => body === "hello from the cli"));
+  await waitFor("the CLI agent's memory key in the Memory view", () => api.views.memory.get("cli/answer")?.value === "42");
+  await waitFor("the CLI agent's task in the Tasks view", () => api.views.tasks.list("to-me").find((task) => task.title === "Check the hosting path"));
 
   log("Send Query: answered by the peer");
   const reply = await vscode.commands.executeCommand<Message | undefined>("claudeTeam.sendQuery", { target: peer, query: "ping from vscode" });
@@ -207,5 +224,6 @@ export async function run(): Promise<void> {
   const [newest] = (await api.views.messages.getChildren()) as ThreadItem[];
   await api.treeViews.messages.reveal(newest, { expand: true, select: false, focus: false });
   await askDriver(config, { kind: "screenshot" });
+  await askDriver(config, { kind: "snapshot" });
   log("all steps passed");
 }

@@ -7,6 +7,8 @@ import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf
 import { file_buf_validate_validate } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
 import type { Event, EventType } from "./event_pb.js";
 import { file_linker_v1_event } from "./event_pb.js";
+import type { HubStatus } from "./hub_status_pb.js";
+import { file_linker_v1_hub_status } from "./hub_status_pb.js";
 import type { Instance, Workspace } from "./instance_pb.js";
 import { file_linker_v1_instance } from "./instance_pb.js";
 import type { MemoryEntry } from "./memory_pb.js";
@@ -21,7 +23,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file linker/v1/linker_service.proto.
  */
 export const file_linker_v1_linker_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch5saW5rZXIvdjEvbGlua2VyX3NlcnZpY2UucHJvdG8SCWxpbmtlci52MSLxAgoPUmVnaXN0ZXJSZXF1ZXN0EjUKBG5hbWUYASABKAlCJ7pIJHIiEAEYQDIcXltBLVphLXowLTldW0EtWmEtejAtOS5fLV0qJBIdCgtkZXNjcmlwdGlvbhgCIAEoCUIIukgFcgMYgAgSJgoMY2FwYWJpbGl0aWVzGAMgAygJQhC6SA2SAQoQICIGcgQQARhAEk8KBmxhYmVscxgEIAMoCzImLmxpbmtlci52MS5SZWdpc3RlclJlcXVlc3QuTGFiZWxzRW50cnlCF7pIFJoBERAgIgZyBBABGEAqBXIDGIACEicKCXdvcmtzcGFjZRgFIAEoCzIULmxpbmtlci52MS5Xb3Jrc3BhY2USFwoGY2xpZW50GAYgASgJQge6SARyAhhAEh4KDHJlc3VtZV90b2tlbhgHIAEoCUIIukgFcgMYgAIaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASKmAQoQUmVnaXN0ZXJSZXNwb25zZRIlCghpbnN0YW5jZRgBIAEoCzITLmxpbmtlci52MS5JbnN0YW5jZRIVCg1zZXNzaW9uX3Rva2VuGAIgASgJEhEKCXJlY2xhaW1lZBgDIAEoCBIUCgx1bnJlYWRfY291bnQYBCABKA0SEAoIaGVhZF9zZXEYBSABKAQSGQoRb2xkZXN0X3VucmVhZF9zZXEYBiABKAQiIwoRVW5yZWdpc3RlclJlcXVlc3QSDgoGZm9yZ2V0GAEgASgIIhQKElVucmVnaXN0ZXJSZXNwb25zZSISChBIZWFydGJlYXRSZXF1ZXN0IlkKEUhlYXJ0YmVhdFJlc3BvbnNlEhQKDHVucmVhZF9jb3VudBgBIAEoDRIQCghoZWFkX3NlcRgCIAEoBBIcChRwcmVzZW5jZV90dGxfc2Vjb25kcxgDIAEoDSIsChBTZXRTdGF0dXNSZXF1ZXN0EhgKBnN0YXR1cxgBIAEoCUIIukgFcgMYgAIiOgoRU2V0U3RhdHVzUmVzcG9uc2USJQoIaW5zdGFuY2UYASABKAsyEy5saW5rZXIudjEuSW5zdGFuY2UioQEKFExpc3RJbnN0YW5jZXNSZXF1ZXN0EhMKC29ubGluZV9vbmx5GAEgASgIEkUKBmxhYmVscxgCIAMoCzIrLmxpbmtlci52MS5MaXN0SW5zdGFuY2VzUmVxdWVzdC5MYWJlbHNFbnRyeUIIukgFmgECECAaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASI/ChVMaXN0SW5zdGFuY2VzUmVzcG9uc2USJgoJaW5zdGFuY2VzGAEgAygLMhMubGlua2VyLnYxLkluc3RhbmNlItYDCgtTZW5kUmVxdWVzdBI6CglyZWNpcGllbnQYASABKAlCJ7pIJHIiEAEYQDIcXltBLVphLXowLTldW0EtWmEtejAtOS5fLV0qJBIuCgRraW5kGAIgASgOMhYubGlua2VyLnYxLk1lc3NhZ2VLaW5kQgi6SAWCAQIQARIMCgRib2R5GAMgASgJEikKCmF0dGFjaG1lbnQYBCABKAsyFS5saW5rZXIudjEuQXR0YWNobWVudBIbCgl0aHJlYWRfaWQYBSABKAlCCLpIBXIDGIABEhoKCHJlcGx5X3RvGAYgASgJQgi6SAVyAxiAARIhCg9pZGVtcG90ZW5jeV9rZXkYByABKAlCCLpIBXIDGIABEi8KCHByaW9yaXR5GAggASgOMhMubGlua2VyLnYxLlByaW9yaXR5Qgi6SAWCAQIQARITCgt0dGxfc2Vjb25kcxgJIAEoDRJPCghtZXRhZGF0YRgKIAMoCzIkLmxpbmtlci52MS5TZW5kUmVxdWVzdC5NZXRhZGF0YUVudHJ5Qhe6SBSaAREQICIGcgQQARhAKgVyAxiACBovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiYAoMU2VuZFJlc3BvbnNlEiMKB21lc3NhZ2UYASABKAsyEi5saW5rZXIudjEuTWVzc2FnZRIRCglkdXBsaWNhdGUYAiABKAgSGAoQcmVjaXBpZW50X29ubGluZRgDIAEoCCKOAwoQQnJvYWRjYXN0UmVxdWVzdBIuCgRraW5kGAEgASgOMhYubGlua2VyLnYxLk1lc3NhZ2VLaW5kQgi6SAWCAQIQARIMCgRib2R5GAIgASgJEikKCmF0dGFjaG1lbnQYAyABKAsyFS5saW5rZXIudjEuQXR0YWNobWVudBIbCgl0aHJlYWRfaWQYBCABKAlCCLpIBXIDGIABEiEKD2lkZW1wb3RlbmN5X2tleRgFIAEoCUIIukgFcgMYgAESLwoIcHJpb3JpdHkYBiABKA4yEy5saW5rZXIudjEuUHJpb3JpdHlCCLpIBYIBAhABEhMKC3R0bF9zZWNvbmRzGAcgASgNEhMKC29ubGluZV9vbmx5GAggASgIEkUKCG1ldGFkYXRhGAkgAygLMikubGlua2VyLnYxLkJyb2FkY2FzdFJlcXVlc3QuTWV0YWRhdGFFbnRyeUIIukgFmgECECAaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBInAKEUJyb2FkY2FzdFJlc3BvbnNlEiMKB21lc3NhZ2UYASABKAsyEi5saW5rZXIudjEuTWVzc2FnZRISCgpyZWNpcGllbnRzGAIgAygJEhEKCWR1cGxpY2F0ZRgDIAEoCBIPCgdza2lwcGVkGAQgAygJIlsKEFN1YnNjcmliZVJlcXVlc3QSEQoJYWZ0ZXJfc2VxGAEgASgEEjQKBXR5cGVzGAIgAygOMhQubGlua2VyLnYxLkV2ZW50VHlwZUIPukgMkgEJIgeCAQQQASAAIm8KEVN1YnNjcmliZVJlc3BvbnNlEiEKBWV2ZW50GAEgASgLMhAubGlua2VyLnYxLkV2ZW50SAASKAoJY2F1Z2h0X3VwGAIgASgLMhMubGlua2VyLnYxLkNhdWdodFVwSABCDQoEaXRlbRIFukgCCAEiFwoIQ2F1Z2h0VXASCwoDc2VxGAEgASgEIjcKCkFja1JlcXVlc3QSKQoLbWVzc2FnZV9pZHMYASADKAlCFLpIEZIBDggBEOgHIgdyBRABGIABIjkKC0Fja1Jlc3BvbnNlEhQKDGFja25vd2xlZGdlZBgBIAEoDRIUCgx1bnJlYWRfY291bnQYAiABKA0iggEKE0xpc3RNZXNzYWdlc1JlcXVlc3QSEwoLdW5yZWFkX29ubHkYASABKAgSEQoJbWFya19yZWFkGAIgASgIEhcKBnNlbmRlchgDIAEoCUIHukgEcgIYQBIRCglhZnRlcl9zZXEYBCABKAQSFwoFbGltaXQYBSABKA1CCLpIBSoDGPQDImQKFExpc3RNZXNzYWdlc1Jlc3BvbnNlEiQKCG1lc3NhZ2VzGAEgAygLMhIubGlua2VyLnYxLk1lc3NhZ2USFAoMdW5yZWFkX2NvdW50GAIgASgNEhAKCGhhc19tb3JlGAMgASgIIqEBChZHZXRDb252ZXJzYXRpb25SZXF1ZXN0Eh8KCXRocmVhZF9pZBgBIAEoCUIKukgHcgUQARiAAUgAEhkKBHBlZXIYAiABKAlCCbpIBnIEEAEYQEgAEhsKCXBhZ2Vfc2l6ZRgDIAEoDUIIukgFKgMY9AMSGwoKcGFnZV90b2tlbhgEIAEoCUIHukgEcgIYQEIRCghzZWxlY3RvchIFukgCCAEiWAoXR2V0Q29udmVyc2F0aW9uUmVzcG9uc2USJAoIbWVzc2FnZXMYASADKAsyEi5saW5rZXIudjEuTWVzc2FnZRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkirQIKCkFza1JlcXVlc3QSOgoJcmVjaXBpZW50GAEgASgJQie6SCRyIhABGEAyHF5bQS1aYS16MC05XVtBLVphLXowLTkuXy1dKiQSFQoEYm9keRgCIAEoCUIHukgEcgIQARIpCgphdHRhY2htZW50GAMgASgLMhUubGlua2VyLnYxLkF0dGFjaG1lbnQSGwoJdGhyZWFkX2lkGAQgASgJQgi6SAVyAxiAARISCgp0aW1lb3V0X21zGAUgASgNEj8KCG1ldGFkYXRhGAYgAygLMiMubGlua2VyLnYxLkFza1JlcXVlc3QuTWV0YWRhdGFFbnRyeUIIukgFmgECECAaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIlMKC0Fza1Jlc3BvbnNlEiEKBXF1ZXJ5GAEgASgLMhIubGlua2VyLnYxLk1lc3NhZ2USIQoFcmVwbHkYAiABKAsyEi5saW5rZXIudjEuTWVzc2FnZSJBChBHZXRNZW1vcnlSZXF1ZXN0Ei0KA2tleRgBIAEoCUIgukgdchsQARiAAjIUXltBLVphLXowLTlfLjovQC1dKyQiOgoRR2V0TWVtb3J5UmVzcG9uc2USJQoFZW50cnkYASABKAsyFi5saW5rZXIudjEuTWVtb3J5RW50cnkimwEKEFB1dE1lbW9yeVJlcXVlc3QSLQoDa2V5GAEgASgJQiC6SB1yGxABGIACMhReW0EtWmEtejAtOV8uOi9ALV0rJBINCgV2YWx1ZRgCIAEoCRIeChFleHBlY3RlZF9yZXZpc2lvbhgDIAEoBEgAiAEBEhMKC3R0bF9zZWNvbmRzGAQgASgNQhQKEl9leHBlY3RlZF9yZXZpc2lvbiI6ChFQdXRNZW1vcnlSZXNwb25zZRIlCgVlbnRyeRgBIAEoCzIWLmxpbmtlci52MS5NZW1vcnlFbnRyeSJ6ChNEZWxldGVNZW1vcnlSZXF1ZXN0Ei0KA2tleRgBIAEoCUIgukgdchsQARiAAjIUXltBLVphLXowLTlfLjovQC1dKyQSHgoRZXhwZWN0ZWRfcmV2aXNpb24YAiABKARIAIgBAUIUChJfZXhwZWN0ZWRfcmV2aXNpb24iKAoURGVsZXRlTWVtb3J5UmVzcG9uc2USEAoIcmV2aXNpb24YASABKAQiewoRTGlzdE1lbW9yeVJlcXVlc3QSGAoGcHJlZml4GAEgASgJQgi6SAVyAxiAAhIbCglwYWdlX3NpemUYAiABKA1CCLpIBSoDGOgHEhwKCnBhZ2VfdG9rZW4YAyABKAlCCLpIBXIDGKwCEhEKCWtleXNfb25seRgEIAEoCCJWChJMaXN0TWVtb3J5UmVzcG9uc2USJwoHZW50cmllcxgBIAMoCzIWLmxpbmtlci52MS5NZW1vcnlFbnRyeRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkikQIKEUNyZWF0ZVRhc2tSZXF1ZXN0EhkKBXRpdGxlGAEgASgJQgq6SAdyBRABGMgBEh4KC2Rlc2NyaXB0aW9uGAIgASgJQgm6SAZyBBiAgAQSGQoIYXNzaWduZWUYAyABKAlCB7pIBHICGEASMwoIcHJpb3JpdHkYBCABKA4yFy5saW5rZXIudjEuVGFza1ByaW9yaXR5Qgi6SAWCAQIQARJCCgZsYWJlbHMYBSADKAsyKC5saW5rZXIudjEuQ3JlYXRlVGFza1JlcXVlc3QuTGFiZWxzRW50cnlCCLpIBZoBAhAgGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiMwoSQ3JlYXRlVGFza1Jlc3BvbnNlEh0KBHRhc2sYASABKAsyDy5saW5rZXIudjEuVGFzayLMAQoRVXBkYXRlVGFza1JlcXVlc3QSGwoHdGFza19pZBgBIAEoCUIKukgHcgUQARiAARIxCgZzdGF0dXMYAiABKA4yFS5saW5rZXIudjEuVGFza1N0YXR1c0IKukgHggEEEAEgBRIWCgRub3RlGAMgASgJQgi6SAVyAxiAQBIZCgZyZXN1bHQYBCABKAlCCbpIBnIEGICABBIeChFleHBlY3RlZF9yZXZpc2lvbhgFIAEoBEgAiAEBQhQKEl9leHBlY3RlZF9yZXZpc2lvbiIzChJVcGRhdGVUYXNrUmVzcG9uc2USHQoEdGFzaxgBIAEoCzIPLmxpbmtlci52MS5UYXNrIi8KEENsYWltVGFza1JlcXVlc3QSGwoHdGFza19pZBgBIAEoCUIKukgHcgUQARiAASIyChFDbGFpbVRhc2tSZXNwb25zZRIdCgR0YXNrGAEgASgLMg8ubGlua2VyLnYxLlRhc2siLQoOR2V0VGFza1JlcXVlc3QSGwoHdGFza19pZBgBIAEoCUIKukgHcgUQARiAASIwCg9HZXRUYXNrUmVzcG9uc2USHQoEdGFzaxgBIAEoCzIPLmxpbmtlci52MS5UYXNrIrUBChBMaXN0VGFza3NSZXF1ZXN0Ei0KBXNjb3BlGAEgASgOMhQubGlua2VyLnYxLlRhc2tTY29wZUIIukgFggECEAESOAoIc3RhdHVzZXMYAiADKA4yFS5saW5rZXIudjEuVGFza1N0YXR1c0IPukgMkgEJIgeCAQQQASAAEhsKCXBhZ2Vfc2l6ZRgDIAEoDUIIukgFKgMY9AMSGwoKcGFnZV90b2tlbhgEIAEoCUIHukgEcgIYQCJMChFMaXN0VGFza3NSZXNwb25zZRIeCgV0YXNrcxgBIAMoCzIPLmxpbmtlci52MS5UYXNrEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJKChFDYW5jZWxUYXNrUmVxdWVzdBIbCgd0YXNrX2lkGAEgASgJQgq6SAdyBRABGIABEhgKBnJlYXNvbhgCIAEoCUIIukgFcgMYgEAiMwoSQ2FuY2VsVGFza1Jlc3BvbnNlEh0KBHRhc2sYASABKAsyDy5saW5rZXIudjEuVGFzayp6CglUYXNrU2NvcGUSGgoWVEFTS19TQ09QRV9VTlNQRUNJRklFRBAAEh0KGVRBU0tfU0NPUEVfQVNTSUdORURfVE9fTUUQARIdChlUQVNLX1NDT1BFX0FTU0lHTkVEX0JZX01FEAISEwoPVEFTS19TQ09QRV9PUEVOEAMy9gwKDUxpbmtlclNlcnZpY2USQwoIUmVnaXN0ZXISGi5saW5rZXIudjEuUmVnaXN0ZXJSZXF1ZXN0GhsubGlua2VyLnYxLlJlZ2lzdGVyUmVzcG9uc2USTgoKVW5yZWdpc3RlchIcLmxpbmtlci52MS5VbnJlZ2lzdGVyUmVxdWVzdBodLmxpbmtlci52MS5VbnJlZ2lzdGVyUmVzcG9uc2UiA5ACAhJLCglIZWFydGJlYXQSGy5saW5rZXIudjEuSGVhcnRiZWF0UmVxdWVzdBocLmxpbmtlci52MS5IZWFydGJlYXRSZXNwb25zZSIDkAICEksKCVNldFN0YXR1cxIbLmxpbmtlci52MS5TZXRTdGF0dXNSZXF1ZXN0GhwubGlua2VyLnYxLlNldFN0YXR1c1Jlc3BvbnNlIgOQAgISVwoNTGlzdEluc3RhbmNlcxIfLmxpbmtlci52MS5MaXN0SW5zdGFuY2VzUmVxdWVzdBogLmxpbmtlci52MS5MaXN0SW5zdGFuY2VzUmVzcG9uc2UiA5ACARI3CgRTZW5kEhYubGlua2VyLnYxLlNlbmRSZXF1ZXN0GhcubGlua2VyLnYxLlNlbmRSZXNwb25zZRJGCglCcm9hZGNhc3QSGy5saW5rZXIudjEuQnJvYWRjYXN0UmVxdWVzdBocLmxpbmtlci52MS5Ccm9hZGNhc3RSZXNwb25zZRJICglTdWJzY3JpYmUSGy5saW5rZXIudjEuU3Vic2NyaWJlUmVxdWVzdBocLmxpbmtlci52MS5TdWJzY3JpYmVSZXNwb25zZTABEjkKA0FjaxIVLmxpbmtlci52MS5BY2tSZXF1ZXN0GhYubGlua2VyLnYxLkFja1Jlc3BvbnNlIgOQAgISTwoMTGlzdE1lc3NhZ2VzEh4ubGlua2VyLnYxLkxpc3RNZXNzYWdlc1JlcXVlc3QaHy5saW5rZXIudjEuTGlzdE1lc3NhZ2VzUmVzcG9uc2USXQoPR2V0Q29udmVyc2F0aW9uEiEubGlua2VyLnYxLkdldENvbnZlcnNhdGlvblJlcXVlc3QaIi5saW5rZXIudjEuR2V0Q29udmVyc2F0aW9uUmVzcG9uc2UiA5ACARI0CgNBc2sSFS5saW5rZXIudjEuQXNrUmVxdWVzdBoWLmxpbmtlci52MS5Bc2tSZXNwb25zZRJLCglHZXRNZW1vcnkSGy5saW5rZXIudjEuR2V0TWVtb3J5UmVxdWVzdBocLmxpbmtlci52MS5HZXRNZW1vcnlSZXNwb25zZSIDkAIBEkYKCVB1dE1lbW9yeRIbLmxpbmtlci52MS5QdXRNZW1vcnlSZXF1ZXN0GhwubGlua2VyLnYxLlB1dE1lbW9yeVJlc3BvbnNlEk8KDERlbGV0ZU1lbW9yeRIeLmxpbmtlci52MS5EZWxldGVNZW1vcnlSZXF1ZXN0Gh8ubGlua2VyLnYxLkRlbGV0ZU1lbW9yeVJlc3BvbnNlEk4KCkxpc3RNZW1vcnkSHC5saW5rZXIudjEuTGlzdE1lbW9yeVJlcXVlc3QaHS5saW5rZXIudjEuTGlzdE1lbW9yeVJlc3BvbnNlIgOQAgESSQoKQ3JlYXRlVGFzaxIcLmxpbmtlci52MS5DcmVhdGVUYXNrUmVxdWVzdBodLmxpbmtlci52MS5DcmVhdGVUYXNrUmVzcG9uc2USSQoKVXBkYXRlVGFzaxIcLmxpbmtlci52MS5VcGRhdGVUYXNrUmVxdWVzdBodLmxpbmtlci52MS5VcGRhdGVUYXNrUmVzcG9uc2USRgoJQ2xhaW1UYXNrEhsubGlua2VyLnYxLkNsYWltVGFza1JlcXVlc3QaHC5saW5rZXIudjEuQ2xhaW1UYXNrUmVzcG9uc2USRQoHR2V0VGFzaxIZLmxpbmtlci52MS5HZXRUYXNrUmVxdWVzdBoaLmxpbmtlci52MS5HZXRUYXNrUmVzcG9uc2UiA5ACARJLCglMaXN0VGFza3MSGy5saW5rZXIudjEuTGlzdFRhc2tzUmVxdWVzdBocLmxpbmtlci52MS5MaXN0VGFza3NSZXNwb25zZSIDkAIBEkkKCkNhbmNlbFRhc2sSHC5saW5rZXIudjEuQ2FuY2VsVGFza1JlcXVlc3QaHS5saW5rZXIudjEuQ2FuY2VsVGFza1Jlc3BvbnNlYgZwcm90bzM", [file_buf_validate_validate, file_linker_v1_event, file_linker_v1_instance, file_linker_v1_memory, file_linker_v1_message, file_linker_v1_task]);
+  fileDesc("Ch5saW5rZXIvdjEvbGlua2VyX3NlcnZpY2UucHJvdG8SCWxpbmtlci52MSLxAgoPUmVnaXN0ZXJSZXF1ZXN0EjUKBG5hbWUYASABKAlCJ7pIJHIiEAEYQDIcXltBLVphLXowLTldW0EtWmEtejAtOS5fLV0qJBIdCgtkZXNjcmlwdGlvbhgCIAEoCUIIukgFcgMYgAgSJgoMY2FwYWJpbGl0aWVzGAMgAygJQhC6SA2SAQoQICIGcgQQARhAEk8KBmxhYmVscxgEIAMoCzImLmxpbmtlci52MS5SZWdpc3RlclJlcXVlc3QuTGFiZWxzRW50cnlCF7pIFJoBERAgIgZyBBABGEAqBXIDGIACEicKCXdvcmtzcGFjZRgFIAEoCzIULmxpbmtlci52MS5Xb3Jrc3BhY2USFwoGY2xpZW50GAYgASgJQge6SARyAhhAEh4KDHJlc3VtZV90b2tlbhgHIAEoCUIIukgFcgMYgAIaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASKmAQoQUmVnaXN0ZXJSZXNwb25zZRIlCghpbnN0YW5jZRgBIAEoCzITLmxpbmtlci52MS5JbnN0YW5jZRIVCg1zZXNzaW9uX3Rva2VuGAIgASgJEhEKCXJlY2xhaW1lZBgDIAEoCBIUCgx1bnJlYWRfY291bnQYBCABKA0SEAoIaGVhZF9zZXEYBSABKAQSGQoRb2xkZXN0X3VucmVhZF9zZXEYBiABKAQiIwoRVW5yZWdpc3RlclJlcXVlc3QSDgoGZm9yZ2V0GAEgASgIIhQKElVucmVnaXN0ZXJSZXNwb25zZSISChBIZWFydGJlYXRSZXF1ZXN0IlkKEUhlYXJ0YmVhdFJlc3BvbnNlEhQKDHVucmVhZF9jb3VudBgBIAEoDRIQCghoZWFkX3NlcRgCIAEoBBIcChRwcmVzZW5jZV90dGxfc2Vjb25kcxgDIAEoDSIsChBTZXRTdGF0dXNSZXF1ZXN0EhgKBnN0YXR1cxgBIAEoCUIIukgFcgMYgAIiOgoRU2V0U3RhdHVzUmVzcG9uc2USJQoIaW5zdGFuY2UYASABKAsyEy5saW5rZXIudjEuSW5zdGFuY2UioQEKFExpc3RJbnN0YW5jZXNSZXF1ZXN0EhMKC29ubGluZV9vbmx5GAEgASgIEkUKBmxhYmVscxgCIAMoCzIrLmxpbmtlci52MS5MaXN0SW5zdGFuY2VzUmVxdWVzdC5MYWJlbHNFbnRyeUIIukgFmgECECAaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASI/ChVMaXN0SW5zdGFuY2VzUmVzcG9uc2USJgoJaW5zdGFuY2VzGAEgAygLMhMubGlua2VyLnYxLkluc3RhbmNlItYDCgtTZW5kUmVxdWVzdBI6CglyZWNpcGllbnQYASABKAlCJ7pIJHIiEAEYQDIcXltBLVphLXowLTldW0EtWmEtejAtOS5fLV0qJBIuCgRraW5kGAIgASgOMhYubGlua2VyLnYxLk1lc3NhZ2VLaW5kQgi6SAWCAQIQARIMCgRib2R5GAMgASgJEikKCmF0dGFjaG1lbnQYBCABKAsyFS5saW5rZXIudjEuQXR0YWNobWVudBIbCgl0aHJlYWRfaWQYBSABKAlCCLpIBXIDGIABEhoKCHJlcGx5X3RvGAYgASgJQgi6SAVyAxiAARIhCg9pZGVtcG90ZW5jeV9rZXkYByABKAlCCLpIBXIDGIABEi8KCHByaW9yaXR5GAggASgOMhMubGlua2VyLnYxLlByaW9yaXR5Qgi6SAWCAQIQARITCgt0dGxfc2Vjb25kcxgJIAEoDRJPCghtZXRhZGF0YRgKIAMoCzIkLmxpbmtlci52MS5TZW5kUmVxdWVzdC5NZXRhZGF0YUVudHJ5Qhe6SBSaAREQICIGcgQQARhAKgVyAxiACBovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiYAoMU2VuZFJlc3BvbnNlEiMKB21lc3NhZ2UYASABKAsyEi5saW5rZXIudjEuTWVzc2FnZRIRCglkdXBsaWNhdGUYAiABKAgSGAoQcmVjaXBpZW50X29ubGluZRgDIAEoCCKOAwoQQnJvYWRjYXN0UmVxdWVzdBIuCgRraW5kGAEgASgOMhYubGlua2VyLnYxLk1lc3NhZ2VLaW5kQgi6SAWCAQIQARIMCgRib2R5GAIgASgJEikKCmF0dGFjaG1lbnQYAyABKAsyFS5saW5rZXIudjEuQXR0YWNobWVudBIbCgl0aHJlYWRfaWQYBCABKAlCCLpIBXIDGIABEiEKD2lkZW1wb3RlbmN5X2tleRgFIAEoCUIIukgFcgMYgAESLwoIcHJpb3JpdHkYBiABKA4yEy5saW5rZXIudjEuUHJpb3JpdHlCCLpIBYIBAhABEhMKC3R0bF9zZWNvbmRzGAcgASgNEhMKC29ubGluZV9vbmx5GAggASgIEkUKCG1ldGFkYXRhGAkgAygLMikubGlua2VyLnYxLkJyb2FkY2FzdFJlcXVlc3QuTWV0YWRhdGFFbnRyeUIIukgFmgECECAaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBInAKEUJyb2FkY2FzdFJlc3BvbnNlEiMKB21lc3NhZ2UYASABKAsyEi5saW5rZXIudjEuTWVzc2FnZRISCgpyZWNpcGllbnRzGAIgAygJEhEKCWR1cGxpY2F0ZRgDIAEoCBIPCgdza2lwcGVkGAQgAygJIlsKEFN1YnNjcmliZVJlcXVlc3QSEQoJYWZ0ZXJfc2VxGAEgASgEEjQKBXR5cGVzGAIgAygOMhQubGlua2VyLnYxLkV2ZW50VHlwZUIPukgMkgEJIgeCAQQQASAAIm8KEVN1YnNjcmliZVJlc3BvbnNlEiEKBWV2ZW50GAEgASgLMhAubGlua2VyLnYxLkV2ZW50SAASKAoJY2F1Z2h0X3VwGAIgASgLMhMubGlua2VyLnYxLkNhdWdodFVwSABCDQoEaXRlbRIFukgCCAEiFwoIQ2F1Z2h0VXASCwoDc2VxGAEgASgEIjcKCkFja1JlcXVlc3QSKQoLbWVzc2FnZV9pZHMYASADKAlCFLpIEZIBDggBEOgHIgdyBRABGIABIjkKC0Fja1Jlc3BvbnNlEhQKDGFja25vd2xlZGdlZBgBIAEoDRIUCgx1bnJlYWRfY291bnQYAiABKA0iggEKE0xpc3RNZXNzYWdlc1JlcXVlc3QSEwoLdW5yZWFkX29ubHkYASABKAgSEQoJbWFya19yZWFkGAIgASgIEhcKBnNlbmRlchgDIAEoCUIHukgEcgIYQBIRCglhZnRlcl9zZXEYBCABKAQSFwoFbGltaXQYBSABKA1CCLpIBSoDGPQDImQKFExpc3RNZXNzYWdlc1Jlc3BvbnNlEiQKCG1lc3NhZ2VzGAEgAygLMhIubGlua2VyLnYxLk1lc3NhZ2USFAoMdW5yZWFkX2NvdW50GAIgASgNEhAKCGhhc19tb3JlGAMgASgIIqEBChZHZXRDb252ZXJzYXRpb25SZXF1ZXN0Eh8KCXRocmVhZF9pZBgBIAEoCUIKukgHcgUQARiAAUgAEhkKBHBlZXIYAiABKAlCCbpIBnIEEAEYQEgAEhsKCXBhZ2Vfc2l6ZRgDIAEoDUIIukgFKgMY9AMSGwoKcGFnZV90b2tlbhgEIAEoCUIHukgEcgIYQEIRCghzZWxlY3RvchIFukgCCAEiWAoXR2V0Q29udmVyc2F0aW9uUmVzcG9uc2USJAoIbWVzc2FnZXMYASADKAsyEi5saW5rZXIudjEuTWVzc2FnZRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkirQIKCkFza1JlcXVlc3QSOgoJcmVjaXBpZW50GAEgASgJQie6SCRyIhABGEAyHF5bQS1aYS16MC05XVtBLVphLXowLTkuXy1dKiQSFQoEYm9keRgCIAEoCUIHukgEcgIQARIpCgphdHRhY2htZW50GAMgASgLMhUubGlua2VyLnYxLkF0dGFjaG1lbnQSGwoJdGhyZWFkX2lkGAQgASgJQgi6SAVyAxiAARISCgp0aW1lb3V0X21zGAUgASgNEj8KCG1ldGFkYXRhGAYgAygLMiMubGlua2VyLnYxLkFza1JlcXVlc3QuTWV0YWRhdGFFbnRyeUIIukgFmgECECAaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIlMKC0Fza1Jlc3BvbnNlEiEKBXF1ZXJ5GAEgASgLMhIubGlua2VyLnYxLk1lc3NhZ2USIQoFcmVwbHkYAiABKAsyEi5saW5rZXIudjEuTWVzc2FnZSJBChBHZXRNZW1vcnlSZXF1ZXN0Ei0KA2tleRgBIAEoCUIgukgdchsQARiAAjIUXltBLVphLXowLTlfLjovQC1dKyQiOgoRR2V0TWVtb3J5UmVzcG9uc2USJQoFZW50cnkYASABKAsyFi5saW5rZXIudjEuTWVtb3J5RW50cnkimwEKEFB1dE1lbW9yeVJlcXVlc3QSLQoDa2V5GAEgASgJQiC6SB1yGxABGIACMhReW0EtWmEtejAtOV8uOi9ALV0rJBINCgV2YWx1ZRgCIAEoCRIeChFleHBlY3RlZF9yZXZpc2lvbhgDIAEoBEgAiAEBEhMKC3R0bF9zZWNvbmRzGAQgASgNQhQKEl9leHBlY3RlZF9yZXZpc2lvbiI6ChFQdXRNZW1vcnlSZXNwb25zZRIlCgVlbnRyeRgBIAEoCzIWLmxpbmtlci52MS5NZW1vcnlFbnRyeSJ6ChNEZWxldGVNZW1vcnlSZXF1ZXN0Ei0KA2tleRgBIAEoCUIgukgdchsQARiAAjIUXltBLVphLXowLTlfLjovQC1dKyQSHgoRZXhwZWN0ZWRfcmV2aXNpb24YAiABKARIAIgBAUIUChJfZXhwZWN0ZWRfcmV2aXNpb24iKAoURGVsZXRlTWVtb3J5UmVzcG9uc2USEAoIcmV2aXNpb24YASABKAQiewoRTGlzdE1lbW9yeVJlcXVlc3QSGAoGcHJlZml4GAEgASgJQgi6SAVyAxiAAhIbCglwYWdlX3NpemUYAiABKA1CCLpIBSoDGOgHEhwKCnBhZ2VfdG9rZW4YAyABKAlCCLpIBXIDGKwCEhEKCWtleXNfb25seRgEIAEoCCJWChJMaXN0TWVtb3J5UmVzcG9uc2USJwoHZW50cmllcxgBIAMoCzIWLmxpbmtlci52MS5NZW1vcnlFbnRyeRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkikQIKEUNyZWF0ZVRhc2tSZXF1ZXN0EhkKBXRpdGxlGAEgASgJQgq6SAdyBRABGMgBEh4KC2Rlc2NyaXB0aW9uGAIgASgJQgm6SAZyBBiAgAQSGQoIYXNzaWduZWUYAyABKAlCB7pIBHICGEASMwoIcHJpb3JpdHkYBCABKA4yFy5saW5rZXIudjEuVGFza1ByaW9yaXR5Qgi6SAWCAQIQARJCCgZsYWJlbHMYBSADKAsyKC5saW5rZXIudjEuQ3JlYXRlVGFza1JlcXVlc3QuTGFiZWxzRW50cnlCCLpIBZoBAhAgGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiMwoSQ3JlYXRlVGFza1Jlc3BvbnNlEh0KBHRhc2sYASABKAsyDy5saW5rZXIudjEuVGFzayLMAQoRVXBkYXRlVGFza1JlcXVlc3QSGwoHdGFza19pZBgBIAEoCUIKukgHcgUQARiAARIxCgZzdGF0dXMYAiABKA4yFS5saW5rZXIudjEuVGFza1N0YXR1c0IKukgHggEEEAEgBRIWCgRub3RlGAMgASgJQgi6SAVyAxiAQBIZCgZyZXN1bHQYBCABKAlCCbpIBnIEGICABBIeChFleHBlY3RlZF9yZXZpc2lvbhgFIAEoBEgAiAEBQhQKEl9leHBlY3RlZF9yZXZpc2lvbiIzChJVcGRhdGVUYXNrUmVzcG9uc2USHQoEdGFzaxgBIAEoCzIPLmxpbmtlci52MS5UYXNrIi8KEENsYWltVGFza1JlcXVlc3QSGwoHdGFza19pZBgBIAEoCUIKukgHcgUQARiAASIyChFDbGFpbVRhc2tSZXNwb25zZRIdCgR0YXNrGAEgASgLMg8ubGlua2VyLnYxLlRhc2siLQoOR2V0VGFza1JlcXVlc3QSGwoHdGFza19pZBgBIAEoCUIKukgHcgUQARiAASIwCg9HZXRUYXNrUmVzcG9uc2USHQoEdGFzaxgBIAEoCzIPLmxpbmtlci52MS5UYXNrIrUBChBMaXN0VGFza3NSZXF1ZXN0Ei0KBXNjb3BlGAEgASgOMhQubGlua2VyLnYxLlRhc2tTY29wZUIIukgFggECEAESOAoIc3RhdHVzZXMYAiADKA4yFS5saW5rZXIudjEuVGFza1N0YXR1c0IPukgMkgEJIgeCAQQQASAAEhsKCXBhZ2Vfc2l6ZRgDIAEoDUIIukgFKgMY9AMSGwoKcGFnZV90b2tlbhgEIAEoCUIHukgEcgIYQCJMChFMaXN0VGFza3NSZXNwb25zZRIeCgV0YXNrcxgBIAMoCzIPLmxpbmtlci52MS5UYXNrEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJKChFDYW5jZWxUYXNrUmVxdWVzdBIbCgd0YXNrX2lkGAEgASgJQgq6SAdyBRABGIABEhgKBnJlYXNvbhgCIAEoCUIIukgFcgMYgEAiMwoSQ2FuY2VsVGFza1Jlc3BvbnNlEh0KBHRhc2sYASABKAsyDy5saW5rZXIudjEuVGFzayJZChNHZXRIdWJTdGF0dXNSZXF1ZXN0Eh0KDHRvcF9iYWNrbG9ncxgBIAEoDUIHukgEKgIYZBIjCglpbnN0YW5jZXMYAiADKAlCELpIDZIBChAgIgZyBBABGEAiPAoUR2V0SHViU3RhdHVzUmVzcG9uc2USJAoGc3RhdHVzGAEgASgLMhQubGlua2VyLnYxLkh1YlN0YXR1cyJaCg9XYXRjaEh1YlJlcXVlc3QSEQoJYWZ0ZXJfc2VxGAEgASgEEjQKBXR5cGVzGAIgAygOMhQubGlua2VyLnYxLkV2ZW50VHlwZUIPukgMkgEJIgeCAQQQASAAIm4KEFdhdGNoSHViUmVzcG9uc2USIQoFZXZlbnQYASABKAsyEC5saW5rZXIudjEuRXZlbnRIABIoCgljYXVnaHRfdXAYAiABKAsyEy5saW5rZXIudjEuQ2F1Z2h0VXBIAEINCgRpdGVtEgW6SAIIASK/AQoZR2V0SHViQ29udmVyc2F0aW9uUmVxdWVzdBIZCgZ2aWV3ZXIYASABKAlCCbpIBnIEEAEYQBIfCgl0aHJlYWRfaWQYAiABKAlCCrpIB3IFEAEYgAFIABIZCgRwZWVyGAMgASgJQgm6SAZyBBABGEBIABIbCglwYWdlX3NpemUYBCABKA1CCLpIBSoDGPQDEhsKCnBhZ2VfdG9rZW4YBSABKAlCB7pIBHICGEBCEQoIc2VsZWN0b3ISBbpIAggBIlsKGkdldEh1YkNvbnZlcnNhdGlvblJlc3BvbnNlEiQKCG1lc3NhZ2VzGAEgAygLMhIubGlua2VyLnYxLk1lc3NhZ2USFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJKnoKCVRhc2tTY29wZRIaChZUQVNLX1NDT1BFX1VOU1BFQ0lGSUVEEAASHQoZVEFTS19TQ09QRV9BU1NJR05FRF9UT19NRRABEh0KGVRBU0tfU0NPUEVfQVNTSUdORURfQllfTUUQAhITCg9UQVNLX1NDT1BFX09QRU4QAzL7DgoNTGlua2VyU2VydmljZRJDCghSZWdpc3RlchIaLmxpbmtlci52MS5SZWdpc3RlclJlcXVlc3QaGy5saW5rZXIudjEuUmVnaXN0ZXJSZXNwb25zZRJOCgpVbnJlZ2lzdGVyEhwubGlua2VyLnYxLlVucmVnaXN0ZXJSZXF1ZXN0Gh0ubGlua2VyLnYxLlVucmVnaXN0ZXJSZXNwb25zZSIDkAICEksKCUhlYXJ0YmVhdBIbLmxpbmtlci52MS5IZWFydGJlYXRSZXF1ZXN0GhwubGlua2VyLnYxLkhlYXJ0YmVhdFJlc3BvbnNlIgOQAgISSwoJU2V0U3RhdHVzEhsubGlua2VyLnYxLlNldFN0YXR1c1JlcXVlc3QaHC5saW5rZXIudjEuU2V0U3RhdHVzUmVzcG9uc2UiA5ACAhJXCg1MaXN0SW5zdGFuY2VzEh8ubGlua2VyLnYxLkxpc3RJbnN0YW5jZXNSZXF1ZXN0GiAubGlua2VyLnYxLkxpc3RJbnN0YW5jZXNSZXNwb25zZSIDkAIBEjcKBFNlbmQSFi5saW5rZXIudjEuU2VuZFJlcXVlc3QaFy5saW5rZXIudjEuU2VuZFJlc3BvbnNlEkYKCUJyb2FkY2FzdBIbLmxpbmtlci52MS5Ccm9hZGNhc3RSZXF1ZXN0GhwubGlua2VyLnYxLkJyb2FkY2FzdFJlc3BvbnNlEkgKCVN1YnNjcmliZRIbLmxpbmtlci52MS5TdWJzY3JpYmVSZXF1ZXN0GhwubGlua2VyLnYxLlN1YnNjcmliZVJlc3BvbnNlMAESOQoDQWNrEhUubGlua2VyLnYxLkFja1JlcXVlc3QaFi5saW5rZXIudjEuQWNrUmVzcG9uc2UiA5ACAhJPCgxMaXN0TWVzc2FnZXMSHi5saW5rZXIudjEuTGlzdE1lc3NhZ2VzUmVxdWVzdBofLmxpbmtlci52MS5MaXN0TWVzc2FnZXNSZXNwb25zZRJdCg9HZXRDb252ZXJzYXRpb24SIS5saW5rZXIudjEuR2V0Q29udmVyc2F0aW9uUmVxdWVzdBoiLmxpbmtlci52MS5HZXRDb252ZXJzYXRpb25SZXNwb25zZSIDkAIBEjQKA0FzaxIVLmxpbmtlci52MS5Bc2tSZXF1ZXN0GhYubGlua2VyLnYxLkFza1Jlc3BvbnNlEksKCUdldE1lbW9yeRIbLmxpbmtlci52MS5HZXRNZW1vcnlSZXF1ZXN0GhwubGlua2VyLnYxLkdldE1lbW9yeVJlc3BvbnNlIgOQAgESRgoJUHV0TWVtb3J5EhsubGlua2VyLnYxLlB1dE1lbW9yeVJlcXVlc3QaHC5saW5rZXIudjEuUHV0TWVtb3J5UmVzcG9uc2USTwoMRGVsZXRlTWVtb3J5Eh4ubGlua2VyLnYxLkRlbGV0ZU1lbW9yeVJlcXVlc3QaHy5saW5rZXIudjEuRGVsZXRlTWVtb3J5UmVzcG9uc2USTgoKTGlzdE1lbW9yeRIcLmxpbmtlci52MS5MaXN0TWVtb3J5UmVxdWVzdBodLmxpbmtlci52MS5MaXN0TWVtb3J5UmVzcG9uc2UiA5ACARJJCgpDcmVhdGVUYXNrEhwubGlua2VyLnYxLkNyZWF0ZVRhc2tSZXF1ZXN0Gh0ubGlua2VyLnYxLkNyZWF0ZVRhc2tSZXNwb25zZRJJCgpVcGRhdGVUYXNrEhwubGlua2VyLnYxLlVwZGF0ZVRhc2tSZXF1ZXN0Gh0ubGlua2VyLnYxLlVwZGF0ZVRhc2tSZXNwb25zZRJGCglDbGFpbVRhc2sSGy5saW5rZXIudjEuQ2xhaW1UYXNrUmVxdWVzdBocLmxpbmtlci52MS5DbGFpbVRhc2tSZXNwb25zZRJFCgdHZXRUYXNrEhkubGlua2VyLnYxLkdldFRhc2tSZXF1ZXN0GhoubGlua2VyLnYxLkdldFRhc2tSZXNwb25zZSIDkAIBEksKCUxpc3RUYXNrcxIbLmxpbmtlci52MS5MaXN0VGFza3NSZXF1ZXN0GhwubGlua2VyLnYxLkxpc3RUYXNrc1Jlc3BvbnNlIgOQAgESSQoKQ2FuY2VsVGFzaxIcLmxpbmtlci52MS5DYW5jZWxUYXNrUmVxdWVzdBodLmxpbmtlci52MS5DYW5jZWxUYXNrUmVzcG9uc2USVAoMR2V0SHViU3RhdHVzEh4ubGlua2VyLnYxLkdldEh1YlN0YXR1c1JlcXVlc3QaHy5saW5rZXIudjEuR2V0SHViU3RhdHVzUmVzcG9uc2UiA5ACARJFCghXYXRjaEh1YhIaLmxpbmtlci52MS5XYXRjaEh1YlJlcXVlc3QaGy5saW5rZXIudjEuV2F0Y2hIdWJSZXNwb25zZTABEmYKEkdldEh1YkNvbnZlcnNhdGlvbhIkLmxpbmtlci52MS5HZXRIdWJDb252ZXJzYXRpb25SZXF1ZXN0GiUubGlua2VyLnYxLkdldEh1YkNvbnZlcnNhdGlvblJlc3BvbnNlIgOQAgFiBnByb3RvMw", [file_buf_validate_validate, file_linker_v1_event, file_linker_v1_hub_status, file_linker_v1_instance, file_linker_v1_memory, file_linker_v1_message, file_linker_v1_task]);
 
 /**
  * RegisterRequest names the caller and describes it.
@@ -1513,6 +1515,206 @@ export const CancelTaskResponseSchema: GenMessage<CancelTaskResponse> = /*@__PUR
   messageDesc(file_linker_v1_linker_service, 44);
 
 /**
+ * GetHubStatusRequest asks for the hub's status.
+ *
+ * @generated from message linker.v1.GetHubStatusRequest
+ */
+export type GetHubStatusRequest = Message<"linker.v1.GetHubStatusRequest"> & {
+  /**
+   * How many of the largest backlogs to report (default 10).
+   *
+   * @generated from field: uint32 top_backlogs = 1;
+   */
+  topBacklogs: number;
+
+  /**
+   * Also report these instances' backlogs, wherever they rank.
+   *
+   * @generated from field: repeated string instances = 2;
+   */
+  instances: string[];
+};
+
+/**
+ * Describes the message linker.v1.GetHubStatusRequest.
+ * Use `create(GetHubStatusRequestSchema)` to create a new message.
+ */
+export const GetHubStatusRequestSchema: GenMessage<GetHubStatusRequest> = /*@__PURE__*/
+  messageDesc(file_linker_v1_linker_service, 45);
+
+/**
+ * GetHubStatusResponse holds the status.
+ *
+ * @generated from message linker.v1.GetHubStatusResponse
+ */
+export type GetHubStatusResponse = Message<"linker.v1.GetHubStatusResponse"> & {
+  /**
+   * The status.
+   *
+   * @generated from field: linker.v1.HubStatus status = 1;
+   */
+  status?: HubStatus | undefined;
+};
+
+/**
+ * Describes the message linker.v1.GetHubStatusResponse.
+ * Use `create(GetHubStatusResponseSchema)` to create a new message.
+ */
+export const GetHubStatusResponseSchema: GenMessage<GetHubStatusResponse> = /*@__PURE__*/
+  messageDesc(file_linker_v1_linker_service, 46);
+
+/**
+ * WatchHubRequest opens a stream of every event on the hub.
+ *
+ * @generated from message linker.v1.WatchHubRequest
+ */
+export type WatchHubRequest = Message<"linker.v1.WatchHubRequest"> & {
+  /**
+   * Resume cursor: events with seq greater than this are replayed first.
+   *
+   * @generated from field: uint64 after_seq = 1;
+   */
+  afterSeq: bigint;
+
+  /**
+   * Only these kinds of events; empty means all.
+   *
+   * @generated from field: repeated linker.v1.EventType types = 2;
+   */
+  types: EventType[];
+};
+
+/**
+ * Describes the message linker.v1.WatchHubRequest.
+ * Use `create(WatchHubRequestSchema)` to create a new message.
+ */
+export const WatchHubRequestSchema: GenMessage<WatchHubRequest> = /*@__PURE__*/
+  messageDesc(file_linker_v1_linker_service, 47);
+
+/**
+ * WatchHubResponse is one item of the hub's event stream.
+ *
+ * @generated from message linker.v1.WatchHubResponse
+ */
+export type WatchHubResponse = Message<"linker.v1.WatchHubResponse"> & {
+  /**
+   * The item.
+   *
+   * @generated from oneof linker.v1.WatchHubResponse.item
+   */
+  item: {
+    /**
+     * An event.
+     *
+     * @generated from field: linker.v1.Event event = 1;
+     */
+    value: Event;
+    case: "event";
+  } | {
+    /**
+     * Replay has finished; everything after this is live.
+     *
+     * @generated from field: linker.v1.CaughtUp caught_up = 2;
+     */
+    value: CaughtUp;
+    case: "caughtUp";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message linker.v1.WatchHubResponse.
+ * Use `create(WatchHubResponseSchema)` to create a new message.
+ */
+export const WatchHubResponseSchema: GenMessage<WatchHubResponse> = /*@__PURE__*/
+  messageDesc(file_linker_v1_linker_service, 48);
+
+/**
+ * GetHubConversationRequest selects a conversation as one instance sees it.
+ *
+ * @generated from message linker.v1.GetHubConversationRequest
+ */
+export type GetHubConversationRequest = Message<"linker.v1.GetHubConversationRequest"> & {
+  /**
+   * The instance whose view to read.
+   *
+   * @generated from field: string viewer = 1;
+   */
+  viewer: string;
+
+  /**
+   * Which conversation.
+   *
+   * @generated from oneof linker.v1.GetHubConversationRequest.selector
+   */
+  selector: {
+    /**
+     * A thread id.
+     *
+     * @generated from field: string thread_id = 2;
+     */
+    value: string;
+    case: "threadId";
+  } | {
+    /**
+     * Direct messages between the viewer and this instance.
+     *
+     * @generated from field: string peer = 3;
+     */
+    value: string;
+    case: "peer";
+  } | { case: undefined; value?: undefined };
+
+  /**
+   * Maximum number of messages (default 50).
+   *
+   * @generated from field: uint32 page_size = 4;
+   */
+  pageSize: number;
+
+  /**
+   * Token from a previous response.
+   *
+   * @generated from field: string page_token = 5;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message linker.v1.GetHubConversationRequest.
+ * Use `create(GetHubConversationRequestSchema)` to create a new message.
+ */
+export const GetHubConversationRequestSchema: GenMessage<GetHubConversationRequest> = /*@__PURE__*/
+  messageDesc(file_linker_v1_linker_service, 49);
+
+/**
+ * GetHubConversationResponse is one page of a conversation, oldest first.
+ *
+ * @generated from message linker.v1.GetHubConversationResponse
+ */
+export type GetHubConversationResponse = Message<"linker.v1.GetHubConversationResponse"> & {
+  /**
+   * The messages.
+   *
+   * @generated from field: repeated linker.v1.Message messages = 1;
+   */
+  messages: Message$1[];
+
+  /**
+   * Token for the next page; empty at the end.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message linker.v1.GetHubConversationResponse.
+ * Use `create(GetHubConversationResponseSchema)` to create a new message.
+ */
+export const GetHubConversationResponseSchema: GenMessage<GetHubConversationResponse> = /*@__PURE__*/
+  messageDesc(file_linker_v1_linker_service, 50);
+
+/**
  * TaskScope selects tasks by the caller's role.
  *
  * @generated from enum linker.v1.TaskScope
@@ -1557,11 +1759,22 @@ export const TaskScopeSchema: GenEnum<TaskScope> = /*@__PURE__*/
  * LinkerService connects AI coding agents: presence, durable messaging, ask and
  * reply, shared memory with revisions, and tasks.
  *
- * Every RPC except Register needs `Authorization: Bearer <session_token>`; the
- * caller's identity always comes from that session, never from a request field.
+ * Every RPC except Register, the observer RPCs and the open reads needs
+ * `Authorization: Bearer <session_token>`; the caller's identity always comes
+ * from that session, never from a request field.
+ *
+ * The observer RPCs (GetHubStatus, WatchHub, GetHubConversation) read the whole
+ * hub for dashboards and `linker status`; they need no session and register
+ * nobody. A hub without credentials answers them only on this machine
+ * (loopback peers, and browsers only from the hub's own origin); a hub with a
+ * secret wants `Authorization: Bearer <hub secret>`. They fail with
+ * PERMISSION_DENIED or UNAUTHENTICATED otherwise.
+ *
  * The open reads (ListInstances, GetMemory, ListMemory, GetTask, and ListTasks
- * of every task or the open ones) act as nobody in particular and also serve a
- * caller without a session, which on a hub with a secret must send the secret.
+ * of every task or the open ones) act as nobody in particular: made without a
+ * session they are answered on the same terms as the observer RPCs, so a
+ * program that only looks never registers a name. With a session they act as
+ * its instance.
  *
  * @generated from service linker.v1.LinkerService
  */
@@ -1809,6 +2022,42 @@ export const LinkerService: GenService<{
     methodKind: "unary";
     input: typeof CancelTaskRequestSchema;
     output: typeof CancelTaskResponseSchema;
+  },
+  /**
+   * GetHubStatus reports the hub's version, uptime, store, counts, largest
+   * backlogs and traffic since start. Observer RPC.
+   *
+   * @generated from rpc linker.v1.LinkerService.GetHubStatus
+   */
+  getHubStatus: {
+    methodKind: "unary";
+    input: typeof GetHubStatusRequestSchema;
+    output: typeof GetHubStatusResponseSchema;
+  },
+  /**
+   * WatchHub replays every stored event after after_seq, whoever it was
+   * addressed to, then streams live events, with no gap and no duplicate. It
+   * marks nothing delivered and makes nobody online. An event addressed to
+   * several instances (a broadcast, a task change) comes once per audience.
+   * Observer RPC.
+   *
+   * @generated from rpc linker.v1.LinkerService.WatchHub
+   */
+  watchHub: {
+    methodKind: "server_streaming";
+    input: typeof WatchHubRequestSchema;
+    output: typeof WatchHubResponseSchema;
+  },
+  /**
+   * GetHubConversation pages a thread or a pair's history as one instance
+   * sees it, oldest first. Observer RPC.
+   *
+   * @generated from rpc linker.v1.LinkerService.GetHubConversation
+   */
+  getHubConversation: {
+    methodKind: "unary";
+    input: typeof GetHubConversationRequestSchema;
+    output: typeof GetHubConversationResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_linker_v1_linker_service, 0);

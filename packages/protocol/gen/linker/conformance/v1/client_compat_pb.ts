@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file linker/conformance/v1/client_compat.proto.
  */
 export const file_linker_conformance_v1_client_compat: GenFile = /*@__PURE__*/
-  fileDesc("CilsaW5rZXIvY29uZm9ybWFuY2UvdjEvY2xpZW50X2NvbXBhdC5wcm90bxIVbGlua2VyLmNvbmZvcm1hbmNlLnYxIsMDChNDbGllbnRDb21wYXRSZXF1ZXN0EhEKCXRlc3RfbmFtZRgBIAEoCRIPCgdodWJfdXJsGAIgASgJEjEKCHByb3RvY29sGAMgASgOMh8ubGlua2VyLmNvbmZvcm1hbmNlLnYxLlByb3RvY29sEjYKBGNhbGwYBCABKAsyJi5saW5rZXIuY29uZm9ybWFuY2UudjEuQ2FsbEluc3RydWN0aW9uSAASPQoKYXdhaXRfY2FsbBgFIAEoCzInLmxpbmtlci5jb25mb3JtYW5jZS52MS5Bd2FpdEluc3RydWN0aW9uSAASQwoLb3Blbl9zdHJlYW0YBiABKAsyLC5saW5rZXIuY29uZm9ybWFuY2UudjEuT3BlblN0cmVhbUluc3RydWN0aW9uSAASQwoLcmVhZF9zdHJlYW0YByABKAsyLC5saW5rZXIuY29uZm9ybWFuY2UudjEuUmVhZFN0cmVhbUluc3RydWN0aW9uSAASRQoMY2xvc2Vfc3RyZWFtGAggASgLMi0ubGlua2VyLmNvbmZvcm1hbmNlLnYxLkNsb3NlU3RyZWFtSW5zdHJ1Y3Rpb25IAEINCgtpbnN0cnVjdGlvbiK1AQoPQ2FsbEluc3RydWN0aW9uEg0KBWFnZW50GAEgASgJEg4KBm1ldGhvZBgCIAEoCRIlCgdyZXF1ZXN0GAMgASgLMhQuZ29vZ2xlLnByb3RvYnVmLkFueRIpCgRhdXRoGAQgASgOMhsubGlua2VyLmNvbmZvcm1hbmNlLnYxLkF1dGgSDQoFdG9rZW4YBSABKAkSEgoKdGltZW91dF9tcxgGIAEoDRIOCgZoYW5kbGUYByABKAkiIgoQQXdhaXRJbnN0cnVjdGlvbhIOCgZoYW5kbGUYASABKAkingEKFU9wZW5TdHJlYW1JbnN0cnVjdGlvbhIOCgZoYW5kbGUYASABKAkSDQoFYWdlbnQYAiABKAkSLAoHcmVxdWVzdBgDIAEoCzIbLmxpbmtlci52MS5TdWJzY3JpYmVSZXF1ZXN0EikKBGF1dGgYBCABKA4yGy5saW5rZXIuY29uZm9ybWFuY2UudjEuQXV0aBINCgV0b2tlbhgFIAEoCSJnChVSZWFkU3RyZWFtSW5zdHJ1Y3Rpb24SDgoGaGFuZGxlGAEgASgJEhEKCW1pbl9pdGVtcxgCIAEoDRIXCg91bnRpbF9jYXVnaHRfdXAYAyABKAgSEgoKdGltZW91dF9tcxgEIAEoDSIoChZDbG9zZVN0cmVhbUluc3RydWN0aW9uEg4KBmhhbmRsZRgBIAEoCSL0AQoUQ2xpZW50Q29tcGF0UmVzcG9uc2USEQoJdGVzdF9uYW1lGAEgASgJEjUKB291dGNvbWUYAiABKAsyIi5saW5rZXIuY29uZm9ybWFuY2UudjEuQ2FsbE91dGNvbWVIABIzCghhY2NlcHRlZBgDIAEoCzIfLmxpbmtlci5jb25mb3JtYW5jZS52MS5BY2NlcHRlZEgAEjoKDHN0cmVhbV9pdGVtcxgEIAEoCzIiLmxpbmtlci5jb25mb3JtYW5jZS52MS5TdHJlYW1JdGVtc0gAEhcKDWhhcm5lc3NfZXJyb3IYBSABKAlIAEIICgZyZXN1bHQicwoLQ2FsbE91dGNvbWUSKAoIcmVzcG9uc2UYASABKAsyFC5nb29nbGUucHJvdG9idWYuQW55SAASMAoFZXJyb3IYAiABKAsyHy5saW5rZXIuY29uZm9ybWFuY2UudjEuUnBjRXJyb3JIAEIICgZyZXN1bHQiCgoIQWNjZXB0ZWQieQoLU3RyZWFtSXRlbXMSKwoFaXRlbXMYASADKAsyHC5saW5rZXIudjEuU3Vic2NyaWJlUmVzcG9uc2USDQoFZW5kZWQYAiABKAgSLgoFZXJyb3IYAyABKAsyHy5saW5rZXIuY29uZm9ybWFuY2UudjEuUnBjRXJyb3IibQoIUnBjRXJyb3ISKQoEY29kZRgBIAEoDjIbLmxpbmtlci5jb25mb3JtYW5jZS52MS5Db2RlEg8KB21lc3NhZ2UYAiABKAkSJQoHZGV0YWlscxgDIAMoCzIULmdvb2dsZS5wcm90b2J1Zi5BbnkiUQoJUnBjU3RhdHVzEgwKBGNvZGUYASABKAUSDwoHbWVzc2FnZRgCIAEoCRIlCgdkZXRhaWxzGAMgAygLMhQuZ29vZ2xlLnByb3RvYnVmLkFueSpLCgRBdXRoEhQKEEFVVEhfVU5TUEVDSUZJRUQQABIOCgpBVVRIX0FHRU5UEAESDQoJQVVUSF9OT05FEAISDgoKQVVUSF9UT0tFThADKmQKCFByb3RvY29sEhgKFFBST1RPQ09MX1VOU1BFQ0lGSUVEEAASFAoQUFJPVE9DT0xfQ09OTkVDVBABEhEKDVBST1RPQ09MX0dSUEMQAhIVChFQUk9UT0NPTF9HUlBDX1dFQhADKpQDCgRDb2RlEhQKEENPREVfVU5TUEVDSUZJRUQQABIRCg1DT0RFX0NBTkNFTEVEEAESEAoMQ09ERV9VTktOT1dOEAISGQoVQ09ERV9JTlZBTElEX0FSR1VNRU5UEAMSGgoWQ09ERV9ERUFETElORV9FWENFRURFRBAEEhIKDkNPREVfTk9UX0ZPVU5EEAUSFwoTQ09ERV9BTFJFQURZX0VYSVNUUxAGEhoKFkNPREVfUEVSTUlTU0lPTl9ERU5JRUQQBxIbChdDT0RFX1JFU09VUkNFX0VYSEFVU1RFRBAIEhwKGENPREVfRkFJTEVEX1BSRUNPTkRJVElPThAJEhAKDENPREVfQUJPUlRFRBAKEhUKEUNPREVfT1VUX09GX1JBTkdFEAsSFgoSQ09ERV9VTklNUExFTUVOVEVEEAwSEQoNQ09ERV9JTlRFUk5BTBANEhQKEENPREVfVU5BVkFJTEFCTEUQDhISCg5DT0RFX0RBVEFfTE9TUxAPEhgKFENPREVfVU5BVVRIRU5USUNBVEVEEBBiBnByb3RvMw", [file_google_protobuf_any, file_linker_v1_linker_service]);
+  fileDesc("CilsaW5rZXIvY29uZm9ybWFuY2UvdjEvY2xpZW50X2NvbXBhdC5wcm90bxIVbGlua2VyLmNvbmZvcm1hbmNlLnYxIoEEChNDbGllbnRDb21wYXRSZXF1ZXN0EhEKCXRlc3RfbmFtZRgBIAEoCRIPCgdodWJfdXJsGAIgASgJEjEKCHByb3RvY29sGAMgASgOMh8ubGlua2VyLmNvbmZvcm1hbmNlLnYxLlByb3RvY29sEjYKBGNhbGwYBCABKAsyJi5saW5rZXIuY29uZm9ybWFuY2UudjEuQ2FsbEluc3RydWN0aW9uSAASPQoKYXdhaXRfY2FsbBgFIAEoCzInLmxpbmtlci5jb25mb3JtYW5jZS52MS5Bd2FpdEluc3RydWN0aW9uSAASQwoLb3Blbl9zdHJlYW0YBiABKAsyLC5saW5rZXIuY29uZm9ybWFuY2UudjEuT3BlblN0cmVhbUluc3RydWN0aW9uSAASQwoLcmVhZF9zdHJlYW0YByABKAsyLC5saW5rZXIuY29uZm9ybWFuY2UudjEuUmVhZFN0cmVhbUluc3RydWN0aW9uSAASRQoMY2xvc2Vfc3RyZWFtGAggASgLMi0ubGlua2VyLmNvbmZvcm1hbmNlLnYxLkNsb3NlU3RyZWFtSW5zdHJ1Y3Rpb25IABI8CgdyZWZsZWN0GAkgASgLMikubGlua2VyLmNvbmZvcm1hbmNlLnYxLlJlZmxlY3RJbnN0cnVjdGlvbkgAQg0KC2luc3RydWN0aW9uIrUBCg9DYWxsSW5zdHJ1Y3Rpb24SDQoFYWdlbnQYASABKAkSDgoGbWV0aG9kGAIgASgJEiUKB3JlcXVlc3QYAyABKAsyFC5nb29nbGUucHJvdG9idWYuQW55EikKBGF1dGgYBCABKA4yGy5saW5rZXIuY29uZm9ybWFuY2UudjEuQXV0aBINCgV0b2tlbhgFIAEoCRISCgp0aW1lb3V0X21zGAYgASgNEg4KBmhhbmRsZRgHIAEoCSIiChBBd2FpdEluc3RydWN0aW9uEg4KBmhhbmRsZRgBIAEoCSKeAQoVT3BlblN0cmVhbUluc3RydWN0aW9uEg4KBmhhbmRsZRgBIAEoCRINCgVhZ2VudBgCIAEoCRIsCgdyZXF1ZXN0GAMgASgLMhsubGlua2VyLnYxLlN1YnNjcmliZVJlcXVlc3QSKQoEYXV0aBgEIAEoDjIbLmxpbmtlci5jb25mb3JtYW5jZS52MS5BdXRoEg0KBXRva2VuGAUgASgJImcKFVJlYWRTdHJlYW1JbnN0cnVjdGlvbhIOCgZoYW5kbGUYASABKAkSEQoJbWluX2l0ZW1zGAIgASgNEhcKD3VudGlsX2NhdWdodF91cBgDIAEoCBISCgp0aW1lb3V0X21zGAQgASgNIigKFkNsb3NlU3RyZWFtSW5zdHJ1Y3Rpb24SDgoGaGFuZGxlGAEgASgJIpcBChJSZWZsZWN0SW5zdHJ1Y3Rpb24SDQoFYWdlbnQYASABKAkSDgoGbWV0aG9kGAIgASgJEhQKDHJlcXVlc3RfanNvbhgDIAEoCRIpCgRhdXRoGAQgASgOMhsubGlua2VyLmNvbmZvcm1hbmNlLnYxLkF1dGgSDQoFdG9rZW4YBSABKAkSEgoKdGltZW91dF9tcxgGIAEoDSLPAQoOUmVmbGVjdE91dGNvbWUSEAoIc2VydmljZXMYASADKAkSGgoScmVmbGVjdGlvbl9zZXJ2aWNlGAIgASgJEhIKCmlucHV0X3R5cGUYAyABKAkSEwoLb3V0cHV0X3R5cGUYBCABKAkSFwoNcmVzcG9uc2VfanNvbhgFIAEoCUgAEjAKBWVycm9yGAYgASgLMh8ubGlua2VyLmNvbmZvcm1hbmNlLnYxLlJwY0Vycm9ySAASEQoHZmFpbHVyZRgHIAEoCUgAQggKBnJlc3VsdCKxAgoUQ2xpZW50Q29tcGF0UmVzcG9uc2USEQoJdGVzdF9uYW1lGAEgASgJEjUKB291dGNvbWUYAiABKAsyIi5saW5rZXIuY29uZm9ybWFuY2UudjEuQ2FsbE91dGNvbWVIABIzCghhY2NlcHRlZBgDIAEoCzIfLmxpbmtlci5jb25mb3JtYW5jZS52MS5BY2NlcHRlZEgAEjoKDHN0cmVhbV9pdGVtcxgEIAEoCzIiLmxpbmtlci5jb25mb3JtYW5jZS52MS5TdHJlYW1JdGVtc0gAEhcKDWhhcm5lc3NfZXJyb3IYBSABKAlIABI7CgpyZWZsZWN0aW9uGAYgASgLMiUubGlua2VyLmNvbmZvcm1hbmNlLnYxLlJlZmxlY3RPdXRjb21lSABCCAoGcmVzdWx0InMKC0NhbGxPdXRjb21lEigKCHJlc3BvbnNlGAEgASgLMhQuZ29vZ2xlLnByb3RvYnVmLkFueUgAEjAKBWVycm9yGAIgASgLMh8ubGlua2VyLmNvbmZvcm1hbmNlLnYxLlJwY0Vycm9ySABCCAoGcmVzdWx0IgoKCEFjY2VwdGVkInkKC1N0cmVhbUl0ZW1zEisKBWl0ZW1zGAEgAygLMhwubGlua2VyLnYxLlN1YnNjcmliZVJlc3BvbnNlEg0KBWVuZGVkGAIgASgIEi4KBWVycm9yGAMgASgLMh8ubGlua2VyLmNvbmZvcm1hbmNlLnYxLlJwY0Vycm9yIm0KCFJwY0Vycm9yEikKBGNvZGUYASABKA4yGy5saW5rZXIuY29uZm9ybWFuY2UudjEuQ29kZRIPCgdtZXNzYWdlGAIgASgJEiUKB2RldGFpbHMYAyADKAsyFC5nb29nbGUucHJvdG9idWYuQW55IlEKCVJwY1N0YXR1cxIMCgRjb2RlGAEgASgFEg8KB21lc3NhZ2UYAiABKAkSJQoHZGV0YWlscxgDIAMoCzIULmdvb2dsZS5wcm90b2J1Zi5BbnkqSwoEQXV0aBIUChBBVVRIX1VOU1BFQ0lGSUVEEAASDgoKQVVUSF9BR0VOVBABEg0KCUFVVEhfTk9ORRACEg4KCkFVVEhfVE9LRU4QAypkCghQcm90b2NvbBIYChRQUk9UT0NPTF9VTlNQRUNJRklFRBAAEhQKEFBST1RPQ09MX0NPTk5FQ1QQARIRCg1QUk9UT0NPTF9HUlBDEAISFQoRUFJPVE9DT0xfR1JQQ19XRUIQAyqUAwoEQ29kZRIUChBDT0RFX1VOU1BFQ0lGSUVEEAASEQoNQ09ERV9DQU5DRUxFRBABEhAKDENPREVfVU5LTk9XThACEhkKFUNPREVfSU5WQUxJRF9BUkdVTUVOVBADEhoKFkNPREVfREVBRExJTkVfRVhDRUVERUQQBBISCg5DT0RFX05PVF9GT1VORBAFEhcKE0NPREVfQUxSRUFEWV9FWElTVFMQBhIaChZDT0RFX1BFUk1JU1NJT05fREVOSUVEEAcSGwoXQ09ERV9SRVNPVVJDRV9FWEhBVVNURUQQCBIcChhDT0RFX0ZBSUxFRF9QUkVDT05ESVRJT04QCRIQCgxDT0RFX0FCT1JURUQQChIVChFDT0RFX09VVF9PRl9SQU5HRRALEhYKEkNPREVfVU5JTVBMRU1FTlRFRBAMEhEKDUNPREVfSU5URVJOQUwQDRIUChBDT0RFX1VOQVZBSUxBQkxFEA4SEgoOQ09ERV9EQVRBX0xPU1MQDxIYChRDT0RFX1VOQVVUSEVOVElDQVRFRBAQYgZwcm90bzM", [file_google_protobuf_any, file_linker_v1_linker_service]);
 
 /**
  * ClientCompatRequest is one instruction from the runner to a client under
@@ -94,6 +94,15 @@ export type ClientCompatRequest = Message<"linker.conformance.v1.ClientCompatReq
      */
     value: CloseStreamInstruction;
     case: "closeStream";
+  } | {
+    /**
+     * List the hub's services by gRPC server reflection and call one method
+     * from JSON, using no compiled stubs for it.
+     *
+     * @generated from field: linker.conformance.v1.ReflectInstruction reflect = 9;
+     */
+    value: ReflectInstruction;
+    case: "reflect";
   } | { case: undefined; value?: undefined };
 };
 
@@ -308,6 +317,154 @@ export const CloseStreamInstructionSchema: GenMessage<CloseStreamInstruction> = 
   messageDesc(file_linker_conformance_v1_client_compat, 5);
 
 /**
+ * ReflectInstruction does what a generic gRPC tool (grpcurl, buf curl) does,
+ * with no compiled stubs and no .proto files for linker.v1:
+ *
+ *  1. lists the hub's services with gRPC server reflection
+ *     (grpc.reflection.v1.ServerReflection, or v1alpha where the client's gRPC
+ *     library only has that);
+ *  2. fetches by reflection the file that defines `method`'s service and every
+ *     file it imports, and builds descriptors from them;
+ *  3. builds the request from `request_json` with those descriptors;
+ *  4. calls the method over gRPC (HTTP/2 without TLS, whatever the request's
+ *     `protocol` says: reflection is a gRPC bidirectional stream) with the
+ *     credential `auth` selects, and writes the response as protobuf JSON.
+ *
+ * Unlike CallInstruction it stores no session token.
+ *
+ * @generated from message linker.conformance.v1.ReflectInstruction
+ */
+export type ReflectInstruction = Message<"linker.conformance.v1.ReflectInstruction"> & {
+  /**
+   * The acting agent (see CallInstruction.agent).
+   *
+   * @generated from field: string agent = 1;
+   */
+  agent: string;
+
+  /**
+   * The method as "package.Service/Method", for example
+   * "linker.v1.LinkerService/Send".
+   *
+   * @generated from field: string method = 2;
+   */
+  method: string;
+
+  /**
+   * The request in protobuf JSON (proto or JSON field names).
+   *
+   * @generated from field: string request_json = 3;
+   */
+  requestJson: string;
+
+  /**
+   * Which credential to send.
+   *
+   * @generated from field: linker.conformance.v1.Auth auth = 4;
+   */
+  auth: Auth;
+
+  /**
+   * Token to send when auth is AUTH_TOKEN.
+   *
+   * @generated from field: string token = 5;
+   */
+  token: string;
+
+  /**
+   * Deadline of the call in milliseconds; 0 means 10000.
+   *
+   * @generated from field: uint32 timeout_ms = 6;
+   */
+  timeoutMs: number;
+};
+
+/**
+ * Describes the message linker.conformance.v1.ReflectInstruction.
+ * Use `create(ReflectInstructionSchema)` to create a new message.
+ */
+export const ReflectInstructionSchema: GenMessage<ReflectInstruction> = /*@__PURE__*/
+  messageDesc(file_linker_conformance_v1_client_compat, 6);
+
+/**
+ * ReflectOutcome is what a ReflectInstruction found and how its call ended.
+ *
+ * @generated from message linker.conformance.v1.ReflectOutcome
+ */
+export type ReflectOutcome = Message<"linker.conformance.v1.ReflectOutcome"> & {
+  /**
+   * The services the hub listed by reflection, in the order it listed them.
+   *
+   * @generated from field: repeated string services = 1;
+   */
+  services: string[];
+
+  /**
+   * The reflection service the client used, for example
+   * "grpc.reflection.v1.ServerReflection".
+   *
+   * @generated from field: string reflection_service = 2;
+   */
+  reflectionService: string;
+
+  /**
+   * The method's input type, as named in the reflected descriptors.
+   *
+   * @generated from field: string input_type = 3;
+   */
+  inputType: string;
+
+  /**
+   * The method's output type, as named in the reflected descriptors.
+   *
+   * @generated from field: string output_type = 4;
+   */
+  outputType: string;
+
+  /**
+   * How it ended.
+   *
+   * @generated from oneof linker.conformance.v1.ReflectOutcome.result
+   */
+  result: {
+    /**
+     * The response in protobuf JSON, as the client's JSON printer wrote it
+     * from a message built on the reflected descriptors.
+     *
+     * @generated from field: string response_json = 5;
+     */
+    value: string;
+    case: "responseJson";
+  } | {
+    /**
+     * The call failed, or a reflection request did (the message then starts
+     * with "reflection:").
+     *
+     * @generated from field: linker.conformance.v1.RpcError error = 6;
+     */
+    value: RpcError;
+    case: "error";
+  } | {
+    /**
+     * The client could not prepare the call from what reflection gave it (the
+     * service is not listed, a file or the method is missing, the JSON does
+     * not fit the input type); says why.
+     *
+     * @generated from field: string failure = 7;
+     */
+    value: string;
+    case: "failure";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message linker.conformance.v1.ReflectOutcome.
+ * Use `create(ReflectOutcomeSchema)` to create a new message.
+ */
+export const ReflectOutcomeSchema: GenMessage<ReflectOutcome> = /*@__PURE__*/
+  messageDesc(file_linker_conformance_v1_client_compat, 7);
+
+/**
  * ClientCompatResponse is the client's answer to one ClientCompatRequest.
  *
  * @generated from message linker.conformance.v1.ClientCompatResponse
@@ -359,6 +516,14 @@ export type ClientCompatResponse = Message<"linker.conformance.v1.ClientCompatRe
      */
     value: string;
     case: "harnessError";
+  } | {
+    /**
+     * What a ReflectInstruction found and how its call ended.
+     *
+     * @generated from field: linker.conformance.v1.ReflectOutcome reflection = 6;
+     */
+    value: ReflectOutcome;
+    case: "reflection";
   } | { case: undefined; value?: undefined };
 };
 
@@ -367,7 +532,7 @@ export type ClientCompatResponse = Message<"linker.conformance.v1.ClientCompatRe
  * Use `create(ClientCompatResponseSchema)` to create a new message.
  */
 export const ClientCompatResponseSchema: GenMessage<ClientCompatResponse> = /*@__PURE__*/
-  messageDesc(file_linker_conformance_v1_client_compat, 6);
+  messageDesc(file_linker_conformance_v1_client_compat, 8);
 
 /**
  * CallOutcome is how a unary call ended.
@@ -404,7 +569,7 @@ export type CallOutcome = Message<"linker.conformance.v1.CallOutcome"> & {
  * Use `create(CallOutcomeSchema)` to create a new message.
  */
 export const CallOutcomeSchema: GenMessage<CallOutcome> = /*@__PURE__*/
-  messageDesc(file_linker_conformance_v1_client_compat, 7);
+  messageDesc(file_linker_conformance_v1_client_compat, 9);
 
 /**
  * Accepted confirms an instruction that has no result of its own.
@@ -419,7 +584,7 @@ export type Accepted = Message<"linker.conformance.v1.Accepted"> & {
  * Use `create(AcceptedSchema)` to create a new message.
  */
 export const AcceptedSchema: GenMessage<Accepted> = /*@__PURE__*/
-  messageDesc(file_linker_conformance_v1_client_compat, 8);
+  messageDesc(file_linker_conformance_v1_client_compat, 10);
 
 /**
  * StreamItems are the items a stream received since the last read.
@@ -454,7 +619,7 @@ export type StreamItems = Message<"linker.conformance.v1.StreamItems"> & {
  * Use `create(StreamItemsSchema)` to create a new message.
  */
 export const StreamItemsSchema: GenMessage<StreamItems> = /*@__PURE__*/
-  messageDesc(file_linker_conformance_v1_client_compat, 9);
+  messageDesc(file_linker_conformance_v1_client_compat, 11);
 
 /**
  * RpcError is an error as the client saw it.
@@ -489,7 +654,7 @@ export type RpcError = Message<"linker.conformance.v1.RpcError"> & {
  * Use `create(RpcErrorSchema)` to create a new message.
  */
 export const RpcErrorSchema: GenMessage<RpcError> = /*@__PURE__*/
-  messageDesc(file_linker_conformance_v1_client_compat, 10);
+  messageDesc(file_linker_conformance_v1_client_compat, 12);
 
 /**
  * RpcStatus has the fields of google.rpc.Status, so a gRPC client can decode
@@ -525,7 +690,7 @@ export type RpcStatus = Message<"linker.conformance.v1.RpcStatus"> & {
  * Use `create(RpcStatusSchema)` to create a new message.
  */
 export const RpcStatusSchema: GenMessage<RpcStatus> = /*@__PURE__*/
-  messageDesc(file_linker_conformance_v1_client_compat, 11);
+  messageDesc(file_linker_conformance_v1_client_compat, 13);
 
 /**
  * Auth selects the credential a call carries.

@@ -18,7 +18,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file linker/conformance/v1/suite.proto.
  */
 export const file_linker_conformance_v1_suite: GenFile = /*@__PURE__*/
-  fileDesc("CiFsaW5rZXIvY29uZm9ybWFuY2UvdjEvc3VpdGUucHJvdG8SFWxpbmtlci5jb25mb3JtYW5jZS52MSKDAQoJVGVzdFN1aXRlEgwKBG5hbWUYASABKAkSOAoMaHViX3NldHRpbmdzGAIgASgLMiIubGlua2VyLmNvbmZvcm1hbmNlLnYxLkh1YlNldHRpbmdzEi4KBWNhc2VzGAMgAygLMh8ubGlua2VyLmNvbmZvcm1hbmNlLnYxLlRlc3RDYXNlInkKCFRlc3RDYXNlEgwKBG5hbWUYASABKAkSEwoLZGVzY3JpcHRpb24YAiABKAkSDgoGY292ZXJzGAMgAygJEg4KBmFnZW50cxgEIAMoCRIqCgVzdGVwcxgFIAMoCzIbLmxpbmtlci5jb25mb3JtYW5jZS52MS5TdGVwItwECgRTdGVwEg0KBWFnZW50GAEgASgJEgwKBG5vdGUYAiABKAkSKwoEY2FsbBgDIAEoCzIbLmxpbmtlci5jb25mb3JtYW5jZS52MS5DYWxsSAASOAoLb3Blbl9zdHJlYW0YBCABKAsyIS5saW5rZXIuY29uZm9ybWFuY2UudjEuT3BlblN0cmVhbUgAEjgKC3JlYWRfc3RyZWFtGAUgASgLMiEubGlua2VyLmNvbmZvcm1hbmNlLnYxLlJlYWRTdHJlYW1IABI6CgxjbG9zZV9zdHJlYW0YBiABKAsyIi5saW5rZXIuY29uZm9ybWFuY2UudjEuQ2xvc2VTdHJlYW1IABIyCgphd2FpdF9jYWxsGAcgASgLMhwubGlua2VyLmNvbmZvcm1hbmNlLnYxLkF3YWl0SAASLQoFc2xlZXAYCCABKAsyHC5saW5rZXIuY29uZm9ybWFuY2UudjEuU2xlZXBIABI+Cg5yZXN0YXJ0X3NlcnZlchgJIAEoCzIkLmxpbmtlci5jb25mb3JtYW5jZS52MS5SZXN0YXJ0U2VydmVySAASMgoGZXhwZWN0GAogASgLMiIubGlua2VyLmNvbmZvcm1hbmNlLnYxLkV4cGVjdGF0aW9uEjkKB2NhcHR1cmUYCyADKAsyKC5saW5rZXIuY29uZm9ybWFuY2UudjEuU3RlcC5DYXB0dXJlRW50cnkSDgoGcmVwZWF0GAwgASgNGi4KDENhcHR1cmVFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQggKBmFjdGlvbiKeAQoEQ2FsbBIOCgZtZXRob2QYASABKAkSKAoHcmVxdWVzdBgCIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKQoEYXV0aBgDIAEoDjIbLmxpbmtlci5jb25mb3JtYW5jZS52MS5BdXRoEg0KBXRva2VuGAQgASgJEg4KBmhhbmRsZRgFIAEoCRISCgp0aW1lb3V0X21zGAYgASgNIoABCgpPcGVuU3RyZWFtEg4KBmhhbmRsZRgBIAEoCRIoCgdyZXF1ZXN0GAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIpCgRhdXRoGAMgASgOMhsubGlua2VyLmNvbmZvcm1hbmNlLnYxLkF1dGgSDQoFdG9rZW4YBCABKAkiXQoKUmVhZFN0cmVhbRIOCgZoYW5kbGUYASABKAkSEgoKbWluX2V2ZW50cxgCIAEoDRIXCg91bnRpbF9jYXVnaHRfdXAYAyABKAgSEgoKdGltZW91dF9tcxgEIAEoDSIdCgtDbG9zZVN0cmVhbRIOCgZoYW5kbGUYASABKAkiGAoFQXdhaXQSDwoHaGFuZGxlcxgBIAMoCSITCgVTbGVlcBIKCgJtcxgBIAEoDSKAAgoLRXhwZWN0YXRpb24SKAoIcmVzcG9uc2UYASABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUSNgoFZXJyb3IYAiABKAsyJy5saW5rZXIuY29uZm9ybWFuY2UudjEuRXJyb3JFeHBlY3RhdGlvbhI4CgZzdHJlYW0YAyABKAsyKC5saW5rZXIuY29uZm9ybWFuY2UudjEuU3RyZWFtRXhwZWN0YXRpb24SPAoIb3V0Y29tZXMYBCABKAsyKi5saW5rZXIuY29uZm9ybWFuY2UudjEuT3V0Y29tZXNFeHBlY3RhdGlvbhIXCg9tYXhfZHVyYXRpb25fbXMYBSABKA0igQEKEEVycm9yRXhwZWN0YXRpb24SKgoFY29kZXMYASADKA4yGy5saW5rZXIuY29uZm9ybWFuY2UudjEuQ29kZRIYChBtZXNzYWdlX2NvbnRhaW5zGAIgASgJEicKB2RldGFpbHMYAyADKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUi1wIKEVN0cmVhbUV4cGVjdGF0aW9uEiMKBWtpbmRzGAEgAygOMhQubGlua2VyLnYxLkV2ZW50VHlwZRIlCgV3aGVyZRgCIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRImCgZldmVudHMYAyADKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUSKAoIaW5jbHVkZXMYBCADKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUSKAoIZXhjbHVkZXMYBSADKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUSEgoFY291bnQYBiABKA1IAIgBARIWCgljYXVnaHRfdXAYByABKAhIAYgBARI2CgVlcnJvchgIIAEoCzInLmxpbmtlci5jb25mb3JtYW5jZS52MS5FcnJvckV4cGVjdGF0aW9uQggKBl9jb3VudEIMCgpfY2F1Z2h0X3VwIpUBChNPdXRjb21lc0V4cGVjdGF0aW9uEhYKCXN1Y2NlZWRlZBgBIAEoDUgAiAEBEhcKCm1pbl9mYWlsZWQYAiABKA1IAYgBARIwCgtmYWlsZWRfd2l0aBgDIAMoDjIbLmxpbmtlci5jb25mb3JtYW5jZS52MS5Db2RlQgwKCl9zdWNjZWVkZWRCDQoLX21pbl9mYWlsZWRiBnByb3RvMw", [file_google_protobuf_struct, file_linker_conformance_v1_client_compat, file_linker_conformance_v1_server_compat, file_linker_v1_event]);
+  fileDesc("CiFsaW5rZXIvY29uZm9ybWFuY2UvdjEvc3VpdGUucHJvdG8SFWxpbmtlci5jb25mb3JtYW5jZS52MSKDAQoJVGVzdFN1aXRlEgwKBG5hbWUYASABKAkSOAoMaHViX3NldHRpbmdzGAIgASgLMiIubGlua2VyLmNvbmZvcm1hbmNlLnYxLkh1YlNldHRpbmdzEi4KBWNhc2VzGAMgAygLMh8ubGlua2VyLmNvbmZvcm1hbmNlLnYxLlRlc3RDYXNlInkKCFRlc3RDYXNlEgwKBG5hbWUYASABKAkSEwoLZGVzY3JpcHRpb24YAiABKAkSDgoGY292ZXJzGAMgAygJEg4KBmFnZW50cxgEIAMoCRIqCgVzdGVwcxgFIAMoCzIbLmxpbmtlci5jb25mb3JtYW5jZS52MS5TdGVwIo8FCgRTdGVwEg0KBWFnZW50GAEgASgJEgwKBG5vdGUYAiABKAkSKwoEY2FsbBgDIAEoCzIbLmxpbmtlci5jb25mb3JtYW5jZS52MS5DYWxsSAASOAoLb3Blbl9zdHJlYW0YBCABKAsyIS5saW5rZXIuY29uZm9ybWFuY2UudjEuT3BlblN0cmVhbUgAEjgKC3JlYWRfc3RyZWFtGAUgASgLMiEubGlua2VyLmNvbmZvcm1hbmNlLnYxLlJlYWRTdHJlYW1IABI6CgxjbG9zZV9zdHJlYW0YBiABKAsyIi5saW5rZXIuY29uZm9ybWFuY2UudjEuQ2xvc2VTdHJlYW1IABIyCgphd2FpdF9jYWxsGAcgASgLMhwubGlua2VyLmNvbmZvcm1hbmNlLnYxLkF3YWl0SAASLQoFc2xlZXAYCCABKAsyHC5saW5rZXIuY29uZm9ybWFuY2UudjEuU2xlZXBIABI+Cg5yZXN0YXJ0X3NlcnZlchgJIAEoCzIkLmxpbmtlci5jb25mb3JtYW5jZS52MS5SZXN0YXJ0U2VydmVySAASMQoHcmVmbGVjdBgNIAEoCzIeLmxpbmtlci5jb25mb3JtYW5jZS52MS5SZWZsZWN0SAASMgoGZXhwZWN0GAogASgLMiIubGlua2VyLmNvbmZvcm1hbmNlLnYxLkV4cGVjdGF0aW9uEjkKB2NhcHR1cmUYCyADKAsyKC5saW5rZXIuY29uZm9ybWFuY2UudjEuU3RlcC5DYXB0dXJlRW50cnkSDgoGcmVwZWF0GAwgASgNGi4KDENhcHR1cmVFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQggKBmFjdGlvbiKeAQoEQ2FsbBIOCgZtZXRob2QYASABKAkSKAoHcmVxdWVzdBgCIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKQoEYXV0aBgDIAEoDjIbLmxpbmtlci5jb25mb3JtYW5jZS52MS5BdXRoEg0KBXRva2VuGAQgASgJEg4KBmhhbmRsZRgFIAEoCRISCgp0aW1lb3V0X21zGAYgASgNIpEBCgdSZWZsZWN0Eg4KBm1ldGhvZBgBIAEoCRIoCgdyZXF1ZXN0GAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIpCgRhdXRoGAMgASgOMhsubGlua2VyLmNvbmZvcm1hbmNlLnYxLkF1dGgSDQoFdG9rZW4YBCABKAkSEgoKdGltZW91dF9tcxgFIAEoDSKAAQoKT3BlblN0cmVhbRIOCgZoYW5kbGUYASABKAkSKAoHcmVxdWVzdBgCIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKQoEYXV0aBgDIAEoDjIbLmxpbmtlci5jb25mb3JtYW5jZS52MS5BdXRoEg0KBXRva2VuGAQgASgJIl0KClJlYWRTdHJlYW0SDgoGaGFuZGxlGAEgASgJEhIKCm1pbl9ldmVudHMYAiABKA0SFwoPdW50aWxfY2F1Z2h0X3VwGAMgASgIEhIKCnRpbWVvdXRfbXMYBCABKA0iHQoLQ2xvc2VTdHJlYW0SDgoGaGFuZGxlGAEgASgJIhgKBUF3YWl0Eg8KB2hhbmRsZXMYASADKAkiEwoFU2xlZXASCgoCbXMYASABKA0igAIKC0V4cGVjdGF0aW9uEigKCHJlc3BvbnNlGAEgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEjYKBWVycm9yGAIgASgLMicubGlua2VyLmNvbmZvcm1hbmNlLnYxLkVycm9yRXhwZWN0YXRpb24SOAoGc3RyZWFtGAMgASgLMigubGlua2VyLmNvbmZvcm1hbmNlLnYxLlN0cmVhbUV4cGVjdGF0aW9uEjwKCG91dGNvbWVzGAQgASgLMioubGlua2VyLmNvbmZvcm1hbmNlLnYxLk91dGNvbWVzRXhwZWN0YXRpb24SFwoPbWF4X2R1cmF0aW9uX21zGAUgASgNIoEBChBFcnJvckV4cGVjdGF0aW9uEioKBWNvZGVzGAEgAygOMhsubGlua2VyLmNvbmZvcm1hbmNlLnYxLkNvZGUSGAoQbWVzc2FnZV9jb250YWlucxgCIAEoCRInCgdkZXRhaWxzGAMgAygLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlItcCChFTdHJlYW1FeHBlY3RhdGlvbhIjCgVraW5kcxgBIAMoDjIULmxpbmtlci52MS5FdmVudFR5cGUSJQoFd2hlcmUYAiABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUSJgoGZXZlbnRzGAMgAygLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEigKCGluY2x1ZGVzGAQgAygLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEigKCGV4Y2x1ZGVzGAUgAygLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEhIKBWNvdW50GAYgASgNSACIAQESFgoJY2F1Z2h0X3VwGAcgASgISAGIAQESNgoFZXJyb3IYCCABKAsyJy5saW5rZXIuY29uZm9ybWFuY2UudjEuRXJyb3JFeHBlY3RhdGlvbkIICgZfY291bnRCDAoKX2NhdWdodF91cCKVAQoTT3V0Y29tZXNFeHBlY3RhdGlvbhIWCglzdWNjZWVkZWQYASABKA1IAIgBARIXCgptaW5fZmFpbGVkGAIgASgNSAGIAQESMAoLZmFpbGVkX3dpdGgYAyADKA4yGy5saW5rZXIuY29uZm9ybWFuY2UudjEuQ29kZUIMCgpfc3VjY2VlZGVkQg0KC19taW5fZmFpbGVkYgZwcm90bzM", [file_google_protobuf_struct, file_linker_conformance_v1_client_compat, file_linker_conformance_v1_server_compat, file_linker_v1_event]);
 
 /**
  * TestSuite is every case the runner loads, with the hub settings they assume.
@@ -197,6 +197,15 @@ export type Step = Message<"linker.conformance.v1.Step"> & {
      */
     value: RestartServer;
     case: "restartServer";
+  } | {
+    /**
+     * Call a method the way a generic gRPC tool does: by server reflection,
+     * from JSON, without compiled stubs.
+     *
+     * @generated from field: linker.conformance.v1.Reflect reflect = 13;
+     */
+    value: Reflect;
+    case: "reflect";
   } | { case: undefined; value?: undefined };
 
   /**
@@ -288,6 +297,61 @@ export const CallSchema: GenMessage<Call> = /*@__PURE__*/
   messageDesc(file_linker_conformance_v1_suite, 3);
 
 /**
+ * Reflect has the client list the hub's services by gRPC server reflection
+ * and call `method` from JSON using only descriptors it got by reflection
+ * (see ReflectInstruction). The step's outcome is viewed as
+ * {services, reflection_service, input_type, output_type, response}, where
+ * services are sorted and response is the client's JSON re-read with the
+ * method's output type (proto field names, defaults filled in); expect.response
+ * matches that view. A failed call is an error as for Call.
+ *
+ * @generated from message linker.conformance.v1.Reflect
+ */
+export type Reflect = Message<"linker.conformance.v1.Reflect"> & {
+  /**
+   * The method as "package.Service/Method", for example "linker.v1.LinkerService/Send".
+   *
+   * @generated from field: string method = 1;
+   */
+  method: string;
+
+  /**
+   * The request in protobuf JSON.
+   *
+   * @generated from field: google.protobuf.Struct request = 2;
+   */
+  request?: JsonObject | undefined;
+
+  /**
+   * Which credential to send (the agent's own by default).
+   *
+   * @generated from field: linker.conformance.v1.Auth auth = 3;
+   */
+  auth: Auth;
+
+  /**
+   * Token for AUTH_TOKEN.
+   *
+   * @generated from field: string token = 4;
+   */
+  token: string;
+
+  /**
+   * Deadline in milliseconds (default 10000).
+   *
+   * @generated from field: uint32 timeout_ms = 5;
+   */
+  timeoutMs: number;
+};
+
+/**
+ * Describes the message linker.conformance.v1.Reflect.
+ * Use `create(ReflectSchema)` to create a new message.
+ */
+export const ReflectSchema: GenMessage<Reflect> = /*@__PURE__*/
+  messageDesc(file_linker_conformance_v1_suite, 4);
+
+/**
  * OpenStream opens Subscribe for the step's agent.
  *
  * @generated from message linker.conformance.v1.OpenStream
@@ -327,7 +391,7 @@ export type OpenStream = Message<"linker.conformance.v1.OpenStream"> & {
  * Use `create(OpenStreamSchema)` to create a new message.
  */
 export const OpenStreamSchema: GenMessage<OpenStream> = /*@__PURE__*/
-  messageDesc(file_linker_conformance_v1_suite, 4);
+  messageDesc(file_linker_conformance_v1_suite, 5);
 
 /**
  * ReadStream takes what a stream received. It waits until the selected
@@ -376,7 +440,7 @@ export type ReadStream = Message<"linker.conformance.v1.ReadStream"> & {
  * Use `create(ReadStreamSchema)` to create a new message.
  */
 export const ReadStreamSchema: GenMessage<ReadStream> = /*@__PURE__*/
-  messageDesc(file_linker_conformance_v1_suite, 5);
+  messageDesc(file_linker_conformance_v1_suite, 6);
 
 /**
  * CloseStream cancels a stream (the agent goes offline once its presence TTL passes).
@@ -397,7 +461,7 @@ export type CloseStream = Message<"linker.conformance.v1.CloseStream"> & {
  * Use `create(CloseStreamSchema)` to create a new message.
  */
 export const CloseStreamSchema: GenMessage<CloseStream> = /*@__PURE__*/
-  messageDesc(file_linker_conformance_v1_suite, 6);
+  messageDesc(file_linker_conformance_v1_suite, 7);
 
 /**
  * Await waits for calls started with handles.
@@ -421,7 +485,7 @@ export type Await = Message<"linker.conformance.v1.Await"> & {
  * Use `create(AwaitSchema)` to create a new message.
  */
 export const AwaitSchema: GenMessage<Await> = /*@__PURE__*/
-  messageDesc(file_linker_conformance_v1_suite, 7);
+  messageDesc(file_linker_conformance_v1_suite, 8);
 
 /**
  * Sleep waits.
@@ -442,7 +506,7 @@ export type Sleep = Message<"linker.conformance.v1.Sleep"> & {
  * Use `create(SleepSchema)` to create a new message.
  */
 export const SleepSchema: GenMessage<Sleep> = /*@__PURE__*/
-  messageDesc(file_linker_conformance_v1_suite, 8);
+  messageDesc(file_linker_conformance_v1_suite, 9);
 
 /**
  * Expectation says what must come of a step.
@@ -493,7 +557,7 @@ export type Expectation = Message<"linker.conformance.v1.Expectation"> & {
  * Use `create(ExpectationSchema)` to create a new message.
  */
 export const ExpectationSchema: GenMessage<Expectation> = /*@__PURE__*/
-  messageDesc(file_linker_conformance_v1_suite, 9);
+  messageDesc(file_linker_conformance_v1_suite, 10);
 
 /**
  * ErrorExpectation describes an RPC error.
@@ -528,7 +592,7 @@ export type ErrorExpectation = Message<"linker.conformance.v1.ErrorExpectation">
  * Use `create(ErrorExpectationSchema)` to create a new message.
  */
 export const ErrorExpectationSchema: GenMessage<ErrorExpectation> = /*@__PURE__*/
-  messageDesc(file_linker_conformance_v1_suite, 10);
+  messageDesc(file_linker_conformance_v1_suite, 11);
 
 /**
  * StreamExpectation describes what one read_stream step read.
@@ -598,7 +662,7 @@ export type StreamExpectation = Message<"linker.conformance.v1.StreamExpectation
  * Use `create(StreamExpectationSchema)` to create a new message.
  */
 export const StreamExpectationSchema: GenMessage<StreamExpectation> = /*@__PURE__*/
-  messageDesc(file_linker_conformance_v1_suite, 11);
+  messageDesc(file_linker_conformance_v1_suite, 12);
 
 /**
  * OutcomesExpectation counts the outcomes of several calls.
@@ -633,5 +697,5 @@ export type OutcomesExpectation = Message<"linker.conformance.v1.OutcomesExpecta
  * Use `create(OutcomesExpectationSchema)` to create a new message.
  */
 export const OutcomesExpectationSchema: GenMessage<OutcomesExpectation> = /*@__PURE__*/
-  messageDesc(file_linker_conformance_v1_suite, 12);
+  messageDesc(file_linker_conformance_v1_suite, 13);
 

@@ -1,0 +1,102 @@
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
+import { type Event, EventSchema } from "@linker/protocol/gen/linker/v1/event_pb.js";
+import { eventTypeOf } from "../../event-type.js";
+import type { EventQuery, EventRepository, NewEvent } from "../event-repository.js";
+import type { CommittedEvent } from "../store.js";
+import { inboxMessage } from "./inbox-row.js";
+import type { Sql } from "./sql.js";
+
+/** An event row joined with its message (for message events). */
+export interface EventRow {
+  seq: string;
+  audience: string;
+  at: string;
+  message_id: string | null;
+  delivered_at: string | null;
+  read_at: string | null;
+  data: Buffer | null;
+  mdata: Buffer | null;
+}
+
+/** The columns of an EventRow from `events e LEFT JOIN messages m`. */
+export const EVENT_COLUMNS = "e.seq, e.audience, e.at, e.message_id, e.delivered_at, e.read_at, e.data, m.data AS mdata";
+
+/** An event as subscribers see it. */
+export function decodeEvent(row: EventRow): Event {
+  if (row.message_id !== null) {
+    const message = inboxMessage({ seq: row.seq, delivered_at: row.delivered_at, read_at: row.read_at, data: row.mdata! });
+    return create(EventSchema, { seq: message.seq, at: timestampFromMs(Number(row.at)), payload: { case: "message", value: message } });
+  }
+  const event = fromBinary(EventSchema, row.data!);
+  event.seq = BigInt(row.seq);
+  return event;
+}
+
+/** A committed event read back from its row. */
+export function committedEventOf(row: EventRow): CommittedEvent {
+  return { audience: row.audience, event: decodeEvent(row) };
+}
+
+/**
+ * The event log in PostgreSQL. Sequence numbers come from a counter row that
+ * every appending transaction updates while it holds the database's write
+ * lock, which it keeps until it commits (see PostgresStore): sequence order is
+ * commit order across every hub on the database, so a subscriber that has
+ * seen seq N never sees an event below N commit later, and a transaction
+ * that rolls back gives its numbers back.
+ */
+export function postgresEvents(sql: Sql, appended: (seqs: bigint[]) => void): EventRepository {
+  return {
+    append: async (events: NewEvent[]) => {
+      if (events.length === 0) return [];
+      const audiences: string[] = [];
+      const types: number[] = [];
+      const ats: number[] = [];
+      const messageIds: (string | null)[] = [];
+      const expiries: (number | null)[] = [];
+      const payloads: (Buffer | null)[] = [];
+      for (const event of events) {
+        audiences.push(event.audience);
+        types.push(eventTypeOf(event.payload));
+        ats.push(event.at);
+        if (event.payload.case === "message") {
+          const message = event.payload.value;
+          messageIds.push(message.id);
+          expiries.push(message.expiresAt ? timestampMs(message.expiresAt) : null);
+          payloads.push(null);
+        } else {
+          messageIds.push(null);
+          expiries.push(null);
+          payloads.push(Buffer.from(toBinary(EventSchema, create(EventSchema, { at: timestampFromMs(event.at), payload: event.payload }))));
+        }
+      }
+      // The counter row is updated under the write lock and rolls back with its transaction, so numbers are gapless and in commit order.
+      const [{ value }] = await sql<{ value: string }>("UPDATE meta SET value = value + $1 WHERE key = 'event_seq' RETURNING value", [events.length]);
+      const first = BigInt(value) - BigInt(events.length) + 1n;
+      const seqs = events.map((_, i) => first + BigInt(i));
+      await sql(
+        `INSERT INTO events (seq, audience, type, at, message_id, expires_at, data)
+         SELECT * FROM unnest($1::bigint[], $2::text[], $3::int[], $4::bigint[], $5::text[], $6::bigint[], $7::bytea[])`,
+        [seqs, audiences, types, ats, messageIds, expiries, payloads],
+      );
+      appended(seqs);
+      return seqs;
+    },
+    read: async (query: EventQuery) => {
+      const rows = await sql<EventRow>(
+        `SELECT ${EVENT_COLUMNS} FROM events e LEFT JOIN messages m ON m.id = e.message_id
+         WHERE e.audience = ANY($1) AND e.seq > $2 AND (cardinality($3::int[]) = 0 OR e.type = ANY($3))
+           AND (e.expires_at IS NULL OR e.expires_at > $4 OR e.read_at IS NOT NULL)
+         ORDER BY e.seq LIMIT $5`,
+        [query.audiences, query.afterSeq, query.types, query.now, query.limit],
+      );
+      return rows.map(decodeEvent);
+    },
+    head: async () => BigInt((await sql<{ value: string }>("SELECT value FROM meta WHERE key = 'event_seq'"))[0].value),
+    deleteAudience: async (audience) => {
+      await sql("DELETE FROM events WHERE audience = $1", [audience]);
+    },
+    prune: async (before) => (await sql("DELETE FROM events WHERE message_id IS NULL AND at < $1 RETURNING seq", [before])).length,
+  };
+}

@@ -1,0 +1,113 @@
+import { fromBinary, toBinary } from "@bufbuild/protobuf";
+import { timestampMs } from "@bufbuild/protobuf/wkt";
+import { type Message, MessageSchema } from "@linker/protocol/gen/linker/v1/message_pb.js";
+import type { ConversationPage, ConversationQuery, InboxQuery, MessageRepository } from "../message-repository.js";
+import { INBOX_COLUMNS, type InboxRow, inboxMessage } from "./inbox-row.js";
+import type { Sql } from "./sql.js";
+
+/** Messages in PostgreSQL; inbox entries are the message rows of the events table. */
+export function postgresMessages(sql: Sql, nextOrdinal: () => Promise<bigint>): MessageRepository {
+  const decode = (row: { data: Buffer }) => fromBinary(MessageSchema, row.data);
+  const entries = async (recipient: string, ids: string[]) => {
+    if (ids.length === 0) return [];
+    const rows = await sql<InboxRow & { message_id: string }>(
+      `SELECT e.message_id, ${INBOX_COLUMNS} FROM events e JOIN messages m ON m.id = e.message_id WHERE e.audience = $1 AND e.message_id = ANY($2)`,
+      [recipient, ids],
+    );
+    return rows.map(inboxMessage).sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0));
+  };
+  return {
+    insert: async (message: Message) => {
+      await sql(
+        "INSERT INTO messages (id, ordinal, sender, recipient, thread_id, idempotency_key, sent_at, expires_at, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        [
+          message.id,
+          await nextOrdinal(),
+          message.sender,
+          message.recipient,
+          message.threadId,
+          message.idempotencyKey === "" ? null : message.idempotencyKey,
+          message.sentAt ? timestampMs(message.sentAt) : 0,
+          message.expiresAt ? timestampMs(message.expiresAt) : null,
+          Buffer.from(toBinary(MessageSchema, message)),
+        ],
+      );
+    },
+    get: async (id) => {
+      const [row] = await sql<{ data: Buffer }>("SELECT data FROM messages WHERE id = $1", [id]);
+      return row && decode(row);
+    },
+    findByIdempotencyKey: async (sender, key) => {
+      const [row] = await sql<{ data: Buffer }>("SELECT data FROM messages WHERE sender = $1 AND idempotency_key = $2", [sender, key]);
+      return row && decode(row);
+    },
+    recipientsOf: async (messageId) =>
+      (await sql<{ audience: string }>("SELECT audience FROM events WHERE message_id = $1 ORDER BY seq", [messageId])).map((row) => row.audience),
+    listInbox: async (query: InboxQuery) => {
+      const rows = await sql<InboxRow>(
+        `SELECT ${INBOX_COLUMNS} FROM events e JOIN messages m ON m.id = e.message_id
+         WHERE e.audience = $1 AND e.message_id IS NOT NULL AND e.seq > $2
+           AND (NOT $3 OR (e.read_at IS NULL AND (e.expires_at IS NULL OR e.expires_at > $4)))
+           AND ($5 = '' OR m.sender = $5)
+         ORDER BY e.seq LIMIT $6`,
+        [query.recipient, query.afterSeq, query.unreadOnly, query.now, query.sender, query.limit],
+      );
+      return rows.map(inboxMessage);
+    },
+    getInboxEntry: async (recipient, messageId) => (await entries(recipient, [messageId]))[0],
+    countUnread: async (recipient, now) =>
+      Number(
+        (
+          await sql<{ n: string }>(
+            "SELECT count(*) AS n FROM events WHERE audience = $1 AND message_id IS NOT NULL AND read_at IS NULL AND (expires_at IS NULL OR expires_at > $2)",
+            [recipient, now],
+          )
+        )[0].n,
+      ),
+    markRead: async (recipient, ids, at) => {
+      const rows = await sql<{ message_id: string }>(
+        "UPDATE events SET read_at = $1, delivered_at = COALESCE(delivered_at, $1) WHERE audience = $2 AND message_id = ANY($3) AND read_at IS NULL RETURNING message_id",
+        [at, recipient, ids],
+      );
+      return entries(recipient, rows.map((row) => row.message_id));
+    },
+    markDelivered: async (recipient, ids, at) => {
+      const rows = await sql<{ message_id: string }>(
+        "UPDATE events SET delivered_at = $1 WHERE audience = $2 AND message_id = ANY($3) AND delivered_at IS NULL RETURNING message_id",
+        [at, recipient, ids],
+      );
+      return entries(recipient, rows.map((row) => row.message_id));
+    },
+    conversation: async (query: ConversationQuery): Promise<ConversationPage> => {
+      const where =
+        "threadId" in query
+          ? "m.thread_id = $1 AND (m.sender = $2 OR e.seq IS NOT NULL)"
+          : "((m.sender = $2 AND m.recipient = $1) OR (m.sender = $1 AND m.recipient = $2))";
+      const selector = "threadId" in query ? query.threadId : query.peer;
+      const rows = await sql<{ ordinal: string; data: Buffer; seq: string | null; delivered_at: string | null; read_at: string | null }>(
+        `SELECT m.ordinal, m.data, e.seq, e.delivered_at, e.read_at
+         FROM messages m LEFT JOIN events e ON e.message_id = m.id AND e.audience = $2
+         WHERE ${where} AND m.ordinal > $3 ORDER BY m.ordinal LIMIT $4`,
+        [selector, query.viewer, query.afterCursor, query.limit + 1],
+      );
+      const hasMore = rows.length > query.limit;
+      rows.length = Math.min(rows.length, query.limit);
+      const messages = rows.map((row) => (row.seq === null ? decode(row) : inboxMessage({ ...row, seq: row.seq })));
+      const cursor = rows.length > 0 ? BigInt(rows[rows.length - 1].ordinal) : query.afterCursor;
+      return { messages, cursor, hasMore };
+    },
+    prune: async (now, before) => {
+      const expired = await sql("DELETE FROM events WHERE message_id IS NOT NULL AND expires_at IS NOT NULL AND expires_at <= $1 AND read_at IS NULL RETURNING seq", [now]);
+      const read = await sql("DELETE FROM events WHERE message_id IS NOT NULL AND read_at IS NOT NULL AND read_at < $1 RETURNING seq", [before]);
+      // A direct message is held by its recipient's inbox entry; a broadcast by any (one scan of the inbox entries).
+      const orphans = await sql(
+        `DELETE FROM messages WHERE sent_at < $1 AND CASE WHEN recipient = '*'
+           THEN id NOT IN (SELECT message_id FROM events WHERE message_id IS NOT NULL)
+           ELSE NOT EXISTS (SELECT 1 FROM events e WHERE e.audience = messages.recipient AND e.message_id = messages.id) END
+         RETURNING id`,
+        [before],
+      );
+      return expired.length + read.length + orphans.length;
+    },
+  };
+}

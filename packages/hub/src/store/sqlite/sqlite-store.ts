@@ -1,0 +1,129 @@
+import { existsSync, mkdirSync, statSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+import { SchemaError } from "../store-errors.js";
+import type { CommitListener, CommittedEvent, Store, StoreTx } from "../store.js";
+import { sqliteEvents } from "./events.js";
+import { GroupCommit } from "./group-commit.js";
+import { sqliteIdentity } from "./identity.js";
+import { sqliteMemory } from "./memory.js";
+import { sqliteMessages } from "./messages.js";
+import { sqlitePresence } from "./presence.js";
+import { migrate } from "./migrations.js";
+import { bigintOf, StatementCache } from "./statement-cache.js";
+import { sqliteTasks } from "./tasks.js";
+
+/** WAL pages between automatic checkpoints (SQLite's default is 1000). */
+const WAL_AUTOCHECKPOINT_PAGES = 4000;
+
+/** Options of the SQLite store. */
+export interface SqliteStoreOptions {
+  /** Path of the database file (created with its folder if missing), or ":memory:". */
+  path: string;
+  /** `synchronous` pragma: NORMAL survives process crashes in WAL mode, FULL also power loss. */
+  synchronous?: "NORMAL" | "FULL";
+  /** How long a write waits for another process's lock before failing with UNAVAILABLE (default 5000 ms). */
+  busyTimeoutMs?: number;
+}
+
+/** SQLite result codes that mean the file is not a usable database. */
+const UNREADABLE = new Set(["SQLITE_NOTADB", "SQLITE_CORRUPT"]);
+
+/** Refuses files that would silently start an empty hub: an emptied file. */
+function checkFile(path: string): void {
+  if (path === ":memory:" || !existsSync(path)) return;
+  if (statSync(path).size === 0) {
+    throw new SchemaError(
+      `${path} is empty (0 bytes): the hub's state is gone from it. Restore it from a backup, or move it away to start a new, empty hub`,
+    );
+  }
+}
+
+/** Opens `path` and brings its schema up to date, with errors that say what to do. */
+function open(options: SqliteStoreOptions): Database.Database {
+  const { path } = options;
+  checkFile(path);
+  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  try {
+    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    db.pragma("journal_mode = WAL");
+    db.pragma(`synchronous = ${options.synchronous ?? "NORMAL"}`);
+    db.pragma("foreign_keys = OFF");
+    db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+    const tables = db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'").all();
+    if (tables.length > 0 && !tables.some((table) => table.name === "meta")) {
+      throw new SchemaError(`${path} is an SQLite database of another program, not a Linker hub's; point the hub at another data folder`);
+    }
+    migrate(db, path);
+    return db;
+  } catch (err) {
+    db.close();
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === "string" && UNREADABLE.has(code)) {
+      throw new SchemaError(`${path} is corrupt or not a database (${code}); restore it from a backup, or move it away to start a new, empty hub`, {
+        cause: err,
+      });
+    }
+    throw err;
+  }
+}
+
+/**
+ * The embedded default store: one SQLite file in WAL mode (or `:memory:`
+ * for tests and throwaway hubs). A transaction's COMMIT has reached the WAL
+ * before its promise resolves, so an acknowledged write survives a killed
+ * process; several processes may open the same file one after another (hub
+ * takeover). Transactions queued at the same time share one COMMIT.
+ */
+export class SqliteStore implements Store {
+  private readonly db: Database.Database;
+  private readonly engine: GroupCommit<StoreTx>;
+  private readonly listeners: CommitListener[] = [];
+
+  constructor(options: SqliteStoreOptions) {
+    this.db = open(options);
+    const db = this.db;
+    const statements = new StatementCache(db);
+    const counter = db.prepare<[string], { value: number | bigint }>("UPDATE meta SET value = value + 1 WHERE key = ? RETURNING value");
+    const next = (key: string) => () => bigintOf(counter.get(key)!.value);
+    // Appended events reach the listeners after their transaction commits, in commit order.
+    const committed = (events: CommittedEvent[]) =>
+      this.engine.afterCommit(() => {
+        for (const listener of this.listeners) listener(events);
+      });
+    const repositories = {
+      identity: sqliteIdentity(db),
+      presence: sqlitePresence(db),
+      events: sqliteEvents(db, statements, committed),
+      messages: sqliteMessages(db, statements, next("message_ordinal")),
+      memory: sqliteMemory(db, next("memory_revision")),
+      tasks: sqliteTasks(db, statements, next("task_ordinal")),
+    };
+    this.engine = new GroupCommit<StoreTx>(db, (hooks) => ({ ...repositories, afterCommit: (callback) => hooks.afterCommit(callback) }));
+  }
+
+  transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    return this.engine.run(fn);
+  }
+
+  onCommitted(listener: CommitListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** Always: one hub at a time serves a SQLite file. */
+  async leadsSweeps(): Promise<boolean> {
+    return true;
+  }
+
+  close(): Promise<void> {
+    return this.engine
+      .run(async () => undefined)
+      .then(() => {
+        if (this.db.open) {
+          if (this.db.name !== ":memory:") this.db.pragma("wal_checkpoint(TRUNCATE)");
+          this.db.close();
+        }
+      });
+  }
+}
