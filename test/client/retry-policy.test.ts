@@ -31,6 +31,9 @@ const POLICY: Record<string, "always" | "never" | "stream" | { yes: Record<strin
   GetTask: "always",
   ListTasks: "always",
   CancelTask: "never",
+  GetHubStatus: "always",
+  WatchHub: "stream",
+  GetHubConversation: "always",
 };
 
 describe("retry policy from the contract", () => {
@@ -61,7 +64,7 @@ describe("retry policy from the contract", () => {
 
   it("marks reads NO_SIDE_EFFECTS and repeatable writes IDEMPOTENT", () => {
     const level = (name: string) => LinkerService.methods.find((m) => m.name === name)!.idempotency;
-    for (const read of ["ListInstances", "GetConversation", "GetMemory", "ListMemory", "GetTask", "ListTasks"]) {
+    for (const read of ["ListInstances", "GetConversation", "GetMemory", "ListMemory", "GetTask", "ListTasks", "GetHubStatus", "GetHubConversation"]) {
       expect(level(read)).toBe(MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS);
     }
     for (const write of ["Unregister", "Heartbeat", "SetStatus", "Ack"]) expect(level(write)).toBe(MethodOptions_IdempotencyLevel.IDEMPOTENT);
