@@ -1,8 +1,24 @@
 import { writeFileSync } from "node:fs";
 import os from "node:os";
 
-/** What a figure must reach: a minimum or maximum ratio to the baseline, or a maximum absolute value. */
-export type FigureTarget = { kind: "min-ratio"; value: number } | { kind: "max-ratio"; value: number } | { kind: "max-value"; value: number };
+/**
+ * What a figure must reach: a minimum ratio to the raw baseline, a maximum
+ * ratio to it (costs), a minimum ratio to the peer system, or a maximum
+ * absolute value.
+ */
+export type FigureTarget =
+  | { kind: "min-ratio"; value: number }
+  | { kind: "max-ratio"; value: number }
+  | { kind: "min-peer-ratio"; value: number }
+  | { kind: "max-value"; value: number };
+
+/** The same workload measured on a system users compare Linker with, in the same run. */
+export interface PeerValue {
+  /** Which system ("NATS JetStream"). */
+  name: string;
+  /** Its value, in the figure's unit. */
+  value: number;
+}
 
 /** One measured figure beside its raw baseline from the same run. */
 export interface Figure {
@@ -18,6 +34,10 @@ export interface Figure {
   baseline: number;
   /** linker ÷ baseline. */
   ratio: number;
+  /** The peer system's value, when the run measured peers. */
+  peer?: PeerValue;
+  /** linker ÷ peer value. */
+  peerRatio?: number;
   /** The target, when this figure has one. */
   target?: FigureTarget;
   /** Whether the target is met (absent without a target). */
@@ -27,15 +47,17 @@ export interface Figure {
 }
 
 /** A figure, with its ratio and target verdict computed. */
-export function figure(fields: Omit<Figure, "ratio" | "met">): Figure {
+export function figure(fields: Omit<Figure, "ratio" | "met" | "peerRatio">): Figure {
   const ratio = fields.linker / fields.baseline;
+  const peerRatio = fields.peer ? fields.linker / fields.peer.value : undefined;
   const target = fields.target;
   let met: boolean | undefined;
   if (target?.kind === "min-ratio") met = ratio >= target.value;
   if (target?.kind === "max-ratio") met = ratio <= target.value;
+  if (target?.kind === "min-peer-ratio") met = peerRatio === undefined ? undefined : peerRatio >= target.value;
   if (target?.kind === "max-value") met = fields.linker < target.value;
   if (met !== undefined && Number(fields.details?.errors ?? 0) > 0) met = false;
-  return { ...fields, ratio, met };
+  return { ...fields, ratio, peerRatio, met };
 }
 
 /** Everything one bench run produced. */
@@ -76,9 +98,16 @@ function formatValue(value: number, unit: string): string {
 
 function formatTarget(target: FigureTarget | undefined, unit: string): string {
   if (!target) return "—";
-  if (target.kind === "min-ratio") return `ratio ≥ ${target.value.toFixed(2)}`;
-  if (target.kind === "max-ratio") return `ratio ≤ ${target.value.toFixed(2)}`;
-  return `< ${formatValue(target.value, unit)}`;
+  switch (target.kind) {
+    case "min-ratio":
+      return `ratio ≥ ${target.value.toFixed(2)}`;
+    case "max-ratio":
+      return `ratio ≤ ${target.value.toFixed(2)}`;
+    case "min-peer-ratio":
+      return `vs peer ≥ ${target.value.toFixed(2)}`;
+    case "max-value":
+      return `< ${formatValue(target.value, unit)}`;
+  }
 }
 
 function formatVerdict(figure: Figure): string {
@@ -91,20 +120,24 @@ export function loadAverage(): number {
   return Number(os.loadavg()[0].toFixed(2));
 }
 
-/** Renders the figures as a plain-text table. */
+/** Renders the figures as a plain-text table (with peer columns when any figure has a peer). */
 export function renderTable(figures: readonly Figure[]): string {
-  const header = ["figure", "Linker", "raw baseline", "ratio", "target", "met?"];
+  const peers = figures.some((f) => f.peer);
+  const times = (ratio: number | undefined) => (ratio !== undefined && Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : "n/a");
+  const header = ["figure", "Linker", "raw baseline", "ratio", ...(peers ? ["peer", "vs peer"] : []), "target", "met?"];
   const rows = figures.map((f) => [
     f.name,
     formatValue(f.linker, f.unit),
     formatValue(f.baseline, f.unit),
-    Number.isFinite(f.ratio) ? `${f.ratio.toFixed(2)}×` : "n/a",
+    times(f.ratio),
+    ...(peers ? [f.peer ? `${formatValue(f.peer.value, f.unit)} (${f.peer.name})` : "—", f.peer ? times(f.peerRatio) : "—"] : []),
     formatTarget(f.target, f.unit),
     formatVerdict(f),
   ]);
+  const textColumns = new Set([0, header.length - 2, header.length - 1]);
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
   const line = (cells: string[]) =>
-    cells.map((cell, column) => (column === 0 || column >= 4 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join("  ").trimEnd();
+    cells.map((cell, column) => (textColumns.has(column) ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join("  ").trimEnd();
   return [line(header), widths.map((width) => "-".repeat(width)).join("  "), ...rows.map(line)].join("\n");
 }
 

@@ -10,6 +10,7 @@
  * - Broadcast encodes one event and writes the same bytes to every other
  *   caller's open streams.
  * - Subscribe answers `caught_up` and then holds the stream open.
+ * - Publish answers each request as it arrives with a fixed "stored" answer.
  *
  * Run as a child process: `node --import tsx bench/raw-baseline-server.ts`;
  * it prints `raw baseline listening on http://127.0.0.1:PORT`.
@@ -21,6 +22,8 @@ import { timestampNow } from "@bufbuild/protobuf/wkt";
 import {
   BroadcastRequestSchema,
   BroadcastResponseSchema,
+  PublishRequestSchema,
+  PublishResponseSchema,
   RegisterRequestSchema,
   RegisterResponseSchema,
   SendRequestSchema,
@@ -123,10 +126,40 @@ function handle(stream: http2.ServerHttp2Stream, method: string, caller: string,
 }
 
 const server = http2.createServer({ settings: { maxConcurrentStreams: 1000 } });
+/**
+ * Publish, raw: answers every request envelope as it arrives with the same
+ * pre-encoded "stored" answer carrying its sequence, stores nothing.
+ */
+function servePublish(stream: http2.ServerHttp2Stream): void {
+  stream.respond(GRPC_HEADERS, { waitForTrailers: true });
+  stream.once("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
+  let pending: Buffer = Buffer.alloc(0);
+  stream.on("error", () => {});
+  stream.on("data", (chunk: Buffer) => {
+    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+    const out: Buffer[] = [];
+    while (pending.length >= 5 && pending.length >= 5 + pending.readUInt32BE(1)) {
+      const length = pending.readUInt32BE(1);
+      const request = fromBinary(PublishRequestSchema, pending.subarray(5, 5 + length));
+      pending = pending.subarray(5 + length);
+      out.push(frameMessage(toBinary(PublishResponseSchema, create(PublishResponseSchema, { sequence: request.sequence, outcome: { case: "sent", value: publishedAnswer } }))));
+    }
+    if (out.length > 0) stream.write(Buffer.concat(out));
+  });
+  stream.on("end", () => stream.end());
+}
+
+/** The answer of every raw Publish request. */
+const publishedAnswer = create(SendResponseSchema, { message: message("sender-agent", "recipient-agent", "x".repeat(16)), recipientOnline: true });
+
 server.on("stream", (stream, headers) => {
   const path = String(headers[":path"] ?? "");
   const method = path.startsWith(SERVICE_PATH) ? path.slice(SERVICE_PATH.length) : "";
   const caller = bearerName(headers.authorization);
+  if (method === "Publish") {
+    servePublish(stream);
+    return;
+  }
   const chunks: Buffer[] = [];
   stream.on("error", () => {});
   stream.on("data", (chunk: Buffer) => chunks.push(chunk));

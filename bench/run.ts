@@ -2,7 +2,10 @@
  * `npm run bench`: measures the Linker hub beside a raw node:http2 baseline in
  * the same run and prints each figure with its ratio and target.
  *
- *   npm run bench -- [--json results.json] [--only send,fanout,latency,memory,takeover,startup] [--cpu-prof-dir DIR]
+ *   npm run bench -- [--json results.json] [--only send,publish,fanout,latency,memory,takeover,startup] [--peers] [--cpu-prof-dir DIR]
+ *
+ * With --peers the same workloads also run against NATS JetStream (Debian's
+ * nats-server) and every figure shows its ratio to it.
  *
  * Every server runs in its own child process, started fresh per scenario and
  * stopped at the end, also on error or Ctrl-C.
@@ -16,8 +19,10 @@ import { measureBroadcastFanout } from "./broadcast-fanout.js";
 import { measureEndToEndLatency } from "./end-to-end-latency.js";
 import { measureHubTakeover } from "./hub-takeover.js";
 import { measureIdleSubscriberMemory } from "./idle-subscriber-memory.js";
+import { measurePeers, withPeers } from "./peers/peer-figures.js";
 import { measureSendThroughput } from "./send-throughput.js";
 import { measureStartup } from "./startup.js";
+import { measureStreamingPublish } from "./streaming-publish.js";
 
 /** A bench scenario: its name on the command line and how to run it. */
 interface Scenario {
@@ -28,6 +33,7 @@ interface Scenario {
 
 const SCENARIOS: Scenario[] = [
   { name: "send", title: "Send throughput", run: (launcher) => measureSendThroughput(launcher) },
+  { name: "publish", title: "Streaming publish", run: (launcher) => measureStreamingPublish(launcher) },
   { name: "fanout", title: "Broadcast fan-out", run: (launcher) => measureBroadcastFanout(launcher) },
   { name: "latency", title: "End-to-end latency", run: (launcher) => measureEndToEndLatency(launcher) },
   { name: "memory", title: "Idle subscriber memory", run: (launcher) => measureIdleSubscriberMemory(launcher) },
@@ -36,7 +42,7 @@ const SCENARIOS: Scenario[] = [
 ];
 
 /** The whole bench must finish within this time, or it stops its servers and fails. */
-const WATCHDOG_MS = 240_000;
+const WATCHDOG_MS = 480_000;
 
 function log(line: string): void {
   process.stderr.write(`${line}\n`);
@@ -48,6 +54,7 @@ async function main(): Promise<number> {
       json: { type: "string" },
       only: { type: "string" },
       "cpu-prof-dir": { type: "string" },
+      peers: { type: "boolean" },
     },
   });
   const only = values.only?.split(",").map((name) => name.trim());
@@ -77,6 +84,19 @@ async function main(): Promise<number> {
     } catch (err) {
       failed = true;
       log(`bench: ${scenario.title} FAILED: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    }
+  }
+  if (values.peers) {
+    log("bench: peers (NATS JetStream)…");
+    try {
+      const peers = await measurePeers(log);
+      if (peers) {
+        figures.splice(0, figures.length, ...withPeers(figures, peers.values));
+        notes.push(...peers.notes);
+      }
+    } catch (err) {
+      failed = true;
+      log(`bench: peers FAILED: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     }
   }
   const results: BenchResults = {

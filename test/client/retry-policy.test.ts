@@ -33,6 +33,8 @@ const POLICY: Record<string, "always" | "never" | "stream" | { yes: Record<strin
   CancelTask: "never",
   GetHubStatus: "always",
   WatchHub: "stream",
+  // Each request carries its own idempotency key; publisher.ts resumes a broken stream without duplicates.
+  Publish: "stream",
   GetHubConversation: "always",
 };
 

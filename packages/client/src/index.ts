@@ -51,3 +51,4 @@ export { chooseHostingPath, type HostingCandidate, type HostingChoice, type Host
 export { HUB_PROCESS_EXIT, hubProcessArgs, type HubProcessReport, parseHubProcessArgs, parseHubProcessReport } from "./hub-process-protocol.js";
 export { type HubProcessOptions, runHubProcess, runtimeDescription, StoreUnavailableError } from "./hub-process.js";
 export { type HubProcess, HubRuntimeUnavailableError, hubProcessStarter, type HubProcessStarterOptions } from "./hub-process-starter.js";
+export { type Publication, publishAll, type PublishOptions } from "./publisher.js";

@@ -28,7 +28,7 @@ export class Asker {
   async ask(caller: Caller, req: AskRequest, signal: AbortSignal): Promise<{ query: Message; reply: Message }> {
     const { store, presence, config } = this.deps;
     const { recipient } = req;
-    await store.transaction((tx) => this.registry.require(tx, recipient));
+    await store.transaction((tx) => this.registry.requireName(tx, recipient));
     if (!presence.isOnline(recipient)) {
       throw new UnavailableError(
         `no responders: "${recipient}" is offline, so nobody can answer now; Send the question instead and it will be delivered when "${recipient}" comes back`,

@@ -18,6 +18,10 @@ export interface HubLimits {
   sendRatePerSecond: number;
   /** Messages one instance may send in a burst above the sustained rate. */
   sendBurst: number;
+  /** Unary calls one HTTP/2 connection may have in flight; more are answered RESOURCE_EXHAUSTED. */
+  callsPerConnection: number;
+  /** Streaming calls one HTTP/2 connection may have open; more are answered RESOURCE_EXHAUSTED. */
+  streamsPerConnection: number;
 }
 
 /** Everything a hub needs to start. */
@@ -60,6 +64,8 @@ export const defaultLimits: HubLimits = {
   askMaxTimeoutMs: 50_000,
   sendRatePerSecond: 0,
   sendBurst: 1000,
+  callsPerConnection: 512,
+  streamsPerConnection: 64,
 };
 
 /** Every default of a hub except its data folder, which the caller chooses. */

@@ -5,6 +5,12 @@ import net from "node:net";
 /** The first bytes an HTTP/2 client with prior knowledge (h2c) sends. */
 const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 
+/** Streams a client may open at once on one HTTP/2 connection, as far as HTTP/2 is concerned. */
+const H2_MAX_CONCURRENT_STREAMS = 100_000;
+
+/** Memory nghttp2 may use for one connection before it resets streams, in megabytes (default 10). */
+const H2_MAX_SESSION_MEMORY_MB = 256;
+
 /** A listening server that speaks HTTP/1.1 and h2c on one port. */
 export interface DualServer {
   /** The bound port. */
@@ -26,7 +32,12 @@ export async function listenDual(
 ): Promise<DualServer> {
   const h1 = http.createServer(handler as http.RequestListener);
   h1.keepAliveTimeout = 5_000;
-  const h2 = http2.createServer({ settings: { maxConcurrentStreams: 1000 } }, handler as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void);
+  // HTTP/2 itself never refuses or resets a burst of streams (REFUSED_STREAM, ENHANCE_YOUR_CALM tear
+  // calls down without a reason); the hub's own per-connection limits answer the excess instead.
+  const h2 = http2.createServer(
+    { settings: { maxConcurrentStreams: H2_MAX_CONCURRENT_STREAMS }, maxSessionMemory: H2_MAX_SESSION_MEMORY_MB },
+    handler as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void,
+  );
   const sessions = new Set<http2.ServerHttp2Session>();
   h2.on("session", (session) => {
     sessions.add(session);

@@ -80,6 +80,8 @@ export const HUB_SETTINGS: readonly HubSetting[] = [
   { key: "limits.askMaxTimeoutMs", flag: "--ask-max-timeout <ms>", env: "LINKER_ASK_MAX_TIMEOUT_MS", description: "longest Ask wait allowed", parse: integer(1) },
   { key: "limits.sendRatePerSecond", flag: "--send-rate <n>", env: "LINKER_SEND_RATE", description: "messages/s one instance may send (0 = unlimited)", parse: integer(0) },
   { key: "limits.sendBurst", flag: "--send-burst <n>", env: "LINKER_SEND_BURST", description: "burst above the send rate", parse: integer(1) },
+  { key: "limits.callsPerConnection", flag: "--max-calls-per-connection <n>", env: "LINKER_MAX_CALLS_PER_CONNECTION", description: "unary calls one HTTP/2 connection may have in flight", parse: integer(1) },
+  { key: "limits.streamsPerConnection", flag: "--max-streams-per-connection <n>", env: "LINKER_MAX_STREAMS_PER_CONNECTION", description: "streams (Subscribe, Publish) one HTTP/2 connection may have open", parse: integer(1) },
 ];
 
 /** The default of a setting (undefined for the data folder, which the caller picks, and for the secret). */

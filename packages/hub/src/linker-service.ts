@@ -28,6 +28,7 @@ import {
 } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
 import { type Caller, callerKey } from "./caller.js";
 import { streamEvents } from "./event-stream.js";
+import { publishStream } from "./publish-stream.js";
 import type { Hub } from "./hub.js";
 import { createObserverService } from "./observe/observer-service.js";
 
@@ -70,6 +71,9 @@ export function createLinkerService(hub: Hub): ServiceImpl<typeof LinkerService>
     },
     async broadcast(req, ctx) {
       return create(BroadcastResponseSchema, await mailbox.broadcast(caller(ctx), req));
+    },
+    async *publish(requests, ctx) {
+      yield* publishStream(mailbox, caller(ctx), requests);
     },
     async *subscribe(req, ctx) {
       yield* streamEvents(deps, mailbox, caller(ctx).name, req.afterSeq, req.types, ctx.signal);

@@ -105,7 +105,7 @@ export class Mailbox {
     const result = await store.transaction(async (tx): Promise<SendResult> => {
       const earlier = await this.findDuplicate(tx, sender, recipient, req);
       if (earlier) return { message: earlier, duplicate: true, recipientOnline: presence.isOnline(recipient) };
-      await this.registry.require(tx, recipient);
+      await this.registry.requireName(tx, recipient);
       const unread = await this.backlog.overflow(tx, recipient, 1, now);
       if (unread !== undefined) {
         throw new LimitExceededError(

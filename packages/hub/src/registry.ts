@@ -17,8 +17,12 @@ import { isWellFormedSessionToken, newSessionToken } from "@linker/protocol";
 import { hashToken } from "./sessions.js";
 import { type CommittedEvent, EVERYONE, type StoreTx } from "./store/store.js";
 
+/** Sessions remembered in memory (each entry is a token and a name). */
+const SESSION_CACHE_SIZE = 10_000;
+
 /** Identity and presence: who is registered, their sessions, and who is online. */
 export class Registry {
+  /** Recent session tokens and their names, so a call does not hash its token and read the store. */
   private readonly sessionCache = new Map<string, string>();
 
   constructor(private readonly deps: HubDeps) {}
@@ -76,7 +80,7 @@ export class Registry {
         oldestUnreadSeq: (await tx.messages.listInbox({ recipient: req.name, unreadOnly: true, sender: "", afterSeq: 0n, limit: 1, now }))[0]?.seq ?? 0n,
       };
     });
-    this.sessionCache.set(hashToken(result.token), req.name);
+    this.remember(result.token, req.name);
     return {
       instance: this.withPresence(result.instance),
       sessionToken: result.token,
@@ -89,12 +93,18 @@ export class Registry {
 
   /** The instance name a session token belongs to, if it is valid. */
   async resolveSession(token: string): Promise<string | undefined> {
-    const hash = hashToken(token);
-    const cached = this.sessionCache.get(hash);
+    const cached = this.sessionCache.get(token);
     if (cached !== undefined) return cached;
-    const name = await this.deps.store.transaction((tx) => tx.identity.getSession(hash));
-    if (name !== undefined) this.sessionCache.set(hash, name);
+    const name = await this.deps.store.transaction((tx) => tx.identity.getSession(hashToken(token)));
+    if (name !== undefined) this.remember(token, name);
     return name;
+  }
+
+  /** Caches a valid session, dropping the oldest entries beyond SESSION_CACHE_SIZE. */
+  private remember(token: string, name: string): void {
+    this.sessionCache.delete(token);
+    this.sessionCache.set(token, name);
+    if (this.sessionCache.size > SESSION_CACHE_SIZE) this.sessionCache.delete(this.sessionCache.keys().next().value!);
   }
 
   /**
@@ -174,6 +184,11 @@ export class Registry {
 
   private forgetSessionsOf(name: string): void {
     for (const [key, owner] of this.sessionCache) if (owner === name) this.sessionCache.delete(key);
+  }
+
+  /** Throws NotFoundError unless `name` is registered. */
+  async requireName(tx: StoreTx, name: string): Promise<void> {
+    if (!(await tx.identity.hasInstance(name))) throw new NotFoundError(`no instance named "${name}" is registered; see ListInstances`);
   }
 
   /** The instance, or NotFoundError. */

@@ -11,6 +11,7 @@ import type { HubConfig } from "./config.js";
 import { createErrorInterceptor } from "./error-interceptor.js";
 import { HubShuttingDownError } from "./errors.js";
 import { createHealthService, type HealthService } from "./health.js";
+import { ConnectionLimits } from "./connection-limits.js";
 import { createDirectRpc, type DirectRpcOptions } from "./direct/direct-rpc.js";
 import { listenDual } from "./http-server.js";
 import { createHub, type Hub } from "./hub.js";
@@ -164,6 +165,7 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
   const { routes, options: routerOptions } = hubRouter(hub, health, config, logger, options.interceptors, observerPolicy);
   const contextValues = (req: IncomingMessage | Http2ServerRequest) => createContextValues().set(nodeRequestKey, req);
   const rpcHandler = connectNodeAdapter({ routes, ...routerOptions, contextValues });
+  const limits = new ConnectionLimits(config.limits);
   const direct = createDirectRpc({
     service: createLinkerService(hub) as DirectRpcOptions["service"],
     interceptors: routerOptions.interceptors,
@@ -177,7 +179,10 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
     const path = pathOf(req.url);
     if (ops.handle(req, res, path) || dashboard(req, res, path)) return;
     if (extra?.(req, res as ServerResponse | Http2ServerResponse)) return;
-    if (req.httpVersionMajor === 2 && direct(req as Http2ServerRequest, res as Http2ServerResponse)) return;
+    if (req.httpVersionMajor === 2) {
+      if (!limits.admit(req as Http2ServerRequest, res as Http2ServerResponse)) return;
+      if (direct(req as Http2ServerRequest, res as Http2ServerResponse)) return;
+    }
     rpcHandler(req, res);
   };
   for (const request of waiting.splice(0)) request();

@@ -75,7 +75,7 @@ export class TaskBoard {
     const assigner = caller.name;
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
-      if (req.assignee !== "") await this.registry.require(tx, req.assignee);
+      if (req.assignee !== "") await this.registry.requireName(tx, req.assignee);
       const task = create(TaskSchema, {
         id: timeOrderedId(),
         title: req.title,

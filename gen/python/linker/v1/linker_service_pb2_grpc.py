@@ -68,6 +68,11 @@ class LinkerServiceStub(object):
                 request_serializer=linker_dot_v1_dot_linker__service__pb2.BroadcastRequest.SerializeToString,
                 response_deserializer=linker_dot_v1_dot_linker__service__pb2.BroadcastResponse.FromString,
                 )
+        self.Publish = channel.stream_stream(
+                '/linker.v1.LinkerService/Publish',
+                request_serializer=linker_dot_v1_dot_linker__service__pb2.PublishRequest.SerializeToString,
+                response_deserializer=linker_dot_v1_dot_linker__service__pb2.PublishResponse.FromString,
+                )
         self.Subscribe = channel.unary_stream(
                 '/linker.v1.LinkerService/Subscribe',
                 request_serializer=linker_dot_v1_dot_linker__service__pb2.SubscribeRequest.SerializeToString,
@@ -239,6 +244,18 @@ class LinkerServiceServicer(object):
     def Broadcast(self, request, context):
         """Broadcast delivers one message to every other registered instance.
         Repeating it is safe only with the same idempotency_key.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Publish(self, request_iterator, context):
+        """Publish sends many messages over one stream, for high-rate senders: each
+        PublishRequest is a Send or a Broadcast, stored in the order it arrived
+        and answered, in that order, by a PublishResponse once it is durably
+        stored (requests that arrive together share a commit). A request that
+        fails is answered with its error and the stream goes on; the hub stops
+        reading while too many requests wait for their answers (flow control).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -424,6 +441,11 @@ def add_LinkerServiceServicer_to_server(servicer, server):
                     servicer.Broadcast,
                     request_deserializer=linker_dot_v1_dot_linker__service__pb2.BroadcastRequest.FromString,
                     response_serializer=linker_dot_v1_dot_linker__service__pb2.BroadcastResponse.SerializeToString,
+            ),
+            'Publish': grpc.stream_stream_rpc_method_handler(
+                    servicer.Publish,
+                    request_deserializer=linker_dot_v1_dot_linker__service__pb2.PublishRequest.FromString,
+                    response_serializer=linker_dot_v1_dot_linker__service__pb2.PublishResponse.SerializeToString,
             ),
             'Subscribe': grpc.unary_stream_rpc_method_handler(
                     servicer.Subscribe,
@@ -660,6 +682,23 @@ class LinkerService(object):
         return grpc.experimental.unary_unary(request, target, '/linker.v1.LinkerService/Broadcast',
             linker_dot_v1_dot_linker__service__pb2.BroadcastRequest.SerializeToString,
             linker_dot_v1_dot_linker__service__pb2.BroadcastResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def Publish(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_stream(request_iterator, target, '/linker.v1.LinkerService/Publish',
+            linker_dot_v1_dot_linker__service__pb2.PublishRequest.SerializeToString,
+            linker_dot_v1_dot_linker__service__pb2.PublishResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
 

@@ -89,6 +89,25 @@ Google::Protobuf::DescriptorPool.generated_pool.build do
       optional :duplicate, :bool, 3, json_name: "duplicate"
       repeated :skipped, :string, 4, json_name: "skipped"
     end
+    add_message "linker.v1.PublishRequest" do
+      optional :sequence, :uint64, 1, json_name: "sequence"
+      oneof :message do
+        optional :send, :message, 2, "linker.v1.SendRequest", json_name: "send"
+        optional :broadcast, :message, 3, "linker.v1.BroadcastRequest", json_name: "broadcast"
+      end
+    end
+    add_message "linker.v1.PublishResponse" do
+      optional :sequence, :uint64, 1, json_name: "sequence"
+      oneof :outcome do
+        optional :sent, :message, 2, "linker.v1.SendResponse", json_name: "sent"
+        optional :broadcasted, :message, 3, "linker.v1.BroadcastResponse", json_name: "broadcasted"
+        optional :error, :message, 4, "linker.v1.PublishError", json_name: "error"
+      end
+    end
+    add_message "linker.v1.PublishError" do
+      optional :code, :uint32, 1, json_name: "code"
+      optional :message, :string, 2, json_name: "message"
+    end
     add_message "linker.v1.SubscribeRequest" do
       optional :after_seq, :uint64, 1, json_name: "afterSeq"
       repeated :types, :enum, 2, "linker.v1.EventType", json_name: "types"
@@ -281,6 +300,9 @@ module Linker
     SendResponse = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.v1.SendResponse").msgclass
     BroadcastRequest = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.v1.BroadcastRequest").msgclass
     BroadcastResponse = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.v1.BroadcastResponse").msgclass
+    PublishRequest = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.v1.PublishRequest").msgclass
+    PublishResponse = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.v1.PublishResponse").msgclass
+    PublishError = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.v1.PublishError").msgclass
     SubscribeRequest = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.v1.SubscribeRequest").msgclass
     SubscribeResponse = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.v1.SubscribeResponse").msgclass
     CaughtUp = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.v1.CaughtUp").msgclass

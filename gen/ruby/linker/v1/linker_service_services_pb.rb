@@ -61,6 +61,13 @@ module Linker
         # Broadcast delivers one message to every other registered instance.
         # Repeating it is safe only with the same idempotency_key.
         rpc :Broadcast, ::Linker::V1::BroadcastRequest, ::Linker::V1::BroadcastResponse
+        # Publish sends many messages over one stream, for high-rate senders: each
+        # PublishRequest is a Send or a Broadcast, stored in the order it arrived
+        # and answered, in that order, by a PublishResponse once it is durably
+        # stored (requests that arrive together share a commit). A request that
+        # fails is answered with its error and the stream goes on; the hub stops
+        # reading while too many requests wait for their answers (flow control).
+        rpc :Publish, stream(::Linker::V1::PublishRequest), stream(::Linker::V1::PublishResponse)
         # Subscribe replays every event after after_seq, then streams live events,
         # with no gap and no duplicate. A slow consumer is cut off with
         # RESOURCE_EXHAUSTED and resumes from its last seq.

@@ -18,6 +18,7 @@ import { toConnectError } from "../errors.js";
 import { decodeEnvelopes, encodeEnvelope, END_STREAM_FLAG } from "./envelope.js";
 import { IncomingHeaders } from "./incoming-headers.js";
 import { type MessageEncoder, messageEncoder } from "./message-encoder.js";
+import { requestStream } from "./request-stream.js";
 
 /** A protocol the direct path speaks: gRPC, or Connect with binary messages. */
 type Wire = "grpc" | "connect";
@@ -48,10 +49,10 @@ export interface DirectRpcOptions {
 }
 
 /** The RPCs served directly: the hottest ones, a message per call or per event. */
-const DIRECT_METHODS = [LinkerService.method.send, LinkerService.method.subscribe];
+const DIRECT_METHODS = [LinkerService.method.send, LinkerService.method.subscribe, LinkerService.method.publish];
 
 /**
- * Serves the hottest RPCs (Send, Subscribe) on node:http2 itself, for gRPC
+ * Serves the hottest RPCs (Send, Subscribe, Publish) on node:http2 itself, for gRPC
  * and Connect's binary protocol, without connect-node's per-call pipeline
  * (async iterables, abort controllers, Headers copies). Each call still runs
  * the router's interceptors (request log, errors, observer access,
@@ -73,8 +74,10 @@ export function createDirectRpc(options: DirectRpcOptions): (req: Http2ServerReq
         const message = (await impl((req as UnaryRequest).message as never, context)) as MessageShape<DescMessage>;
         return { stream: false, service: method.parent, method, header, trailer, message } as UnaryResponse;
       }
-      const first = await firstMessage((req as StreamRequest).message);
-      const message = impl(first as never, context) as AsyncIterable<MessageShape<DescMessage>>;
+      const input = (req as StreamRequest).message;
+      const message = (method.methodKind === "server_streaming" ? impl((await firstMessage(input)) as never, context) : impl(input as never, context)) as AsyncIterable<
+        MessageShape<DescMessage>
+      >;
       return { stream: true, service: method.parent, method, header, trailer, message } as StreamResponse;
     };
     const call = [...options.interceptors].reverse().reduce<(req: never) => Promise<unknown>>((next, interceptor) => interceptor(next as never) as never, invoke as never);
@@ -106,7 +109,7 @@ function wireOf(req: Http2ServerRequest, method: DescMethod): Wire | undefined {
     const encoding = req.headers["content-encoding"];
     return encoding === undefined || encoding === "identity" ? "connect" : undefined;
   }
-  if (method.methodKind === "server_streaming" && type === "application/connect+proto") {
+  if (method.methodKind !== "unary" && type === "application/connect+proto") {
     const encoding = req.headers["connect-content-encoding"];
     return encoding === undefined || encoding === "identity" ? "connect" : undefined;
   }
@@ -199,7 +202,6 @@ async function serve(req: Http2ServerRequest, res: Http2ServerResponse, route: R
       res.once("close", () => abort.abort(new ConnectError("the client closed the stream", Code.Canceled)));
       if (timeoutMs !== undefined) timer = setTimeout(() => abort.abort(new ConnectError("the operation timed out", Code.DeadlineExceeded)), timeoutMs);
     }
-    const message = decodeRequest(await readBody(req, options.readMaxBytes + 5), wire, method);
     const common = {
       service: method.parent,
       method,
@@ -209,6 +211,13 @@ async function serve(req: Http2ServerRequest, res: Http2ServerResponse, route: R
       header: new IncomingHeaders(req.headers).asHeaders(),
       contextValues: options.contextValues(req),
     };
+    if (method.methodKind === "bidi_streaming" || method.methodKind === "client_streaming") {
+      const input = requestStream(req, method, options.readMaxBytes);
+      const response = (await route.call({ ...common, stream: true, message: input } as StreamRequest)) as StreamResponse;
+      await respondStream(res, wire, route, response.message);
+      return;
+    }
+    const message = decodeRequest(await readBody(req, options.readMaxBytes + 5), wire, method);
     if (!streaming) {
       const call = route.call({ ...common, stream: false, message } as UnaryRequest) as Promise<UnaryResponse>;
       const response = await (controller ? raceAbort(call, controller.signal) : call);

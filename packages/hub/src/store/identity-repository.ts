@@ -4,6 +4,8 @@ import type { Instance } from "@linker/protocol/gen/linker/v1/instance_pb.js";
 export interface IdentityRepository {
   /** The instance with exactly this name, if registered (presence is not stored). */
   getInstance(name: string): Promise<Instance | undefined>;
+  /** Whether an instance with exactly this name is registered (cheaper than reading it). */
+  hasInstance(name: string): Promise<boolean>;
   /** The registered name that equals `name` regardless of case, if any. */
   nameTaken(name: string): Promise<string | undefined>;
   /** Every registered instance, by name. */

@@ -11,6 +11,7 @@ export function postgresIdentity(sql: Sql): IdentityRepository {
       const [row] = await sql<{ data: Buffer }>("SELECT data FROM instances WHERE name = $1", [name]);
       return row && decode(row);
     },
+    hasInstance: async (name) => (await sql("SELECT 1 FROM instances WHERE name = $1", [name])).length > 0,
     nameTaken: async (name) => (await sql<{ name: string }>("SELECT name FROM instances WHERE name_key = lower($1)", [name]))[0]?.name,
     listInstances: async () => (await sql<{ data: Buffer }>("SELECT data FROM instances ORDER BY name")).map(decode),
     putInstance: async (instance: Instance) => {

@@ -1,6 +1,7 @@
-import { fromBinary, toBinary } from "@bufbuild/protobuf";
+import { fromBinary } from "@bufbuild/protobuf";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { type Message, MessageSchema } from "@linker/protocol/gen/linker/v1/message_pb.js";
+import { encodedMessage } from "../../encoded-messages.js";
 import type { ConversationPage, ConversationQuery, InboxQuery, MessageRepository } from "../message-repository.js";
 import { INBOX_COLUMNS, type InboxRow, inboxMessage } from "./inbox-row.js";
 import type { Sql } from "./sql.js";
@@ -29,7 +30,7 @@ export function postgresMessages(sql: Sql, nextOrdinal: () => Promise<bigint>): 
           message.idempotencyKey === "" ? null : message.idempotencyKey,
           message.sentAt ? timestampMs(message.sentAt) : 0,
           message.expiresAt ? timestampMs(message.expiresAt) : null,
-          Buffer.from(toBinary(MessageSchema, message)),
+          Buffer.from(encodedMessage(message)),
         ],
       );
     },

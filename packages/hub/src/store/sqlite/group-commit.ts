@@ -23,6 +23,18 @@ export interface CommitHooks {
   afterCommit(callback: () => void): void;
 }
 
+/** What a group's life means to the store beyond SQL transactions (its counters). */
+export interface GroupHooks {
+  /** Right after BEGIN. */
+  begun(): void;
+  /** Before a job that runs in a savepoint; returns how to undo what the job changes. */
+  jobStarting(): () => void;
+  /** Right before COMMIT. */
+  committing(): void;
+}
+
+const NO_HOOKS: GroupHooks = { begun() {}, jobStarting: () => () => undefined, committing() {} };
+
 /** True for SQLite's "another connection holds the lock" errors. */
 function isBusy(err: unknown): boolean {
   const code = (err as { code?: unknown } | undefined)?.code;
@@ -49,6 +61,7 @@ export class GroupCommit<C extends CommitHooks> {
   constructor(
     private readonly db: Database.Database,
     context: (hooks: CommitHooks) => C,
+    private readonly hooks: GroupHooks = NO_HOOKS,
   ) {
     this.sql = {
       begin: db.prepare("BEGIN IMMEDIATE"),
@@ -87,6 +100,7 @@ export class GroupCommit<C extends CommitHooks> {
         }
         try {
           this.sql.begin.run();
+          this.hooks.begun();
         } catch (err) {
           // Every queued job waited for this lock: answer them all now rather than one busy timeout each.
           const failure = isBusy(err) ? new StoreBusyError(err) : err;
@@ -109,6 +123,7 @@ export class GroupCommit<C extends CommitHooks> {
             const job = this.pending.shift()!;
             done.push(await this.runJob(job, true));
           }
+          this.hooks.committing();
           this.sql.commit.run();
         } catch (err) {
           this.rollback();
@@ -139,6 +154,7 @@ export class GroupCommit<C extends CommitHooks> {
   }
 
   private async runJob(job: Job<C>, savepoint: boolean): Promise<Done<C>> {
+    const undo = savepoint ? this.hooks.jobStarting() : undefined;
     if (savepoint) this.sql.savepoint.run();
     try {
       const value = await job.fn(this.context);
@@ -149,6 +165,7 @@ export class GroupCommit<C extends CommitHooks> {
       if (savepoint) {
         this.sql.rollbackTo.run();
         this.sql.release.run();
+        undo?.();
       }
       return { job, ok: false, value: err, callbacks: [] };
     }

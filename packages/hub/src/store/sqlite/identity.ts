@@ -7,6 +7,7 @@ import type { IdentityRepository } from "../identity-repository.js";
 export function sqliteIdentity(db: Database.Database): IdentityRepository {
   const s = {
     get: db.prepare<[string], { data: Buffer }>("SELECT data FROM instances WHERE name = ?"),
+    exists: db.prepare<[string], { found: number }>("SELECT 1 AS found FROM instances WHERE name = ?"),
     taken: db.prepare<[string], { name: string }>("SELECT name FROM instances WHERE name_key = lower(?)"),
     list: db.prepare<[], { data: Buffer }>("SELECT data FROM instances ORDER BY name"),
     put: db.prepare(
@@ -24,6 +25,7 @@ export function sqliteIdentity(db: Database.Database): IdentityRepository {
       const row = s.get.get(name);
       return row && decode(row);
     },
+    hasInstance: async (name) => s.exists.get(name) !== undefined,
     nameTaken: async (name) => s.taken.get(name)?.name,
     listInstances: async () => s.list.all().map(decode),
     putInstance: async (instance: Instance) => {

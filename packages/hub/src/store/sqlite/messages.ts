@@ -1,7 +1,8 @@
-import { fromBinary, toBinary } from "@bufbuild/protobuf";
+import { fromBinary } from "@bufbuild/protobuf";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import type Database from "better-sqlite3";
 import { type Message, MessageSchema } from "@linker/protocol/gen/linker/v1/message_pb.js";
+import { encodedMessage } from "../../encoded-messages.js";
 import type { ConversationPage, ConversationQuery, InboxQuery, MessageRepository } from "../message-repository.js";
 import { INBOX_COLUMNS, type InboxRow, inboxMessage } from "./inbox-row.js";
 import type { StatementCache } from "./statement-cache.js";
@@ -51,7 +52,7 @@ export function sqliteMessages(db: Database.Database, statements: StatementCache
         message.idempotencyKey === "" ? null : message.idempotencyKey,
         message.sentAt ? timestampMs(message.sentAt) : 0,
         message.expiresAt ? timestampMs(message.expiresAt) : null,
-        Buffer.from(toBinary(MessageSchema, message)),
+        Buffer.from(encodedMessage(message)),
       );
     },
     get: async (id) => {

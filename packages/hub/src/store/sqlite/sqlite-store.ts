@@ -11,7 +11,8 @@ import { sqliteMemory } from "./memory.js";
 import { sqliteMessages } from "./messages.js";
 import { sqlitePresence } from "./presence.js";
 import { migrate } from "./migrations.js";
-import { bigintOf, StatementCache } from "./statement-cache.js";
+import { GroupCounters } from "./counters.js";
+import { StatementCache } from "./statement-cache.js";
 import { sqliteTasks } from "./tasks.js";
 
 /** WAL pages between automatic checkpoints (SQLite's default is 1000). */
@@ -109,8 +110,8 @@ export class SqliteStore implements Store {
     this.db = open(options);
     const db = this.db;
     const statements = new StatementCache(db);
-    const counter = db.prepare<[string], { value: number | bigint }>("UPDATE meta SET value = value + 1 WHERE key = ? RETURNING value");
-    const next = (key: string) => () => bigintOf(counter.get(key)!.value);
+    const counters = new GroupCounters(db, ["message_ordinal", "memory_revision", "task_ordinal"]);
+    const next = (key: string) => () => counters.next(key);
     // Appended events reach the listeners after their transaction commits, in commit order.
     const committed = (events: CommittedEvent[]) =>
       this.engine.afterCommit(() => {
@@ -124,7 +125,14 @@ export class SqliteStore implements Store {
       memory: sqliteMemory(db, next("memory_revision")),
       tasks: sqliteTasks(db, statements, next("task_ordinal")),
     };
-    this.engine = new GroupCommit<StoreTx>(db, (hooks) => ({ ...repositories, afterCommit: (callback) => hooks.afterCommit(callback) }));
+    this.engine = new GroupCommit<StoreTx>(db, (hooks) => ({ ...repositories, afterCommit: (callback) => hooks.afterCommit(callback) }), {
+      begun: () => counters.begin(),
+      jobStarting: () => {
+        const snapshot = counters.snapshot();
+        return () => counters.restore(snapshot);
+      },
+      committing: () => counters.flush(),
+    });
   }
 
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {

@@ -23,7 +23,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file linker/v1/linker_service.proto.
  */
 export const file_linker_v1_linker_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch5saW5rZXIvdjEvbGlua2VyX3NlcnZpY2UucHJvdG8SCWxpbmtlci52MSLxAgoPUmVnaXN0ZXJSZXF1ZXN0EjUKBG5hbWUYASABKAlCJ7pIJHIiEAEYQDIcXltBLVphLXowLTldW0EtWmEtejAtOS5fLV0qJBIdCgtkZXNjcmlwdGlvbhgCIAEoCUIIukgFcgMYgAgSJgoMY2FwYWJpbGl0aWVzGAMgAygJQhC6SA2SAQoQICIGcgQQARhAEk8KBmxhYmVscxgEIAMoCzImLmxpbmtlci52MS5SZWdpc3RlclJlcXVlc3QuTGFiZWxzRW50cnlCF7pIFJoBERAgIgZyBBABGEAqBXIDGIACEicKCXdvcmtzcGFjZRgFIAEoCzIULmxpbmtlci52MS5Xb3Jrc3BhY2USFwoGY2xpZW50GAYgASgJQge6SARyAhhAEh4KDHJlc3VtZV90b2tlbhgHIAEoCUIIukgFcgMYgAIaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASKmAQoQUmVnaXN0ZXJSZXNwb25zZRIlCghpbnN0YW5jZRgBIAEoCzITLmxpbmtlci52MS5JbnN0YW5jZRIVCg1zZXNzaW9uX3Rva2VuGAIgASgJEhEKCXJlY2xhaW1lZBgDIAEoCBIUCgx1bnJlYWRfY291bnQYBCABKA0SEAoIaGVhZF9zZXEYBSABKAQSGQoRb2xkZXN0X3VucmVhZF9zZXEYBiABKAQiIwoRVW5yZWdpc3RlclJlcXVlc3QSDgoGZm9yZ2V0GAEgASgIIhQKElVucmVnaXN0ZXJSZXNwb25zZSISChBIZWFydGJlYXRSZXF1ZXN0IlkKEUhlYXJ0YmVhdFJlc3BvbnNlEhQKDHVucmVhZF9jb3VudBgBIAEoDRIQCghoZWFkX3NlcRgCIAEoBBIcChRwcmVzZW5jZV90dGxfc2Vjb25kcxgDIAEoDSIsChBTZXRTdGF0dXNSZXF1ZXN0EhgKBnN0YXR1cxgBIAEoCUIIukgFcgMYgAIiOgoRU2V0U3RhdHVzUmVzcG9uc2USJQoIaW5zdGFuY2UYASABKAsyEy5saW5rZXIudjEuSW5zdGFuY2UioQEKFExpc3RJbnN0YW5jZXNSZXF1ZXN0EhMKC29ubGluZV9vbmx5GAEgASgIEkUKBmxhYmVscxgCIAMoCzIrLmxpbmtlci52MS5MaXN0SW5zdGFuY2VzUmVxdWVzdC5MYWJlbHNFbnRyeUIIukgFmgECECAaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASI/ChVMaXN0SW5zdGFuY2VzUmVzcG9uc2USJgoJaW5zdGFuY2VzGAEgAygLMhMubGlua2VyLnYxLkluc3RhbmNlItYDCgtTZW5kUmVxdWVzdBI6CglyZWNpcGllbnQYASABKAlCJ7pIJHIiEAEYQDIcXltBLVphLXowLTldW0EtWmEtejAtOS5fLV0qJBIuCgRraW5kGAIgASgOMhYubGlua2VyLnYxLk1lc3NhZ2VLaW5kQgi6SAWCAQIQARIMCgRib2R5GAMgASgJEikKCmF0dGFjaG1lbnQYBCABKAsyFS5saW5rZXIudjEuQXR0YWNobWVudBIbCgl0aHJlYWRfaWQYBSABKAlCCLpIBXIDGIABEhoKCHJlcGx5X3RvGAYgASgJQgi6SAVyAxiAARIhCg9pZGVtcG90ZW5jeV9rZXkYByABKAlCCLpIBXIDGIABEi8KCHByaW9yaXR5GAggASgOMhMubGlua2VyLnYxLlByaW9yaXR5Qgi6SAWCAQIQARITCgt0dGxfc2Vjb25kcxgJIAEoDRJPCghtZXRhZGF0YRgKIAMoCzIkLmxpbmtlci52MS5TZW5kUmVxdWVzdC5NZXRhZGF0YUVudHJ5Qhe6SBSaAREQICIGcgQQARhAKgVyAxiACBovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiYAoMU2VuZFJlc3BvbnNlEiMKB21lc3NhZ2UYASABKAsyEi5saW5rZXIudjEuTWVzc2FnZRIRCglkdXBsaWNhdGUYAiABKAgSGAoQcmVjaXBpZW50X29ubGluZRgDIAEoCCKOAwoQQnJvYWRjYXN0UmVxdWVzdBIuCgRraW5kGAEgASgOMhYubGlua2VyLnYxLk1lc3NhZ2VLaW5kQgi6SAWCAQIQARIMCgRib2R5GAIgASgJEikKCmF0dGFjaG1lbnQYAyABKAsyFS5saW5rZXIudjEuQXR0YWNobWVudBIbCgl0aHJlYWRfaWQYBCABKAlCCLpIBXIDGIABEiEKD2lkZW1wb3RlbmN5X2tleRgFIAEoCUIIukgFcgMYgAESLwoIcHJpb3JpdHkYBiABKA4yEy5saW5rZXIudjEuUHJpb3JpdHlCCLpIBYIBAhABEhMKC3R0bF9zZWNvbmRzGAcgASgNEhMKC29ubGluZV9vbmx5GAggASgIEkUKCG1ldGFkYXRhGAkgAygLMikubGlua2VyLnYxLkJyb2FkY2FzdFJlcXVlc3QuTWV0YWRhdGFFbnRyeUIIukgFmgECECAaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBInAKEUJyb2FkY2FzdFJlc3BvbnNlEiMKB21lc3NhZ2UYASABKAsyEi5saW5rZXIudjEuTWVzc2FnZRISCgpyZWNpcGllbnRzGAIgAygJEhEKCWR1cGxpY2F0ZRgDIAEoCBIPCgdza2lwcGVkGAQgAygJIlsKEFN1YnNjcmliZVJlcXVlc3QSEQoJYWZ0ZXJfc2VxGAEgASgEEjQKBXR5cGVzGAIgAygOMhQubGlua2VyLnYxLkV2ZW50VHlwZUIPukgMkgEJIgeCAQQQASAAIm8KEVN1YnNjcmliZVJlc3BvbnNlEiEKBWV2ZW50GAEgASgLMhAubGlua2VyLnYxLkV2ZW50SAASKAoJY2F1Z2h0X3VwGAIgASgLMhMubGlua2VyLnYxLkNhdWdodFVwSABCDQoEaXRlbRIFukgCCAEiFwoIQ2F1Z2h0VXASCwoDc2VxGAEgASgEIjcKCkFja1JlcXVlc3QSKQoLbWVzc2FnZV9pZHMYASADKAlCFLpIEZIBDggBEOgHIgdyBRABGIABIjkKC0Fja1Jlc3BvbnNlEhQKDGFja25vd2xlZGdlZBgBIAEoDRIUCgx1bnJlYWRfY291bnQYAiABKA0iggEKE0xpc3RNZXNzYWdlc1JlcXVlc3QSEwoLdW5yZWFkX29ubHkYASABKAgSEQoJbWFya19yZWFkGAIgASgIEhcKBnNlbmRlchgDIAEoCUIHukgEcgIYQBIRCglhZnRlcl9zZXEYBCABKAQSFwoFbGltaXQYBSABKA1CCLpIBSoDGPQDImQKFExpc3RNZXNzYWdlc1Jlc3BvbnNlEiQKCG1lc3NhZ2VzGAEgAygLMhIubGlua2VyLnYxLk1lc3NhZ2USFAoMdW5yZWFkX2NvdW50GAIgASgNEhAKCGhhc19tb3JlGAMgASgIIqEBChZHZXRDb252ZXJzYXRpb25SZXF1ZXN0Eh8KCXRocmVhZF9pZBgBIAEoCUIKukgHcgUQARiAAUgAEhkKBHBlZXIYAiABKAlCCbpIBnIEEAEYQEgAEhsKCXBhZ2Vfc2l6ZRgDIAEoDUIIukgFKgMY9AMSGwoKcGFnZV90b2tlbhgEIAEoCUIHukgEcgIYQEIRCghzZWxlY3RvchIFukgCCAEiWAoXR2V0Q29udmVyc2F0aW9uUmVzcG9uc2USJAoIbWVzc2FnZXMYASADKAsyEi5saW5rZXIudjEuTWVzc2FnZRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkirQIKCkFza1JlcXVlc3QSOgoJcmVjaXBpZW50GAEgASgJQie6SCRyIhABGEAyHF5bQS1aYS16MC05XVtBLVphLXowLTkuXy1dKiQSFQoEYm9keRgCIAEoCUIHukgEcgIQARIpCgphdHRhY2htZW50GAMgASgLMhUubGlua2VyLnYxLkF0dGFjaG1lbnQSGwoJdGhyZWFkX2lkGAQgASgJQgi6SAVyAxiAARISCgp0aW1lb3V0X21zGAUgASgNEj8KCG1ldGFkYXRhGAYgAygLMiMubGlua2VyLnYxLkFza1JlcXVlc3QuTWV0YWRhdGFFbnRyeUIIukgFmgECECAaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIlMKC0Fza1Jlc3BvbnNlEiEKBXF1ZXJ5GAEgASgLMhIubGlua2VyLnYxLk1lc3NhZ2USIQoFcmVwbHkYAiABKAsyEi5saW5rZXIudjEuTWVzc2FnZSJBChBHZXRNZW1vcnlSZXF1ZXN0Ei0KA2tleRgBIAEoCUIgukgdchsQARiAAjIUXltBLVphLXowLTlfLjovQC1dKyQiOgoRR2V0TWVtb3J5UmVzcG9uc2USJQoFZW50cnkYASABKAsyFi5saW5rZXIudjEuTWVtb3J5RW50cnkimwEKEFB1dE1lbW9yeVJlcXVlc3QSLQoDa2V5GAEgASgJQiC6SB1yGxABGIACMhReW0EtWmEtejAtOV8uOi9ALV0rJBINCgV2YWx1ZRgCIAEoCRIeChFleHBlY3RlZF9yZXZpc2lvbhgDIAEoBEgAiAEBEhMKC3R0bF9zZWNvbmRzGAQgASgNQhQKEl9leHBlY3RlZF9yZXZpc2lvbiI6ChFQdXRNZW1vcnlSZXNwb25zZRIlCgVlbnRyeRgBIAEoCzIWLmxpbmtlci52MS5NZW1vcnlFbnRyeSJ6ChNEZWxldGVNZW1vcnlSZXF1ZXN0Ei0KA2tleRgBIAEoCUIgukgdchsQARiAAjIUXltBLVphLXowLTlfLjovQC1dKyQSHgoRZXhwZWN0ZWRfcmV2aXNpb24YAiABKARIAIgBAUIUChJfZXhwZWN0ZWRfcmV2aXNpb24iKAoURGVsZXRlTWVtb3J5UmVzcG9uc2USEAoIcmV2aXNpb24YASABKAQiewoRTGlzdE1lbW9yeVJlcXVlc3QSGAoGcHJlZml4GAEgASgJQgi6SAVyAxiAAhIbCglwYWdlX3NpemUYAiABKA1CCLpIBSoDGOgHEhwKCnBhZ2VfdG9rZW4YAyABKAlCCLpIBXIDGKwCEhEKCWtleXNfb25seRgEIAEoCCJWChJMaXN0TWVtb3J5UmVzcG9uc2USJwoHZW50cmllcxgBIAMoCzIWLmxpbmtlci52MS5NZW1vcnlFbnRyeRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkikQIKEUNyZWF0ZVRhc2tSZXF1ZXN0EhkKBXRpdGxlGAEgASgJQgq6SAdyBRABGMgBEh4KC2Rlc2NyaXB0aW9uGAIgASgJQgm6SAZyBBiAgAQSGQoIYXNzaWduZWUYAyABKAlCB7pIBHICGEASMwoIcHJpb3JpdHkYBCABKA4yFy5saW5rZXIudjEuVGFza1ByaW9yaXR5Qgi6SAWCAQIQARJCCgZsYWJlbHMYBSADKAsyKC5saW5rZXIudjEuQ3JlYXRlVGFza1JlcXVlc3QuTGFiZWxzRW50cnlCCLpIBZoBAhAgGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiMwoSQ3JlYXRlVGFza1Jlc3BvbnNlEh0KBHRhc2sYASABKAsyDy5saW5rZXIudjEuVGFzayLMAQoRVXBkYXRlVGFza1JlcXVlc3QSGwoHdGFza19pZBgBIAEoCUIKukgHcgUQARiAARIxCgZzdGF0dXMYAiABKA4yFS5saW5rZXIudjEuVGFza1N0YXR1c0IKukgHggEEEAEgBRIWCgRub3RlGAMgASgJQgi6SAVyAxiAQBIZCgZyZXN1bHQYBCABKAlCCbpIBnIEGICABBIeChFleHBlY3RlZF9yZXZpc2lvbhgFIAEoBEgAiAEBQhQKEl9leHBlY3RlZF9yZXZpc2lvbiIzChJVcGRhdGVUYXNrUmVzcG9uc2USHQoEdGFzaxgBIAEoCzIPLmxpbmtlci52MS5UYXNrIi8KEENsYWltVGFza1JlcXVlc3QSGwoHdGFza19pZBgBIAEoCUIKukgHcgUQARiAASIyChFDbGFpbVRhc2tSZXNwb25zZRIdCgR0YXNrGAEgASgLMg8ubGlua2VyLnYxLlRhc2siLQoOR2V0VGFza1JlcXVlc3QSGwoHdGFza19pZBgBIAEoCUIKukgHcgUQARiAASIwCg9HZXRUYXNrUmVzcG9uc2USHQoEdGFzaxgBIAEoCzIPLmxpbmtlci52MS5UYXNrIrUBChBMaXN0VGFza3NSZXF1ZXN0Ei0KBXNjb3BlGAEgASgOMhQubGlua2VyLnYxLlRhc2tTY29wZUIIukgFggECEAESOAoIc3RhdHVzZXMYAiADKA4yFS5saW5rZXIudjEuVGFza1N0YXR1c0IPukgMkgEJIgeCAQQQASAAEhsKCXBhZ2Vfc2l6ZRgDIAEoDUIIukgFKgMY9AMSGwoKcGFnZV90b2tlbhgEIAEoCUIHukgEcgIYQCJMChFMaXN0VGFza3NSZXNwb25zZRIeCgV0YXNrcxgBIAMoCzIPLmxpbmtlci52MS5UYXNrEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJKChFDYW5jZWxUYXNrUmVxdWVzdBIbCgd0YXNrX2lkGAEgASgJQgq6SAdyBRABGIABEhgKBnJlYXNvbhgCIAEoCUIIukgFcgMYgEAiMwoSQ2FuY2VsVGFza1Jlc3BvbnNlEh0KBHRhc2sYASABKAsyDy5saW5rZXIudjEuVGFzayJZChNHZXRIdWJTdGF0dXNSZXF1ZXN0Eh0KDHRvcF9iYWNrbG9ncxgBIAEoDUIHukgEKgIYZBIjCglpbnN0YW5jZXMYAiADKAlCELpIDZIBChAgIgZyBBABGEAiPAoUR2V0SHViU3RhdHVzUmVzcG9uc2USJAoGc3RhdHVzGAEgASgLMhQubGlua2VyLnYxLkh1YlN0YXR1cyJaCg9XYXRjaEh1YlJlcXVlc3QSEQoJYWZ0ZXJfc2VxGAEgASgEEjQKBXR5cGVzGAIgAygOMhQubGlua2VyLnYxLkV2ZW50VHlwZUIPukgMkgEJIgeCAQQQASAAIm4KEFdhdGNoSHViUmVzcG9uc2USIQoFZXZlbnQYASABKAsyEC5saW5rZXIudjEuRXZlbnRIABIoCgljYXVnaHRfdXAYAiABKAsyEy5saW5rZXIudjEuQ2F1Z2h0VXBIAEINCgRpdGVtEgW6SAIIASK/AQoZR2V0SHViQ29udmVyc2F0aW9uUmVxdWVzdBIZCgZ2aWV3ZXIYASABKAlCCbpIBnIEEAEYQBIfCgl0aHJlYWRfaWQYAiABKAlCCrpIB3IFEAEYgAFIABIZCgRwZWVyGAMgASgJQgm6SAZyBBABGEBIABIbCglwYWdlX3NpemUYBCABKA1CCLpIBSoDGPQDEhsKCnBhZ2VfdG9rZW4YBSABKAlCB7pIBHICGEBCEQoIc2VsZWN0b3ISBbpIAggBIlsKGkdldEh1YkNvbnZlcnNhdGlvblJlc3BvbnNlEiQKCG1lc3NhZ2VzGAEgAygLMhIubGlua2VyLnYxLk1lc3NhZ2USFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJKnoKCVRhc2tTY29wZRIaChZUQVNLX1NDT1BFX1VOU1BFQ0lGSUVEEAASHQoZVEFTS19TQ09QRV9BU1NJR05FRF9UT19NRRABEh0KGVRBU0tfU0NPUEVfQVNTSUdORURfQllfTUUQAhITCg9UQVNLX1NDT1BFX09QRU4QAzL7DgoNTGlua2VyU2VydmljZRJDCghSZWdpc3RlchIaLmxpbmtlci52MS5SZWdpc3RlclJlcXVlc3QaGy5saW5rZXIudjEuUmVnaXN0ZXJSZXNwb25zZRJOCgpVbnJlZ2lzdGVyEhwubGlua2VyLnYxLlVucmVnaXN0ZXJSZXF1ZXN0Gh0ubGlua2VyLnYxLlVucmVnaXN0ZXJSZXNwb25zZSIDkAICEksKCUhlYXJ0YmVhdBIbLmxpbmtlci52MS5IZWFydGJlYXRSZXF1ZXN0GhwubGlua2VyLnYxLkhlYXJ0YmVhdFJlc3BvbnNlIgOQAgISSwoJU2V0U3RhdHVzEhsubGlua2VyLnYxLlNldFN0YXR1c1JlcXVlc3QaHC5saW5rZXIudjEuU2V0U3RhdHVzUmVzcG9uc2UiA5ACAhJXCg1MaXN0SW5zdGFuY2VzEh8ubGlua2VyLnYxLkxpc3RJbnN0YW5jZXNSZXF1ZXN0GiAubGlua2VyLnYxLkxpc3RJbnN0YW5jZXNSZXNwb25zZSIDkAIBEjcKBFNlbmQSFi5saW5rZXIudjEuU2VuZFJlcXVlc3QaFy5saW5rZXIudjEuU2VuZFJlc3BvbnNlEkYKCUJyb2FkY2FzdBIbLmxpbmtlci52MS5Ccm9hZGNhc3RSZXF1ZXN0GhwubGlua2VyLnYxLkJyb2FkY2FzdFJlc3BvbnNlEkgKCVN1YnNjcmliZRIbLmxpbmtlci52MS5TdWJzY3JpYmVSZXF1ZXN0GhwubGlua2VyLnYxLlN1YnNjcmliZVJlc3BvbnNlMAESOQoDQWNrEhUubGlua2VyLnYxLkFja1JlcXVlc3QaFi5saW5rZXIudjEuQWNrUmVzcG9uc2UiA5ACAhJPCgxMaXN0TWVzc2FnZXMSHi5saW5rZXIudjEuTGlzdE1lc3NhZ2VzUmVxdWVzdBofLmxpbmtlci52MS5MaXN0TWVzc2FnZXNSZXNwb25zZRJdCg9HZXRDb252ZXJzYXRpb24SIS5saW5rZXIudjEuR2V0Q29udmVyc2F0aW9uUmVxdWVzdBoiLmxpbmtlci52MS5HZXRDb252ZXJzYXRpb25SZXNwb25zZSIDkAIBEjQKA0FzaxIVLmxpbmtlci52MS5Bc2tSZXF1ZXN0GhYubGlua2VyLnYxLkFza1Jlc3BvbnNlEksKCUdldE1lbW9yeRIbLmxpbmtlci52MS5HZXRNZW1vcnlSZXF1ZXN0GhwubGlua2VyLnYxLkdldE1lbW9yeVJlc3BvbnNlIgOQAgESRgoJUHV0TWVtb3J5EhsubGlua2VyLnYxLlB1dE1lbW9yeVJlcXVlc3QaHC5saW5rZXIudjEuUHV0TWVtb3J5UmVzcG9uc2USTwoMRGVsZXRlTWVtb3J5Eh4ubGlua2VyLnYxLkRlbGV0ZU1lbW9yeVJlcXVlc3QaHy5saW5rZXIudjEuRGVsZXRlTWVtb3J5UmVzcG9uc2USTgoKTGlzdE1lbW9yeRIcLmxpbmtlci52MS5MaXN0TWVtb3J5UmVxdWVzdBodLmxpbmtlci52MS5MaXN0TWVtb3J5UmVzcG9uc2UiA5ACARJJCgpDcmVhdGVUYXNrEhwubGlua2VyLnYxLkNyZWF0ZVRhc2tSZXF1ZXN0Gh0ubGlua2VyLnYxLkNyZWF0ZVRhc2tSZXNwb25zZRJJCgpVcGRhdGVUYXNrEhwubGlua2VyLnYxLlVwZGF0ZVRhc2tSZXF1ZXN0Gh0ubGlua2VyLnYxLlVwZGF0ZVRhc2tSZXNwb25zZRJGCglDbGFpbVRhc2sSGy5saW5rZXIudjEuQ2xhaW1UYXNrUmVxdWVzdBocLmxpbmtlci52MS5DbGFpbVRhc2tSZXNwb25zZRJFCgdHZXRUYXNrEhkubGlua2VyLnYxLkdldFRhc2tSZXF1ZXN0GhoubGlua2VyLnYxLkdldFRhc2tSZXNwb25zZSIDkAIBEksKCUxpc3RUYXNrcxIbLmxpbmtlci52MS5MaXN0VGFza3NSZXF1ZXN0GhwubGlua2VyLnYxLkxpc3RUYXNrc1Jlc3BvbnNlIgOQAgESSQoKQ2FuY2VsVGFzaxIcLmxpbmtlci52MS5DYW5jZWxUYXNrUmVxdWVzdBodLmxpbmtlci52MS5DYW5jZWxUYXNrUmVzcG9uc2USVAoMR2V0SHViU3RhdHVzEh4ubGlua2VyLnYxLkdldEh1YlN0YXR1c1JlcXVlc3QaHy5saW5rZXIudjEuR2V0SHViU3RhdHVzUmVzcG9uc2UiA5ACARJFCghXYXRjaEh1YhIaLmxpbmtlci52MS5XYXRjaEh1YlJlcXVlc3QaGy5saW5rZXIudjEuV2F0Y2hIdWJSZXNwb25zZTABEmYKEkdldEh1YkNvbnZlcnNhdGlvbhIkLmxpbmtlci52MS5HZXRIdWJDb252ZXJzYXRpb25SZXF1ZXN0GiUubGlua2VyLnYxLkdldEh1YkNvbnZlcnNhdGlvblJlc3BvbnNlIgOQAgFiBnByb3RvMw", [file_buf_validate_validate, file_linker_v1_event, file_linker_v1_hub_status, file_linker_v1_instance, file_linker_v1_memory, file_linker_v1_message, file_linker_v1_task]);
+  fileDesc("Ch5saW5rZXIvdjEvbGlua2VyX3NlcnZpY2UucHJvdG8SCWxpbmtlci52MSLxAgoPUmVnaXN0ZXJSZXF1ZXN0EjUKBG5hbWUYASABKAlCJ7pIJHIiEAEYQDIcXltBLVphLXowLTldW0EtWmEtejAtOS5fLV0qJBIdCgtkZXNjcmlwdGlvbhgCIAEoCUIIukgFcgMYgAgSJgoMY2FwYWJpbGl0aWVzGAMgAygJQhC6SA2SAQoQICIGcgQQARhAEk8KBmxhYmVscxgEIAMoCzImLmxpbmtlci52MS5SZWdpc3RlclJlcXVlc3QuTGFiZWxzRW50cnlCF7pIFJoBERAgIgZyBBABGEAqBXIDGIACEicKCXdvcmtzcGFjZRgFIAEoCzIULmxpbmtlci52MS5Xb3Jrc3BhY2USFwoGY2xpZW50GAYgASgJQge6SARyAhhAEh4KDHJlc3VtZV90b2tlbhgHIAEoCUIIukgFcgMYgAIaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASKmAQoQUmVnaXN0ZXJSZXNwb25zZRIlCghpbnN0YW5jZRgBIAEoCzITLmxpbmtlci52MS5JbnN0YW5jZRIVCg1zZXNzaW9uX3Rva2VuGAIgASgJEhEKCXJlY2xhaW1lZBgDIAEoCBIUCgx1bnJlYWRfY291bnQYBCABKA0SEAoIaGVhZF9zZXEYBSABKAQSGQoRb2xkZXN0X3VucmVhZF9zZXEYBiABKAQiIwoRVW5yZWdpc3RlclJlcXVlc3QSDgoGZm9yZ2V0GAEgASgIIhQKElVucmVnaXN0ZXJSZXNwb25zZSISChBIZWFydGJlYXRSZXF1ZXN0IlkKEUhlYXJ0YmVhdFJlc3BvbnNlEhQKDHVucmVhZF9jb3VudBgBIAEoDRIQCghoZWFkX3NlcRgCIAEoBBIcChRwcmVzZW5jZV90dGxfc2Vjb25kcxgDIAEoDSIsChBTZXRTdGF0dXNSZXF1ZXN0EhgKBnN0YXR1cxgBIAEoCUIIukgFcgMYgAIiOgoRU2V0U3RhdHVzUmVzcG9uc2USJQoIaW5zdGFuY2UYASABKAsyEy5saW5rZXIudjEuSW5zdGFuY2UioQEKFExpc3RJbnN0YW5jZXNSZXF1ZXN0EhMKC29ubGluZV9vbmx5GAEgASgIEkUKBmxhYmVscxgCIAMoCzIrLmxpbmtlci52MS5MaXN0SW5zdGFuY2VzUmVxdWVzdC5MYWJlbHNFbnRyeUIIukgFmgECECAaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASI/ChVMaXN0SW5zdGFuY2VzUmVzcG9uc2USJgoJaW5zdGFuY2VzGAEgAygLMhMubGlua2VyLnYxLkluc3RhbmNlItYDCgtTZW5kUmVxdWVzdBI6CglyZWNpcGllbnQYASABKAlCJ7pIJHIiEAEYQDIcXltBLVphLXowLTldW0EtWmEtejAtOS5fLV0qJBIuCgRraW5kGAIgASgOMhYubGlua2VyLnYxLk1lc3NhZ2VLaW5kQgi6SAWCAQIQARIMCgRib2R5GAMgASgJEikKCmF0dGFjaG1lbnQYBCABKAsyFS5saW5rZXIudjEuQXR0YWNobWVudBIbCgl0aHJlYWRfaWQYBSABKAlCCLpIBXIDGIABEhoKCHJlcGx5X3RvGAYgASgJQgi6SAVyAxiAARIhCg9pZGVtcG90ZW5jeV9rZXkYByABKAlCCLpIBXIDGIABEi8KCHByaW9yaXR5GAggASgOMhMubGlua2VyLnYxLlByaW9yaXR5Qgi6SAWCAQIQARITCgt0dGxfc2Vjb25kcxgJIAEoDRJPCghtZXRhZGF0YRgKIAMoCzIkLmxpbmtlci52MS5TZW5kUmVxdWVzdC5NZXRhZGF0YUVudHJ5Qhe6SBSaAREQICIGcgQQARhAKgVyAxiACBovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiYAoMU2VuZFJlc3BvbnNlEiMKB21lc3NhZ2UYASABKAsyEi5saW5rZXIudjEuTWVzc2FnZRIRCglkdXBsaWNhdGUYAiABKAgSGAoQcmVjaXBpZW50X29ubGluZRgDIAEoCCKOAwoQQnJvYWRjYXN0UmVxdWVzdBIuCgRraW5kGAEgASgOMhYubGlua2VyLnYxLk1lc3NhZ2VLaW5kQgi6SAWCAQIQARIMCgRib2R5GAIgASgJEikKCmF0dGFjaG1lbnQYAyABKAsyFS5saW5rZXIudjEuQXR0YWNobWVudBIbCgl0aHJlYWRfaWQYBCABKAlCCLpIBXIDGIABEiEKD2lkZW1wb3RlbmN5X2tleRgFIAEoCUIIukgFcgMYgAESLwoIcHJpb3JpdHkYBiABKA4yEy5saW5rZXIudjEuUHJpb3JpdHlCCLpIBYIBAhABEhMKC3R0bF9zZWNvbmRzGAcgASgNEhMKC29ubGluZV9vbmx5GAggASgIEkUKCG1ldGFkYXRhGAkgAygLMikubGlua2VyLnYxLkJyb2FkY2FzdFJlcXVlc3QuTWV0YWRhdGFFbnRyeUIIukgFmgECECAaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBInAKEUJyb2FkY2FzdFJlc3BvbnNlEiMKB21lc3NhZ2UYASABKAsyEi5saW5rZXIudjEuTWVzc2FnZRISCgpyZWNpcGllbnRzGAIgAygJEhEKCWR1cGxpY2F0ZRgDIAEoCBIPCgdza2lwcGVkGAQgAygJIp4BCg5QdWJsaXNoUmVxdWVzdBIQCghzZXF1ZW5jZRgBIAEoBBIuCgRzZW5kGAIgASgLMhYubGlua2VyLnYxLlNlbmRSZXF1ZXN0Qga6SAPYAQNIABI4Cglicm9hZGNhc3QYAyABKAsyGy5saW5rZXIudjEuQnJvYWRjYXN0UmVxdWVzdEIGukgD2AEDSABCEAoHbWVzc2FnZRIFukgCCAEitgEKD1B1Ymxpc2hSZXNwb25zZRIQCghzZXF1ZW5jZRgBIAEoBBInCgRzZW50GAIgASgLMhcubGlua2VyLnYxLlNlbmRSZXNwb25zZUgAEjMKC2Jyb2FkY2FzdGVkGAMgASgLMhwubGlua2VyLnYxLkJyb2FkY2FzdFJlc3BvbnNlSAASKAoFZXJyb3IYBCABKAsyFy5saW5rZXIudjEuUHVibGlzaEVycm9ySABCCQoHb3V0Y29tZSItCgxQdWJsaXNoRXJyb3ISDAoEY29kZRgBIAEoDRIPCgdtZXNzYWdlGAIgASgJIlsKEFN1YnNjcmliZVJlcXVlc3QSEQoJYWZ0ZXJfc2VxGAEgASgEEjQKBXR5cGVzGAIgAygOMhQubGlua2VyLnYxLkV2ZW50VHlwZUIPukgMkgEJIgeCAQQQASAAIm8KEVN1YnNjcmliZVJlc3BvbnNlEiEKBWV2ZW50GAEgASgLMhAubGlua2VyLnYxLkV2ZW50SAASKAoJY2F1Z2h0X3VwGAIgASgLMhMubGlua2VyLnYxLkNhdWdodFVwSABCDQoEaXRlbRIFukgCCAEiFwoIQ2F1Z2h0VXASCwoDc2VxGAEgASgEIjcKCkFja1JlcXVlc3QSKQoLbWVzc2FnZV9pZHMYASADKAlCFLpIEZIBDggBEOgHIgdyBRABGIABIjkKC0Fja1Jlc3BvbnNlEhQKDGFja25vd2xlZGdlZBgBIAEoDRIUCgx1bnJlYWRfY291bnQYAiABKA0iggEKE0xpc3RNZXNzYWdlc1JlcXVlc3QSEwoLdW5yZWFkX29ubHkYASABKAgSEQoJbWFya19yZWFkGAIgASgIEhcKBnNlbmRlchgDIAEoCUIHukgEcgIYQBIRCglhZnRlcl9zZXEYBCABKAQSFwoFbGltaXQYBSABKA1CCLpIBSoDGPQDImQKFExpc3RNZXNzYWdlc1Jlc3BvbnNlEiQKCG1lc3NhZ2VzGAEgAygLMhIubGlua2VyLnYxLk1lc3NhZ2USFAoMdW5yZWFkX2NvdW50GAIgASgNEhAKCGhhc19tb3JlGAMgASgIIqEBChZHZXRDb252ZXJzYXRpb25SZXF1ZXN0Eh8KCXRocmVhZF9pZBgBIAEoCUIKukgHcgUQARiAAUgAEhkKBHBlZXIYAiABKAlCCbpIBnIEEAEYQEgAEhsKCXBhZ2Vfc2l6ZRgDIAEoDUIIukgFKgMY9AMSGwoKcGFnZV90b2tlbhgEIAEoCUIHukgEcgIYQEIRCghzZWxlY3RvchIFukgCCAEiWAoXR2V0Q29udmVyc2F0aW9uUmVzcG9uc2USJAoIbWVzc2FnZXMYASADKAsyEi5saW5rZXIudjEuTWVzc2FnZRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkirQIKCkFza1JlcXVlc3QSOgoJcmVjaXBpZW50GAEgASgJQie6SCRyIhABGEAyHF5bQS1aYS16MC05XVtBLVphLXowLTkuXy1dKiQSFQoEYm9keRgCIAEoCUIHukgEcgIQARIpCgphdHRhY2htZW50GAMgASgLMhUubGlua2VyLnYxLkF0dGFjaG1lbnQSGwoJdGhyZWFkX2lkGAQgASgJQgi6SAVyAxiAARISCgp0aW1lb3V0X21zGAUgASgNEj8KCG1ldGFkYXRhGAYgAygLMiMubGlua2VyLnYxLkFza1JlcXVlc3QuTWV0YWRhdGFFbnRyeUIIukgFmgECECAaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIlMKC0Fza1Jlc3BvbnNlEiEKBXF1ZXJ5GAEgASgLMhIubGlua2VyLnYxLk1lc3NhZ2USIQoFcmVwbHkYAiABKAsyEi5saW5rZXIudjEuTWVzc2FnZSJBChBHZXRNZW1vcnlSZXF1ZXN0Ei0KA2tleRgBIAEoCUIgukgdchsQARiAAjIUXltBLVphLXowLTlfLjovQC1dKyQiOgoRR2V0TWVtb3J5UmVzcG9uc2USJQoFZW50cnkYASABKAsyFi5saW5rZXIudjEuTWVtb3J5RW50cnkimwEKEFB1dE1lbW9yeVJlcXVlc3QSLQoDa2V5GAEgASgJQiC6SB1yGxABGIACMhReW0EtWmEtejAtOV8uOi9ALV0rJBINCgV2YWx1ZRgCIAEoCRIeChFleHBlY3RlZF9yZXZpc2lvbhgDIAEoBEgAiAEBEhMKC3R0bF9zZWNvbmRzGAQgASgNQhQKEl9leHBlY3RlZF9yZXZpc2lvbiI6ChFQdXRNZW1vcnlSZXNwb25zZRIlCgVlbnRyeRgBIAEoCzIWLmxpbmtlci52MS5NZW1vcnlFbnRyeSJ6ChNEZWxldGVNZW1vcnlSZXF1ZXN0Ei0KA2tleRgBIAEoCUIgukgdchsQARiAAjIUXltBLVphLXowLTlfLjovQC1dKyQSHgoRZXhwZWN0ZWRfcmV2aXNpb24YAiABKARIAIgBAUIUChJfZXhwZWN0ZWRfcmV2aXNpb24iKAoURGVsZXRlTWVtb3J5UmVzcG9uc2USEAoIcmV2aXNpb24YASABKAQiewoRTGlzdE1lbW9yeVJlcXVlc3QSGAoGcHJlZml4GAEgASgJQgi6SAVyAxiAAhIbCglwYWdlX3NpemUYAiABKA1CCLpIBSoDGOgHEhwKCnBhZ2VfdG9rZW4YAyABKAlCCLpIBXIDGKwCEhEKCWtleXNfb25seRgEIAEoCCJWChJMaXN0TWVtb3J5UmVzcG9uc2USJwoHZW50cmllcxgBIAMoCzIWLmxpbmtlci52MS5NZW1vcnlFbnRyeRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkikQIKEUNyZWF0ZVRhc2tSZXF1ZXN0EhkKBXRpdGxlGAEgASgJQgq6SAdyBRABGMgBEh4KC2Rlc2NyaXB0aW9uGAIgASgJQgm6SAZyBBiAgAQSGQoIYXNzaWduZWUYAyABKAlCB7pIBHICGEASMwoIcHJpb3JpdHkYBCABKA4yFy5saW5rZXIudjEuVGFza1ByaW9yaXR5Qgi6SAWCAQIQARJCCgZsYWJlbHMYBSADKAsyKC5saW5rZXIudjEuQ3JlYXRlVGFza1JlcXVlc3QuTGFiZWxzRW50cnlCCLpIBZoBAhAgGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiMwoSQ3JlYXRlVGFza1Jlc3BvbnNlEh0KBHRhc2sYASABKAsyDy5saW5rZXIudjEuVGFzayLMAQoRVXBkYXRlVGFza1JlcXVlc3QSGwoHdGFza19pZBgBIAEoCUIKukgHcgUQARiAARIxCgZzdGF0dXMYAiABKA4yFS5saW5rZXIudjEuVGFza1N0YXR1c0IKukgHggEEEAEgBRIWCgRub3RlGAMgASgJQgi6SAVyAxiAQBIZCgZyZXN1bHQYBCABKAlCCbpIBnIEGICABBIeChFleHBlY3RlZF9yZXZpc2lvbhgFIAEoBEgAiAEBQhQKEl9leHBlY3RlZF9yZXZpc2lvbiIzChJVcGRhdGVUYXNrUmVzcG9uc2USHQoEdGFzaxgBIAEoCzIPLmxpbmtlci52MS5UYXNrIi8KEENsYWltVGFza1JlcXVlc3QSGwoHdGFza19pZBgBIAEoCUIKukgHcgUQARiAASIyChFDbGFpbVRhc2tSZXNwb25zZRIdCgR0YXNrGAEgASgLMg8ubGlua2VyLnYxLlRhc2siLQoOR2V0VGFza1JlcXVlc3QSGwoHdGFza19pZBgBIAEoCUIKukgHcgUQARiAASIwCg9HZXRUYXNrUmVzcG9uc2USHQoEdGFzaxgBIAEoCzIPLmxpbmtlci52MS5UYXNrIrUBChBMaXN0VGFza3NSZXF1ZXN0Ei0KBXNjb3BlGAEgASgOMhQubGlua2VyLnYxLlRhc2tTY29wZUIIukgFggECEAESOAoIc3RhdHVzZXMYAiADKA4yFS5saW5rZXIudjEuVGFza1N0YXR1c0IPukgMkgEJIgeCAQQQASAAEhsKCXBhZ2Vfc2l6ZRgDIAEoDUIIukgFKgMY9AMSGwoKcGFnZV90b2tlbhgEIAEoCUIHukgEcgIYQCJMChFMaXN0VGFza3NSZXNwb25zZRIeCgV0YXNrcxgBIAMoCzIPLmxpbmtlci52MS5UYXNrEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJKChFDYW5jZWxUYXNrUmVxdWVzdBIbCgd0YXNrX2lkGAEgASgJQgq6SAdyBRABGIABEhgKBnJlYXNvbhgCIAEoCUIIukgFcgMYgEAiMwoSQ2FuY2VsVGFza1Jlc3BvbnNlEh0KBHRhc2sYASABKAsyDy5saW5rZXIudjEuVGFzayJZChNHZXRIdWJTdGF0dXNSZXF1ZXN0Eh0KDHRvcF9iYWNrbG9ncxgBIAEoDUIHukgEKgIYZBIjCglpbnN0YW5jZXMYAiADKAlCELpIDZIBChAgIgZyBBABGEAiPAoUR2V0SHViU3RhdHVzUmVzcG9uc2USJAoGc3RhdHVzGAEgASgLMhQubGlua2VyLnYxLkh1YlN0YXR1cyJaCg9XYXRjaEh1YlJlcXVlc3QSEQoJYWZ0ZXJfc2VxGAEgASgEEjQKBXR5cGVzGAIgAygOMhQubGlua2VyLnYxLkV2ZW50VHlwZUIPukgMkgEJIgeCAQQQASAAIm4KEFdhdGNoSHViUmVzcG9uc2USIQoFZXZlbnQYASABKAsyEC5saW5rZXIudjEuRXZlbnRIABIoCgljYXVnaHRfdXAYAiABKAsyEy5saW5rZXIudjEuQ2F1Z2h0VXBIAEINCgRpdGVtEgW6SAIIASK/AQoZR2V0SHViQ29udmVyc2F0aW9uUmVxdWVzdBIZCgZ2aWV3ZXIYASABKAlCCbpIBnIEEAEYQBIfCgl0aHJlYWRfaWQYAiABKAlCCrpIB3IFEAEYgAFIABIZCgRwZWVyGAMgASgJQgm6SAZyBBABGEBIABIbCglwYWdlX3NpemUYBCABKA1CCLpIBSoDGPQDEhsKCnBhZ2VfdG9rZW4YBSABKAlCB7pIBHICGEBCEQoIc2VsZWN0b3ISBbpIAggBIlsKGkdldEh1YkNvbnZlcnNhdGlvblJlc3BvbnNlEiQKCG1lc3NhZ2VzGAEgAygLMhIubGlua2VyLnYxLk1lc3NhZ2USFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJKnoKCVRhc2tTY29wZRIaChZUQVNLX1NDT1BFX1VOU1BFQ0lGSUVEEAASHQoZVEFTS19TQ09QRV9BU1NJR05FRF9UT19NRRABEh0KGVRBU0tfU0NPUEVfQVNTSUdORURfQllfTUUQAhITCg9UQVNLX1NDT1BFX09QRU4QAzLBDwoNTGlua2VyU2VydmljZRJDCghSZWdpc3RlchIaLmxpbmtlci52MS5SZWdpc3RlclJlcXVlc3QaGy5saW5rZXIudjEuUmVnaXN0ZXJSZXNwb25zZRJOCgpVbnJlZ2lzdGVyEhwubGlua2VyLnYxLlVucmVnaXN0ZXJSZXF1ZXN0Gh0ubGlua2VyLnYxLlVucmVnaXN0ZXJSZXNwb25zZSIDkAICEksKCUhlYXJ0YmVhdBIbLmxpbmtlci52MS5IZWFydGJlYXRSZXF1ZXN0GhwubGlua2VyLnYxLkhlYXJ0YmVhdFJlc3BvbnNlIgOQAgISSwoJU2V0U3RhdHVzEhsubGlua2VyLnYxLlNldFN0YXR1c1JlcXVlc3QaHC5saW5rZXIudjEuU2V0U3RhdHVzUmVzcG9uc2UiA5ACAhJXCg1MaXN0SW5zdGFuY2VzEh8ubGlua2VyLnYxLkxpc3RJbnN0YW5jZXNSZXF1ZXN0GiAubGlua2VyLnYxLkxpc3RJbnN0YW5jZXNSZXNwb25zZSIDkAIBEjcKBFNlbmQSFi5saW5rZXIudjEuU2VuZFJlcXVlc3QaFy5saW5rZXIudjEuU2VuZFJlc3BvbnNlEkYKCUJyb2FkY2FzdBIbLmxpbmtlci52MS5Ccm9hZGNhc3RSZXF1ZXN0GhwubGlua2VyLnYxLkJyb2FkY2FzdFJlc3BvbnNlEkQKB1B1Ymxpc2gSGS5saW5rZXIudjEuUHVibGlzaFJlcXVlc3QaGi5saW5rZXIudjEuUHVibGlzaFJlc3BvbnNlKAEwARJICglTdWJzY3JpYmUSGy5saW5rZXIudjEuU3Vic2NyaWJlUmVxdWVzdBocLmxpbmtlci52MS5TdWJzY3JpYmVSZXNwb25zZTABEjkKA0FjaxIVLmxpbmtlci52MS5BY2tSZXF1ZXN0GhYubGlua2VyLnYxLkFja1Jlc3BvbnNlIgOQAgISTwoMTGlzdE1lc3NhZ2VzEh4ubGlua2VyLnYxLkxpc3RNZXNzYWdlc1JlcXVlc3QaHy5saW5rZXIudjEuTGlzdE1lc3NhZ2VzUmVzcG9uc2USXQoPR2V0Q29udmVyc2F0aW9uEiEubGlua2VyLnYxLkdldENvbnZlcnNhdGlvblJlcXVlc3QaIi5saW5rZXIudjEuR2V0Q29udmVyc2F0aW9uUmVzcG9uc2UiA5ACARI0CgNBc2sSFS5saW5rZXIudjEuQXNrUmVxdWVzdBoWLmxpbmtlci52MS5Bc2tSZXNwb25zZRJLCglHZXRNZW1vcnkSGy5saW5rZXIudjEuR2V0TWVtb3J5UmVxdWVzdBocLmxpbmtlci52MS5HZXRNZW1vcnlSZXNwb25zZSIDkAIBEkYKCVB1dE1lbW9yeRIbLmxpbmtlci52MS5QdXRNZW1vcnlSZXF1ZXN0GhwubGlua2VyLnYxLlB1dE1lbW9yeVJlc3BvbnNlEk8KDERlbGV0ZU1lbW9yeRIeLmxpbmtlci52MS5EZWxldGVNZW1vcnlSZXF1ZXN0Gh8ubGlua2VyLnYxLkRlbGV0ZU1lbW9yeVJlc3BvbnNlEk4KCkxpc3RNZW1vcnkSHC5saW5rZXIudjEuTGlzdE1lbW9yeVJlcXVlc3QaHS5saW5rZXIudjEuTGlzdE1lbW9yeVJlc3BvbnNlIgOQAgESSQoKQ3JlYXRlVGFzaxIcLmxpbmtlci52MS5DcmVhdGVUYXNrUmVxdWVzdBodLmxpbmtlci52MS5DcmVhdGVUYXNrUmVzcG9uc2USSQoKVXBkYXRlVGFzaxIcLmxpbmtlci52MS5VcGRhdGVUYXNrUmVxdWVzdBodLmxpbmtlci52MS5VcGRhdGVUYXNrUmVzcG9uc2USRgoJQ2xhaW1UYXNrEhsubGlua2VyLnYxLkNsYWltVGFza1JlcXVlc3QaHC5saW5rZXIudjEuQ2xhaW1UYXNrUmVzcG9uc2USRQoHR2V0VGFzaxIZLmxpbmtlci52MS5HZXRUYXNrUmVxdWVzdBoaLmxpbmtlci52MS5HZXRUYXNrUmVzcG9uc2UiA5ACARJLCglMaXN0VGFza3MSGy5saW5rZXIudjEuTGlzdFRhc2tzUmVxdWVzdBocLmxpbmtlci52MS5MaXN0VGFza3NSZXNwb25zZSIDkAIBEkkKCkNhbmNlbFRhc2sSHC5saW5rZXIudjEuQ2FuY2VsVGFza1JlcXVlc3QaHS5saW5rZXIudjEuQ2FuY2VsVGFza1Jlc3BvbnNlElQKDEdldEh1YlN0YXR1cxIeLmxpbmtlci52MS5HZXRIdWJTdGF0dXNSZXF1ZXN0Gh8ubGlua2VyLnYxLkdldEh1YlN0YXR1c1Jlc3BvbnNlIgOQAgESRQoIV2F0Y2hIdWISGi5saW5rZXIudjEuV2F0Y2hIdWJSZXF1ZXN0GhsubGlua2VyLnYxLldhdGNoSHViUmVzcG9uc2UwARJmChJHZXRIdWJDb252ZXJzYXRpb24SJC5saW5rZXIudjEuR2V0SHViQ29udmVyc2F0aW9uUmVxdWVzdBolLmxpbmtlci52MS5HZXRIdWJDb252ZXJzYXRpb25SZXNwb25zZSIDkAIBYgZwcm90bzM", [file_buf_validate_validate, file_linker_v1_event, file_linker_v1_hub_status, file_linker_v1_instance, file_linker_v1_memory, file_linker_v1_message, file_linker_v1_task]);
 
 /**
  * RegisterRequest names the caller and describes it.
@@ -565,6 +565,131 @@ export const BroadcastResponseSchema: GenMessage<BroadcastResponse> = /*@__PURE_
   messageDesc(file_linker_v1_linker_service, 13);
 
 /**
+ * PublishRequest is one message of a Publish stream.
+ *
+ * @generated from message linker.v1.PublishRequest
+ */
+export type PublishRequest = Message<"linker.v1.PublishRequest"> & {
+  /**
+   * Chosen by the client and echoed in the answer (for example a counter).
+   *
+   * @generated from field: uint64 sequence = 1;
+   */
+  sequence: bigint;
+
+  /**
+   * The message to store. Its own rules are checked when it is processed,
+   * so a bad one is answered with an error instead of ending the stream.
+   *
+   * @generated from oneof linker.v1.PublishRequest.message
+   */
+  message: {
+    /**
+     * A direct message, as Send takes it.
+     *
+     * @generated from field: linker.v1.SendRequest send = 2;
+     */
+    value: SendRequest;
+    case: "send";
+  } | {
+    /**
+     * A message to every other instance, as Broadcast takes it.
+     *
+     * @generated from field: linker.v1.BroadcastRequest broadcast = 3;
+     */
+    value: BroadcastRequest;
+    case: "broadcast";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message linker.v1.PublishRequest.
+ * Use `create(PublishRequestSchema)` to create a new message.
+ */
+export const PublishRequestSchema: GenMessage<PublishRequest> = /*@__PURE__*/
+  messageDesc(file_linker_v1_linker_service, 14);
+
+/**
+ * PublishResponse answers one PublishRequest, in request order.
+ *
+ * @generated from message linker.v1.PublishResponse
+ */
+export type PublishResponse = Message<"linker.v1.PublishResponse"> & {
+  /**
+   * The request's sequence.
+   *
+   * @generated from field: uint64 sequence = 1;
+   */
+  sequence: bigint;
+
+  /**
+   * What happened to it.
+   *
+   * @generated from oneof linker.v1.PublishResponse.outcome
+   */
+  outcome: {
+    /**
+     * The direct message as stored (or found again by its idempotency key).
+     *
+     * @generated from field: linker.v1.SendResponse sent = 2;
+     */
+    value: SendResponse;
+    case: "sent";
+  } | {
+    /**
+     * The broadcast as stored.
+     *
+     * @generated from field: linker.v1.BroadcastResponse broadcasted = 3;
+     */
+    value: BroadcastResponse;
+    case: "broadcasted";
+  } | {
+    /**
+     * Why it was not stored.
+     *
+     * @generated from field: linker.v1.PublishError error = 4;
+     */
+    value: PublishError;
+    case: "error";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message linker.v1.PublishResponse.
+ * Use `create(PublishResponseSchema)` to create a new message.
+ */
+export const PublishResponseSchema: GenMessage<PublishResponse> = /*@__PURE__*/
+  messageDesc(file_linker_v1_linker_service, 15);
+
+/**
+ * PublishError is why one published message was not stored.
+ *
+ * @generated from message linker.v1.PublishError
+ */
+export type PublishError = Message<"linker.v1.PublishError"> & {
+  /**
+   * The Connect (gRPC) status code, as Send would have failed with.
+   *
+   * @generated from field: uint32 code = 1;
+   */
+  code: number;
+
+  /**
+   * What was wrong and what to do.
+   *
+   * @generated from field: string message = 2;
+   */
+  message: string;
+};
+
+/**
+ * Describes the message linker.v1.PublishError.
+ * Use `create(PublishErrorSchema)` to create a new message.
+ */
+export const PublishErrorSchema: GenMessage<PublishError> = /*@__PURE__*/
+  messageDesc(file_linker_v1_linker_service, 16);
+
+/**
  * SubscribeRequest opens the caller's event stream.
  *
  * @generated from message linker.v1.SubscribeRequest
@@ -591,7 +716,7 @@ export type SubscribeRequest = Message<"linker.v1.SubscribeRequest"> & {
  * Use `create(SubscribeRequestSchema)` to create a new message.
  */
 export const SubscribeRequestSchema: GenMessage<SubscribeRequest> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 14);
+  messageDesc(file_linker_v1_linker_service, 17);
 
 /**
  * SubscribeResponse is one item of the event stream.
@@ -628,7 +753,7 @@ export type SubscribeResponse = Message<"linker.v1.SubscribeResponse"> & {
  * Use `create(SubscribeResponseSchema)` to create a new message.
  */
 export const SubscribeResponseSchema: GenMessage<SubscribeResponse> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 15);
+  messageDesc(file_linker_v1_linker_service, 18);
 
 /**
  * CaughtUp marks the end of replay in a Subscribe stream.
@@ -649,7 +774,7 @@ export type CaughtUp = Message<"linker.v1.CaughtUp"> & {
  * Use `create(CaughtUpSchema)` to create a new message.
  */
 export const CaughtUpSchema: GenMessage<CaughtUp> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 16);
+  messageDesc(file_linker_v1_linker_service, 19);
 
 /**
  * AckRequest marks messages read.
@@ -670,7 +795,7 @@ export type AckRequest = Message<"linker.v1.AckRequest"> & {
  * Use `create(AckRequestSchema)` to create a new message.
  */
 export const AckRequestSchema: GenMessage<AckRequest> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 17);
+  messageDesc(file_linker_v1_linker_service, 20);
 
 /**
  * AckResponse reports how many messages became read.
@@ -698,7 +823,7 @@ export type AckResponse = Message<"linker.v1.AckResponse"> & {
  * Use `create(AckResponseSchema)` to create a new message.
  */
 export const AckResponseSchema: GenMessage<AckResponse> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 18);
+  messageDesc(file_linker_v1_linker_service, 21);
 
 /**
  * ListMessagesRequest selects messages from the caller's inbox.
@@ -747,7 +872,7 @@ export type ListMessagesRequest = Message<"linker.v1.ListMessagesRequest"> & {
  * Use `create(ListMessagesRequestSchema)` to create a new message.
  */
 export const ListMessagesRequestSchema: GenMessage<ListMessagesRequest> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 19);
+  messageDesc(file_linker_v1_linker_service, 22);
 
 /**
  * ListMessagesResponse lists messages oldest first.
@@ -782,7 +907,7 @@ export type ListMessagesResponse = Message<"linker.v1.ListMessagesResponse"> & {
  * Use `create(ListMessagesResponseSchema)` to create a new message.
  */
 export const ListMessagesResponseSchema: GenMessage<ListMessagesResponse> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 20);
+  messageDesc(file_linker_v1_linker_service, 23);
 
 /**
  * GetConversationRequest selects a thread or a peer's history.
@@ -833,7 +958,7 @@ export type GetConversationRequest = Message<"linker.v1.GetConversationRequest">
  * Use `create(GetConversationRequestSchema)` to create a new message.
  */
 export const GetConversationRequestSchema: GenMessage<GetConversationRequest> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 21);
+  messageDesc(file_linker_v1_linker_service, 24);
 
 /**
  * GetConversationResponse is one page of a conversation, oldest first.
@@ -861,7 +986,7 @@ export type GetConversationResponse = Message<"linker.v1.GetConversationResponse
  * Use `create(GetConversationResponseSchema)` to create a new message.
  */
 export const GetConversationResponseSchema: GenMessage<GetConversationResponse> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 22);
+  messageDesc(file_linker_v1_linker_service, 25);
 
 /**
  * AskRequest is a query that waits for its reply.
@@ -917,7 +1042,7 @@ export type AskRequest = Message<"linker.v1.AskRequest"> & {
  * Use `create(AskRequestSchema)` to create a new message.
  */
 export const AskRequestSchema: GenMessage<AskRequest> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 23);
+  messageDesc(file_linker_v1_linker_service, 26);
 
 /**
  * AskResponse holds the query and its reply.
@@ -945,7 +1070,7 @@ export type AskResponse = Message<"linker.v1.AskResponse"> & {
  * Use `create(AskResponseSchema)` to create a new message.
  */
 export const AskResponseSchema: GenMessage<AskResponse> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 24);
+  messageDesc(file_linker_v1_linker_service, 27);
 
 /**
  * GetMemoryRequest names a key.
@@ -966,7 +1091,7 @@ export type GetMemoryRequest = Message<"linker.v1.GetMemoryRequest"> & {
  * Use `create(GetMemoryRequestSchema)` to create a new message.
  */
 export const GetMemoryRequestSchema: GenMessage<GetMemoryRequest> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 25);
+  messageDesc(file_linker_v1_linker_service, 28);
 
 /**
  * GetMemoryResponse holds the entry.
@@ -987,7 +1112,7 @@ export type GetMemoryResponse = Message<"linker.v1.GetMemoryResponse"> & {
  * Use `create(GetMemoryResponseSchema)` to create a new message.
  */
 export const GetMemoryResponseSchema: GenMessage<GetMemoryResponse> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 26);
+  messageDesc(file_linker_v1_linker_service, 29);
 
 /**
  * PutMemoryRequest writes a key.
@@ -1029,7 +1154,7 @@ export type PutMemoryRequest = Message<"linker.v1.PutMemoryRequest"> & {
  * Use `create(PutMemoryRequestSchema)` to create a new message.
  */
 export const PutMemoryRequestSchema: GenMessage<PutMemoryRequest> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 27);
+  messageDesc(file_linker_v1_linker_service, 30);
 
 /**
  * PutMemoryResponse holds the entry as written.
@@ -1050,7 +1175,7 @@ export type PutMemoryResponse = Message<"linker.v1.PutMemoryResponse"> & {
  * Use `create(PutMemoryResponseSchema)` to create a new message.
  */
 export const PutMemoryResponseSchema: GenMessage<PutMemoryResponse> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 28);
+  messageDesc(file_linker_v1_linker_service, 31);
 
 /**
  * DeleteMemoryRequest deletes a key.
@@ -1078,7 +1203,7 @@ export type DeleteMemoryRequest = Message<"linker.v1.DeleteMemoryRequest"> & {
  * Use `create(DeleteMemoryRequestSchema)` to create a new message.
  */
 export const DeleteMemoryRequestSchema: GenMessage<DeleteMemoryRequest> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 29);
+  messageDesc(file_linker_v1_linker_service, 32);
 
 /**
  * DeleteMemoryResponse confirms the delete.
@@ -1099,7 +1224,7 @@ export type DeleteMemoryResponse = Message<"linker.v1.DeleteMemoryResponse"> & {
  * Use `create(DeleteMemoryResponseSchema)` to create a new message.
  */
 export const DeleteMemoryResponseSchema: GenMessage<DeleteMemoryResponse> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 30);
+  messageDesc(file_linker_v1_linker_service, 33);
 
 /**
  * ListMemoryRequest selects keys by prefix.
@@ -1141,7 +1266,7 @@ export type ListMemoryRequest = Message<"linker.v1.ListMemoryRequest"> & {
  * Use `create(ListMemoryRequestSchema)` to create a new message.
  */
 export const ListMemoryRequestSchema: GenMessage<ListMemoryRequest> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 31);
+  messageDesc(file_linker_v1_linker_service, 34);
 
 /**
  * ListMemoryResponse is one page of entries in key order.
@@ -1169,7 +1294,7 @@ export type ListMemoryResponse = Message<"linker.v1.ListMemoryResponse"> & {
  * Use `create(ListMemoryResponseSchema)` to create a new message.
  */
 export const ListMemoryResponseSchema: GenMessage<ListMemoryResponse> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 32);
+  messageDesc(file_linker_v1_linker_service, 35);
 
 /**
  * CreateTaskRequest describes a new task.
@@ -1218,7 +1343,7 @@ export type CreateTaskRequest = Message<"linker.v1.CreateTaskRequest"> & {
  * Use `create(CreateTaskRequestSchema)` to create a new message.
  */
 export const CreateTaskRequestSchema: GenMessage<CreateTaskRequest> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 33);
+  messageDesc(file_linker_v1_linker_service, 36);
 
 /**
  * CreateTaskResponse holds the new task.
@@ -1239,7 +1364,7 @@ export type CreateTaskResponse = Message<"linker.v1.CreateTaskResponse"> & {
  * Use `create(CreateTaskResponseSchema)` to create a new message.
  */
 export const CreateTaskResponseSchema: GenMessage<CreateTaskResponse> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 34);
+  messageDesc(file_linker_v1_linker_service, 37);
 
 /**
  * UpdateTaskRequest changes a task the caller is assigned to.
@@ -1288,7 +1413,7 @@ export type UpdateTaskRequest = Message<"linker.v1.UpdateTaskRequest"> & {
  * Use `create(UpdateTaskRequestSchema)` to create a new message.
  */
 export const UpdateTaskRequestSchema: GenMessage<UpdateTaskRequest> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 35);
+  messageDesc(file_linker_v1_linker_service, 38);
 
 /**
  * UpdateTaskResponse holds the task after the change.
@@ -1309,7 +1434,7 @@ export type UpdateTaskResponse = Message<"linker.v1.UpdateTaskResponse"> & {
  * Use `create(UpdateTaskResponseSchema)` to create a new message.
  */
 export const UpdateTaskResponseSchema: GenMessage<UpdateTaskResponse> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 36);
+  messageDesc(file_linker_v1_linker_service, 39);
 
 /**
  * ClaimTaskRequest takes an open task.
@@ -1330,7 +1455,7 @@ export type ClaimTaskRequest = Message<"linker.v1.ClaimTaskRequest"> & {
  * Use `create(ClaimTaskRequestSchema)` to create a new message.
  */
 export const ClaimTaskRequestSchema: GenMessage<ClaimTaskRequest> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 37);
+  messageDesc(file_linker_v1_linker_service, 40);
 
 /**
  * ClaimTaskResponse holds the claimed task.
@@ -1351,7 +1476,7 @@ export type ClaimTaskResponse = Message<"linker.v1.ClaimTaskResponse"> & {
  * Use `create(ClaimTaskResponseSchema)` to create a new message.
  */
 export const ClaimTaskResponseSchema: GenMessage<ClaimTaskResponse> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 38);
+  messageDesc(file_linker_v1_linker_service, 41);
 
 /**
  * GetTaskRequest names a task.
@@ -1372,7 +1497,7 @@ export type GetTaskRequest = Message<"linker.v1.GetTaskRequest"> & {
  * Use `create(GetTaskRequestSchema)` to create a new message.
  */
 export const GetTaskRequestSchema: GenMessage<GetTaskRequest> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 39);
+  messageDesc(file_linker_v1_linker_service, 42);
 
 /**
  * GetTaskResponse holds the task.
@@ -1393,7 +1518,7 @@ export type GetTaskResponse = Message<"linker.v1.GetTaskResponse"> & {
  * Use `create(GetTaskResponseSchema)` to create a new message.
  */
 export const GetTaskResponseSchema: GenMessage<GetTaskResponse> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 40);
+  messageDesc(file_linker_v1_linker_service, 43);
 
 /**
  * ListTasksRequest filters tasks.
@@ -1435,7 +1560,7 @@ export type ListTasksRequest = Message<"linker.v1.ListTasksRequest"> & {
  * Use `create(ListTasksRequestSchema)` to create a new message.
  */
 export const ListTasksRequestSchema: GenMessage<ListTasksRequest> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 41);
+  messageDesc(file_linker_v1_linker_service, 44);
 
 /**
  * ListTasksResponse is one page of tasks, newest first.
@@ -1463,7 +1588,7 @@ export type ListTasksResponse = Message<"linker.v1.ListTasksResponse"> & {
  * Use `create(ListTasksResponseSchema)` to create a new message.
  */
 export const ListTasksResponseSchema: GenMessage<ListTasksResponse> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 42);
+  messageDesc(file_linker_v1_linker_service, 45);
 
 /**
  * CancelTaskRequest cancels a task.
@@ -1491,7 +1616,7 @@ export type CancelTaskRequest = Message<"linker.v1.CancelTaskRequest"> & {
  * Use `create(CancelTaskRequestSchema)` to create a new message.
  */
 export const CancelTaskRequestSchema: GenMessage<CancelTaskRequest> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 43);
+  messageDesc(file_linker_v1_linker_service, 46);
 
 /**
  * CancelTaskResponse holds the canceled task.
@@ -1512,7 +1637,7 @@ export type CancelTaskResponse = Message<"linker.v1.CancelTaskResponse"> & {
  * Use `create(CancelTaskResponseSchema)` to create a new message.
  */
 export const CancelTaskResponseSchema: GenMessage<CancelTaskResponse> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 44);
+  messageDesc(file_linker_v1_linker_service, 47);
 
 /**
  * GetHubStatusRequest asks for the hub's status.
@@ -1540,7 +1665,7 @@ export type GetHubStatusRequest = Message<"linker.v1.GetHubStatusRequest"> & {
  * Use `create(GetHubStatusRequestSchema)` to create a new message.
  */
 export const GetHubStatusRequestSchema: GenMessage<GetHubStatusRequest> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 45);
+  messageDesc(file_linker_v1_linker_service, 48);
 
 /**
  * GetHubStatusResponse holds the status.
@@ -1561,7 +1686,7 @@ export type GetHubStatusResponse = Message<"linker.v1.GetHubStatusResponse"> & {
  * Use `create(GetHubStatusResponseSchema)` to create a new message.
  */
 export const GetHubStatusResponseSchema: GenMessage<GetHubStatusResponse> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 46);
+  messageDesc(file_linker_v1_linker_service, 49);
 
 /**
  * WatchHubRequest opens a stream of every event on the hub.
@@ -1589,7 +1714,7 @@ export type WatchHubRequest = Message<"linker.v1.WatchHubRequest"> & {
  * Use `create(WatchHubRequestSchema)` to create a new message.
  */
 export const WatchHubRequestSchema: GenMessage<WatchHubRequest> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 47);
+  messageDesc(file_linker_v1_linker_service, 50);
 
 /**
  * WatchHubResponse is one item of the hub's event stream.
@@ -1626,7 +1751,7 @@ export type WatchHubResponse = Message<"linker.v1.WatchHubResponse"> & {
  * Use `create(WatchHubResponseSchema)` to create a new message.
  */
 export const WatchHubResponseSchema: GenMessage<WatchHubResponse> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 48);
+  messageDesc(file_linker_v1_linker_service, 51);
 
 /**
  * GetHubConversationRequest selects a conversation as one instance sees it.
@@ -1684,7 +1809,7 @@ export type GetHubConversationRequest = Message<"linker.v1.GetHubConversationReq
  * Use `create(GetHubConversationRequestSchema)` to create a new message.
  */
 export const GetHubConversationRequestSchema: GenMessage<GetHubConversationRequest> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 49);
+  messageDesc(file_linker_v1_linker_service, 52);
 
 /**
  * GetHubConversationResponse is one page of a conversation, oldest first.
@@ -1712,7 +1837,7 @@ export type GetHubConversationResponse = Message<"linker.v1.GetHubConversationRe
  * Use `create(GetHubConversationResponseSchema)` to create a new message.
  */
 export const GetHubConversationResponseSchema: GenMessage<GetHubConversationResponse> = /*@__PURE__*/
-  messageDesc(file_linker_v1_linker_service, 50);
+  messageDesc(file_linker_v1_linker_service, 53);
 
 /**
  * TaskScope selects tasks by the caller's role.
@@ -1861,6 +1986,21 @@ export const LinkerService: GenService<{
     methodKind: "unary";
     input: typeof BroadcastRequestSchema;
     output: typeof BroadcastResponseSchema;
+  },
+  /**
+   * Publish sends many messages over one stream, for high-rate senders: each
+   * PublishRequest is a Send or a Broadcast, stored in the order it arrived
+   * and answered, in that order, by a PublishResponse once it is durably
+   * stored (requests that arrive together share a commit). A request that
+   * fails is answered with its error and the stream goes on; the hub stops
+   * reading while too many requests wait for their answers (flow control).
+   *
+   * @generated from rpc linker.v1.LinkerService.Publish
+   */
+  publish: {
+    methodKind: "bidi_streaming";
+    input: typeof PublishRequestSchema;
+    output: typeof PublishResponseSchema;
   },
   /**
    * Subscribe replays every event after after_seq, then streams live events,

@@ -44,6 +44,13 @@ type LinkerServiceClient interface {
 	// Broadcast delivers one message to every other registered instance.
 	// Repeating it is safe only with the same idempotency_key.
 	Broadcast(ctx context.Context, in *BroadcastRequest, opts ...grpc.CallOption) (*BroadcastResponse, error)
+	// Publish sends many messages over one stream, for high-rate senders: each
+	// PublishRequest is a Send or a Broadcast, stored in the order it arrived
+	// and answered, in that order, by a PublishResponse once it is durably
+	// stored (requests that arrive together share a commit). A request that
+	// fails is answered with its error and the stream goes on; the hub stops
+	// reading while too many requests wait for their answers (flow control).
+	Publish(ctx context.Context, opts ...grpc.CallOption) (LinkerService_PublishClient, error)
 	// Subscribe replays every event after after_seq, then streams live events,
 	// with no gap and no duplicate. A slow consumer is cut off with
 	// RESOURCE_EXHAUSTED and resumes from its last seq.
@@ -170,8 +177,39 @@ func (c *linkerServiceClient) Broadcast(ctx context.Context, in *BroadcastReques
 	return out, nil
 }
 
+func (c *linkerServiceClient) Publish(ctx context.Context, opts ...grpc.CallOption) (LinkerService_PublishClient, error) {
+	stream, err := c.cc.NewStream(ctx, &_LinkerService_serviceDesc.Streams[0], "/linker.v1.LinkerService/Publish", opts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &linkerServicePublishClient{stream}
+	return x, nil
+}
+
+type LinkerService_PublishClient interface {
+	Send(*PublishRequest) error
+	Recv() (*PublishResponse, error)
+	grpc.ClientStream
+}
+
+type linkerServicePublishClient struct {
+	grpc.ClientStream
+}
+
+func (x *linkerServicePublishClient) Send(m *PublishRequest) error {
+	return x.ClientStream.SendMsg(m)
+}
+
+func (x *linkerServicePublishClient) Recv() (*PublishResponse, error) {
+	m := new(PublishResponse)
+	if err := x.ClientStream.RecvMsg(m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
 func (c *linkerServiceClient) Subscribe(ctx context.Context, in *SubscribeRequest, opts ...grpc.CallOption) (LinkerService_SubscribeClient, error) {
-	stream, err := c.cc.NewStream(ctx, &_LinkerService_serviceDesc.Streams[0], "/linker.v1.LinkerService/Subscribe", opts...)
+	stream, err := c.cc.NewStream(ctx, &_LinkerService_serviceDesc.Streams[1], "/linker.v1.LinkerService/Subscribe", opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -338,7 +376,7 @@ func (c *linkerServiceClient) GetHubStatus(ctx context.Context, in *GetHubStatus
 }
 
 func (c *linkerServiceClient) WatchHub(ctx context.Context, in *WatchHubRequest, opts ...grpc.CallOption) (LinkerService_WatchHubClient, error) {
-	stream, err := c.cc.NewStream(ctx, &_LinkerService_serviceDesc.Streams[1], "/linker.v1.LinkerService/WatchHub", opts...)
+	stream, err := c.cc.NewStream(ctx, &_LinkerService_serviceDesc.Streams[2], "/linker.v1.LinkerService/WatchHub", opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -409,6 +447,13 @@ type LinkerServiceServer interface {
 	// Broadcast delivers one message to every other registered instance.
 	// Repeating it is safe only with the same idempotency_key.
 	Broadcast(context.Context, *BroadcastRequest) (*BroadcastResponse, error)
+	// Publish sends many messages over one stream, for high-rate senders: each
+	// PublishRequest is a Send or a Broadcast, stored in the order it arrived
+	// and answered, in that order, by a PublishResponse once it is durably
+	// stored (requests that arrive together share a commit). A request that
+	// fails is answered with its error and the stream goes on; the hub stops
+	// reading while too many requests wait for their answers (flow control).
+	Publish(LinkerService_PublishServer) error
 	// Subscribe replays every event after after_seq, then streams live events,
 	// with no gap and no duplicate. A slow consumer is cut off with
 	// RESOURCE_EXHAUSTED and resumes from its last seq.
@@ -489,6 +534,9 @@ func (UnimplementedLinkerServiceServer) Send(context.Context, *SendRequest) (*Se
 }
 func (UnimplementedLinkerServiceServer) Broadcast(context.Context, *BroadcastRequest) (*BroadcastResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method Broadcast not implemented")
+}
+func (UnimplementedLinkerServiceServer) Publish(LinkerService_PublishServer) error {
+	return status.Errorf(codes.Unimplemented, "method Publish not implemented")
 }
 func (UnimplementedLinkerServiceServer) Subscribe(*SubscribeRequest, LinkerService_SubscribeServer) error {
 	return status.Errorf(codes.Unimplemented, "method Subscribe not implemented")
@@ -681,6 +729,32 @@ func _LinkerService_Broadcast_Handler(srv interface{}, ctx context.Context, dec 
 		return srv.(LinkerServiceServer).Broadcast(ctx, req.(*BroadcastRequest))
 	}
 	return interceptor(ctx, in, info, handler)
+}
+
+func _LinkerService_Publish_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(LinkerServiceServer).Publish(&linkerServicePublishServer{stream})
+}
+
+type LinkerService_PublishServer interface {
+	Send(*PublishResponse) error
+	Recv() (*PublishRequest, error)
+	grpc.ServerStream
+}
+
+type linkerServicePublishServer struct {
+	grpc.ServerStream
+}
+
+func (x *linkerServicePublishServer) Send(m *PublishResponse) error {
+	return x.ServerStream.SendMsg(m)
+}
+
+func (x *linkerServicePublishServer) Recv() (*PublishRequest, error) {
+	m := new(PublishRequest)
+	if err := x.ServerStream.RecvMsg(m); err != nil {
+		return nil, err
+	}
+	return m, nil
 }
 
 func _LinkerService_Subscribe_Handler(srv interface{}, stream grpc.ServerStream) error {
@@ -1111,6 +1185,12 @@ var _LinkerService_serviceDesc = grpc.ServiceDesc{
 		},
 	},
 	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "Publish",
+			Handler:       _LinkerService_Publish_Handler,
+			ServerStreams: true,
+			ClientStreams: true,
+		},
 		{
 			StreamName:    "Subscribe",
 			Handler:       _LinkerService_Subscribe_Handler,
