@@ -27,7 +27,8 @@ afterAll(async () => {
 const sessions = new Map<string, MemorySessionStore>();
 async function client(name: string, url: string): Promise<LinkerClient> {
   if (!sessions.has(name)) sessions.set(name, new MemorySessionStore());
-  const connected = await LinkerClient.connect({ name, hubs: url, sessions: sessions.get(name) });
+  // One hub state on several ports: the sessions are keyed by it, not by the URL.
+  const connected = await LinkerClient.connect({ name, hubs: url, sessions: sessions.get(name), hubKey: "db:hub-process-test" });
   cleanup.push(() => connected.close());
   return connected;
 }
