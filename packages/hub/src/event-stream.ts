@@ -41,7 +41,7 @@ export async function* streamEvents(
   };
   try {
     for (;;) {
-      const page = await store.transaction((tx) => tx.events.read({ audiences: [name, EVERYONE], afterSeq: last, types, limit: REPLAY_PAGE, now: clock.now() }));
+      const page = await store.transaction((tx) => tx.events.read({ audiences: [name, EVERYONE], viewer: name, afterSeq: last, types, limit: REPLAY_PAGE, now: clock.now() }));
       for (const event of page) yield emit(event);
       flushDelivered();
       if (page.length > 0) continue;

@@ -89,8 +89,9 @@ export class Mailbox {
    * not include it).
    */
   apply(events: readonly CommittedEvent[]): void {
-    for (const { audience, event, remote } of events) {
-      if (remote && event.payload.case === "message") this.backlog.reset(audience);
+    for (const { audience, event, remote, recipients } of events) {
+      if (!remote || event.payload.case !== "message") continue;
+      for (const name of recipients ?? [audience]) this.backlog.reset(name);
     }
   }
 
@@ -143,8 +144,7 @@ export class Mailbox {
       }
       const message = await this.compose(tx, sender, EVERYONE, req, now);
       await tx.messages.insert(message);
-      await tx.events.append(recipients.map((name) => ({ audience: name, at: now, payload: { case: "message", value: message } })),
-      );
+      await tx.events.append([{ audience: EVERYONE, at: now, payload: { case: "message", value: message }, recipients }]);
       for (const name of recipients) this.backlog.added(name);
       return { message, recipients, skipped, duplicate: false };
     });

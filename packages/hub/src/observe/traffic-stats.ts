@@ -47,7 +47,6 @@ export class TrafficStats {
   private readonly recent = new Float64Array(LATENCY_WINDOW);
   private recentCount = 0;
   private readonly pending = new Map<string, number>();
-  private lastMessageId = "";
 
   /** Counts one batch of committed events (a store commit listener). */
   observe(events: readonly CommittedEvent[]): void {
@@ -55,9 +54,6 @@ export class TrafficStats {
       const payload = event.payload;
       if (payload.case === "message") {
         const message = payload.value;
-        // A broadcast is one event per recipient, published together.
-        if (message.id === this.lastMessageId) continue;
-        this.lastMessageId = message.id;
         const slot = message.kind * this.priorities + message.priority;
         if (message.priority < this.priorities && slot < this.storedBy.length) this.storedBy[slot] += 1;
         if (message.recipient !== EVERYONE && message.sentAt) {

@@ -2,6 +2,7 @@ import type { ClientBase } from "pg";
 import { SchemaError } from "../store-errors.js";
 import { initial } from "./migrations/0001-initial.js";
 import { leanEventIndexes } from "./migrations/0002-lean-event-indexes.js";
+import { broadcastsStoredOnce } from "./migrations/0003-broadcasts-stored-once.js";
 
 /** One step of the PostgreSQL schema, applied in its own transaction. */
 export interface PostgresMigration {
@@ -17,6 +18,7 @@ export interface PostgresMigration {
 export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   { version: 1, name: "initial schema", sql: initial },
   { version: 2, name: "lean event indexes", sql: leanEventIndexes },
+  { version: 3, name: "broadcasts stored once", sql: broadcastsStoredOnce },
 ];
 
 /** The schema version this code reads and writes. */

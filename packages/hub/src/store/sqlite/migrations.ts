@@ -4,6 +4,7 @@ import { initial } from "./migrations/0001-initial.js";
 import { caseInsensitiveNames } from "./migrations/0002-case-insensitive-names.js";
 import { presenceLeases } from "./migrations/0003-presence-leases.js";
 import { leanEventIndexes } from "./migrations/0004-lean-event-indexes.js";
+import { broadcastsStoredOnce } from "./migrations/0005-broadcasts-stored-once.js";
 
 /** One step of the schema, applied in its own transaction. */
 export interface Migration {
@@ -21,6 +22,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { version: 2, name: "case-insensitive names", sql: caseInsensitiveNames },
   { version: 3, name: "presence leases", sql: presenceLeases },
   { version: 4, name: "lean event indexes", sql: leanEventIndexes },
+  { version: 5, name: "broadcasts stored once", sql: broadcastsStoredOnce },
 ];
 
 /** The schema version this code reads and writes. */
