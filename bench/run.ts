@@ -2,7 +2,7 @@
  * `npm run bench`: measures the Linker hub beside a raw node:http2 baseline in
  * the same run and prints each figure with its ratio and target.
  *
- *   npm run bench -- [--json results.json] [--only send,publish,fanout,latency,memory,takeover,replicas] [--peers] [--cpu-prof-dir DIR]
+ *   npm run bench -- [--json results.json] [--only send,publish,fanout,latency,memory,takeover,replicas,startup] [--peers] [--cpu-prof-dir DIR]
  *
  * With --peers the same workloads also run against NATS JetStream (Debian's
  * nats-server) and every figure shows its ratio to it.
@@ -22,6 +22,7 @@ import { measureIdleSubscriberMemory } from "./idle-subscriber-memory.js";
 import { measureReplicaFigures } from "./replica-figures.js";
 import { measurePeers, withPeers } from "./peers/peer-figures.js";
 import { measureSendThroughput } from "./send-throughput.js";
+import { measureStartup } from "./startup.js";
 import { measureStreamingPublish } from "./streaming-publish.js";
 
 /** A bench scenario: its name on the command line and how to run it. */
@@ -39,6 +40,7 @@ const SCENARIOS: Scenario[] = [
   { name: "memory", title: "Idle subscriber memory", run: (launcher) => measureIdleSubscriberMemory(launcher) },
   { name: "takeover", title: "Hub takeover", run: () => measureHubTakeover(undefined, log) },
   { name: "replicas", title: "Replicas on PostgreSQL", run: (launcher) => measureReplicaFigures(launcher, log) },
+  { name: "startup", title: "Start-up of the hook and the MCP server", run: () => measureStartup(log) },
 ];
 
 /** The whole bench must finish within this time, or it stops its servers and fails. */
