@@ -114,7 +114,7 @@ export class ClientProcess implements ClientExecutor {
   async execute(request: ClientCompatRequest): Promise<ClientCompatResponse> {
     const { instruction } = request;
     const ownTimeout =
-      instruction.case === "call" || instruction.case === "reflect"
+      instruction.case === "call" || instruction.case === "reflect" || instruction.case === "streamCall"
         ? instruction.value.timeoutMs || 10_000
         : instruction.case === "readStream"
           ? instruction.value.timeoutMs
