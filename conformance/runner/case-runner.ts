@@ -31,6 +31,11 @@ import { lookup, PlaceholderError, Scope } from "./placeholders.js";
 export interface HubTarget {
   /** Base URL now (it may change after a restart). */
   url(): string;
+  /**
+   * Base URLs of every hub serving the same data, url() first (more than one
+   * for replicas); agent k of a case talks to urls()[k % length].
+   */
+  urls(): string[];
   /** Stops and restarts the hub on the same data. */
   restart(abrupt: boolean): Promise<void>;
 }
@@ -192,10 +197,22 @@ class CaseRun {
     return `${this.prefix}-${agent}`;
   }
 
+  /**
+   * The hub an instruction goes to. With replicas, the agents of a case are
+   * spread over them in the order the case lists its agents, so A and B of a
+   * two-agent case talk to different hubs.
+   */
+  private hubUrlFor(instruction: MessageInitShape<typeof ClientCompatRequestSchema>["instruction"]): string {
+    const urls = this.ctx.hub.urls();
+    const agent = instruction?.value && "agent" in instruction.value ? instruction.value.agent : undefined;
+    const k = agent === undefined ? -1 : this.testCase.agents.findIndex((name) => this.agentKey(name) === agent);
+    return urls.length > 1 && k >= 0 ? urls[k % urls.length] : this.ctx.hub.url();
+  }
+
   private async send(instruction: MessageInitShape<typeof ClientCompatRequestSchema>["instruction"]): Promise<ClientCompatResponse["result"]> {
     const request = create(ClientCompatRequestSchema, {
       testName: this.testCase.name,
-      hubUrl: this.ctx.hub.url(),
+      hubUrl: this.hubUrlFor(instruction),
       protocol: this.ctx.protocol,
       instruction,
     });
