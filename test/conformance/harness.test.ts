@@ -82,7 +82,7 @@ describe("the suite", () => {
     const covered = new Set(suite.cases.flatMap((c) => c.covers));
     const { LinkerService } = await import("@linker/protocol/gen/linker/v1/linker_service_pb.js");
     // WatchHub is a server stream the case language has no step for (only Subscribe's); the
-    // dashboard's Chromium tests (test/dashboard) drive it end to end.
+    // dashboard's Chromium tests (test/dashboard) drive it end to end. Publish has stream_call.
     const elsewhere = new Set([LinkerService.method.watchHub.name]);
     for (const method of LinkerService.methods.filter((m) => !elsewhere.has(m.name))) expect(covered, `rpc/${method.name}`).toContain(`rpc/${method.name}`);
     for (const n of [1, 2, 3, 4, 5, 6]) expect(covered, `invariant/${n}`).toContain(`invariant/${n}`);

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
@@ -112,6 +112,9 @@ describe("SQLite store: schema and files", () => {
     expect(() => open(corrupt)).toThrow(/corrupt or not a database.*restore it from a backup/);
     const fresh = open(join(dir, "sub", "hub.db"));
     expect(await fresh.transaction((tx) => tx.events.head())).toBe(0n);
+    // Created whole, under a temporary name linked into place: no empty file, nothing left over.
+    expect(readdirSync(join(dir, "sub")).filter((file) => !/^hub\.db(-wal|-shm)?$/.test(file))).toEqual([]);
+    expect(statSync(join(dir, "sub", "hub.db")).size).toBeGreaterThan(0);
   });
 
   it("answers UNAVAILABLE when another process holds the write lock, and goes on once it is released", async () => {

@@ -54,11 +54,11 @@ describe("HubConnection", () => {
     const second = connection({ hubPort, dataDir, windowName: "second" });
     await second.start();
     expect(second.mode).toBe("client");
-    await second.require().send("first", "before the handover");
+    await second.require().send({ recipient: "first", body: "before the handover" });
 
     await first.close();
     await modeReached(second, "hub");
-    await second.require().send("first", "after the handover");
+    await second.require().send({ recipient: "first", body: "after the handover" });
 
     const reopened = connection({ hubPort, dataDir, windowName: "first" });
     await reopened.start();

@@ -4,7 +4,7 @@ import { DEFAULT_HUB_URL } from "@linker/protocol";
 import { CliError } from "./cli-error.js";
 import { configPath, readConfigFile } from "./config-file.js";
 import { ExitCode } from "./exit-codes.js";
-import { nameFromFolder, projectDir } from "@linker/client";
+import { nameFromFolder, projectDir } from "@linker/client/workspace";
 import { checkName } from "./instance-name.js";
 
 /** The root program's options as commander parsed them. */
@@ -40,6 +40,8 @@ export interface Settings {
   projectDir: string;
   /** The config file that was consulted. */
   configPath: string;
+  /** Secret a hub beyond loopback requires (`LINKER_HUB_SECRET`). */
+  hubSecret: string | undefined;
 }
 
 /** `--home`, else `$LINKER_HOME`, else ~/.linker, as an absolute path. */
@@ -111,5 +113,6 @@ export function resolveSettings(options: GlobalOptions, env: NodeJS.ProcessEnv =
     description: options.description ?? nonEmpty(env.LINKER_DESCRIPTION) ?? file.description,
     projectDir: dir,
     configPath: path,
+    hubSecret: nonEmpty(env.LINKER_HUB_SECRET),
   };
 }

@@ -2,7 +2,7 @@ import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { timingSafeEqual } from "node:crypto";
 import { LinkerService } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
 import { callerKey } from "./caller.js";
-import { OBSERVER_METHODS, observerGrantKey } from "./observe/observer-access.js";
+import { OBSERVER_METHODS, OPEN_READS, observerGrantKey } from "./observe/observer-access.js";
 import type { Registry } from "./registry.js";
 import { bearerToken } from "@linker/protocol";
 
@@ -10,14 +10,15 @@ import { bearerToken } from "@linker/protocol";
  * Resolves the caller of every LinkerService RPC except Register from its
  * `Authorization: Bearer <session token>` header, so identity never comes from
  * a request field. Register itself needs the hub secret when one is set;
- * observer RPCs that the observer access policy allowed need no session.
+ * observer RPCs, and open reads made without a session, that the observer
+ * access policy allowed need no session.
  */
 export function createAuthInterceptor(registry: Registry, hubSecret: string | undefined): Interceptor {
   const secret = hubSecret === undefined || hubSecret === "" ? undefined : Buffer.from(hubSecret);
   return (next) => async (req) => {
     if (req.service.typeName !== LinkerService.typeName) return next(req);
     // Observer RPCs were checked by the observer access policy instead.
-    if (req.contextValues.get(observerGrantKey) && OBSERVER_METHODS.has(req.method.name)) return next(req);
+    if (req.contextValues.get(observerGrantKey) && (OBSERVER_METHODS.has(req.method.name) || OPEN_READS.has(req.method.name))) return next(req);
     const token = bearerToken(req.header.get("authorization"));
     if (req.method.name === LinkerService.method.register.name) {
       if (secret && !(token !== undefined && safeEqual(Buffer.from(token), secret))) {

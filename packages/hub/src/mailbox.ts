@@ -138,10 +138,10 @@ export class Mailbox {
       const recipients: string[] = [];
       const skipped: string[] = [];
       const online = req.onlineOnly ? await presence.onlineIn(tx) : () => true;
-      for (const instance of await tx.identity.listInstances()) {
-        if (instance.name === sender || !online(instance.name)) continue;
-        if ((await this.backlog.overflow(tx, instance.name, 1, now)) !== undefined) skipped.push(instance.name);
-        else recipients.push(instance.name);
+      for (const name of await tx.identity.instanceNames()) {
+        if (name === sender || !online(name)) continue;
+        if ((await this.backlog.overflow(tx, name, 1, now)) !== undefined) skipped.push(name);
+        else recipients.push(name);
       }
       const message = await this.compose(tx, sender, EVERYONE, req, now);
       await tx.messages.insert(message);

@@ -1,7 +1,7 @@
 import { Code, ConnectError, createContextKey, type Interceptor } from "@connectrpc/connect";
 import { timingSafeEqual } from "node:crypto";
 import { LinkerService } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
-import { bearerToken, isLoopbackHost } from "@linker/protocol";
+import { bearerToken, isLoopbackHost, isWellFormedSessionToken } from "@linker/protocol";
 import { hostnameOf, nodeRequestKey, type Peer, peerOf } from "./peer.js";
 
 /** The LinkerService RPCs that read the whole hub and need no session. */
@@ -10,6 +10,18 @@ export const OBSERVER_METHODS: ReadonlySet<string> = new Set([
   LinkerService.method.watchHub.name,
   LinkerService.method.getHubConversation.name,
 ]);
+
+/**
+ * Reads that act as nobody in particular (instances, memory, tasks): made
+ * without a session, the observer policy decides them, so a program that only
+ * looks never has to register a name. With a session token they act as its
+ * instance as usual (ListTasks' own scopes need one).
+ */
+export const OPEN_READS: ReadonlySet<string> = new Set(
+  [LinkerService.method.listInstances, LinkerService.method.getMemory, LinkerService.method.listMemory, LinkerService.method.getTask, LinkerService.method.listTasks].map(
+    (method) => method.name,
+  ),
+);
 
 /** Set on calls the observer policy let through; the auth interceptor then asks for no session. */
 export const observerGrantKey = createContextKey(false, { description: "observer access granted" });
@@ -71,13 +83,17 @@ export function defaultObserverPolicy(hubSecret: string | undefined): ObserverPo
 }
 
 /**
- * Applies `policy` to every observer RPC and marks the calls it allows, so
- * the session check lets them through; every other RPC passes untouched.
+ * Applies `policy` to every observer RPC, and to open reads made without a
+ * session, and marks the calls it allows, so the session check lets them
+ * through; every other RPC passes untouched.
  */
 export function createObserverAccessInterceptor(policy: ObserverPolicy): Interceptor {
   return (next) => async (req) => {
-    if (req.service.typeName !== LinkerService.typeName || !OBSERVER_METHODS.has(req.method.name)) return next(req);
-    policy({ method: req.method.name, bearer: bearerToken(req.header.get("authorization")), peer: peerOf(req.contextValues.get(nodeRequestKey)) });
+    if (req.service.typeName !== LinkerService.typeName) return next(req);
+    const bearer = bearerToken(req.header.get("authorization"));
+    const sessionless = OPEN_READS.has(req.method.name) && !(bearer !== undefined && isWellFormedSessionToken(bearer));
+    if (!OBSERVER_METHODS.has(req.method.name) && !sessionless) return next(req);
+    policy({ method: req.method.name, bearer, peer: peerOf(req.contextValues.get(nodeRequestKey)) });
     req.contextValues.set(observerGrantKey, true);
     return next(req);
   };

@@ -14,6 +14,7 @@ export function postgresIdentity(sql: Sql): IdentityRepository {
     hasInstance: async (name) => (await sql("SELECT 1 FROM instances WHERE name = $1", [name])).length > 0,
     nameTaken: async (name) => (await sql<{ name: string }>("SELECT name FROM instances WHERE name_key = lower($1)", [name]))[0]?.name,
     listInstances: async () => (await sql<{ data: Buffer }>("SELECT data FROM instances ORDER BY name")).map(decode),
+    instanceNames: async () => (await sql<{ name: string }>("SELECT name FROM instances ORDER BY name")).map((row) => row.name),
     putInstance: async (instance: Instance) => {
       await sql("INSERT INTO instances (name, name_key, data) VALUES ($1, lower($1), $2) ON CONFLICT (name) DO UPDATE SET data = excluded.data", [
         instance.name,

@@ -11,7 +11,7 @@ import type { Sql } from "./sql.js";
  * inbox entry is its event row; a broadcast's are rows of `broadcast_inbox`
  * beside its one event.
  */
-export function postgresMessages(sql: Sql, nextOrdinal: () => Promise<bigint>): MessageRepository {
+export function postgresMessages(sql: Sql): MessageRepository {
   const decode = (row: { data: Buffer }) => fromBinary(MessageSchema, row.data);
   const entries = async (recipient: string, ids: string[]) => {
     if (ids.length === 0) return [];
@@ -25,11 +25,13 @@ export function postgresMessages(sql: Sql, nextOrdinal: () => Promise<bigint>): 
   const BROADCAST_ENTRIES = "b.recipient = $2 AND e.seq = b.seq AND e.audience = '*' AND e.message_id = ANY($3)";
   return {
     insert: async (message: Message) => {
+      // The ordinal is a counter row, taken in the same statement under the write lock.
       await sql(
-        "INSERT INTO messages (id, ordinal, sender, recipient, thread_id, idempotency_key, sent_at, expires_at, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        `WITH counter AS (UPDATE meta SET value = value + 1 WHERE key = 'message_ordinal' RETURNING value)
+         INSERT INTO messages (id, ordinal, sender, recipient, thread_id, idempotency_key, sent_at, expires_at, data)
+         SELECT $1::text, counter.value, $2::text, $3::text, $4::text, $5::text, $6::bigint, $7::bigint, $8::bytea FROM counter`,
         [
           message.id,
-          await nextOrdinal(),
           message.sender,
           message.recipient,
           message.threadId,
@@ -49,8 +51,8 @@ export function postgresMessages(sql: Sql, nextOrdinal: () => Promise<bigint>): 
       return row && decode(row);
     },
     recipientsOf: async (messageId) => {
-      const [broadcast] = await sql<{ recipients: string | null }>("SELECT recipients FROM events WHERE audience = '*' AND message_id = $1", [messageId]);
-      if (broadcast) return JSON.parse(broadcast.recipients ?? "[]") as string[];
+      const [broadcast] = await sql<{ seq: string }>("SELECT seq FROM events WHERE audience = '*' AND message_id = $1", [messageId]);
+      if (broadcast) return (await sql<{ recipient: string }>("SELECT recipient FROM broadcast_inbox WHERE seq = $1", [broadcast.seq])).map((row) => row.recipient);
       // Broadcasts stored before they were stored once: a scan, and only a retried broadcast asks.
       const rows = await sql<{ audience: string }>("SELECT audience FROM events WHERE message_id = $1 AND audience <> '*' ORDER BY seq", [messageId]);
       return rows.map((row) => row.audience);

@@ -29,10 +29,10 @@ interface EventRow {
  */
 export function sqliteEvents(db: Database.Database, statements: StatementCache, committed: (events: CommittedEvent[]) => void): EventRepository {
   const s = {
-    append: db.prepare<[string, number, number, string | null, number | null, Buffer | null, string | null]>(
-      "INSERT INTO events (audience, type, at, message_id, expires_at, data, recipients) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    append: db.prepare<[string, number, number, string | null, number | null, Buffer | null]>(
+      "INSERT INTO events (audience, type, at, message_id, expires_at, data) VALUES (?, ?, ?, ?, ?, ?)",
     ),
-    addRecipient: db.prepare<[string, number | bigint, number | null]>("INSERT INTO broadcast_inbox (recipient, seq, expires_at) VALUES (?, ?, ?)"),
+    addRecipients: db.prepare<[number | bigint, number | null, string]>("INSERT INTO broadcast_inbox (seq, recipient, expires_at) SELECT ?, value, ? FROM json_each(?)"),
     head: db.prepare<[], { seq: number | null }>("SELECT seq FROM sqlite_sequence WHERE name = 'events'"),
     maxSeq: db.prepare<[], { seq: number | null }>("SELECT MAX(seq) AS seq FROM events"),
     deleteAudience: db.prepare("DELETE FROM events WHERE audience = ?"),
@@ -45,7 +45,7 @@ export function sqliteEvents(db: Database.Database, statements: StatementCache, 
     const typeClause = types > 0 ? ` AND e.type IN (${Array.from({ length: types }, () => "?").join(", ")})` : "";
     const entry = viewer
       ? {
-          join: "LEFT JOIN broadcast_inbox b ON e.audience = '*' AND e.message_id IS NOT NULL AND b.recipient = ? AND b.seq = e.seq",
+          join: "LEFT JOIN broadcast_inbox b ON e.audience = '*' AND e.message_id IS NOT NULL AND b.seq = e.seq AND b.recipient = ?",
           state: "COALESCE(b.delivered_at, e.delivered_at) AS delivered_at, COALESCE(b.read_at, e.read_at) AS read_at",
           held: " AND (e.audience <> '*' OR e.message_id IS NULL OR b.seq IS NOT NULL)",
           readAt: "COALESCE(b.read_at, e.read_at)",
@@ -72,13 +72,12 @@ export function sqliteEvents(db: Database.Database, statements: StatementCache, 
     if (event.payload.case === "message") {
       const message = event.payload.value;
       const expiresAt = message.expiresAt ? timestampMs(message.expiresAt) : null;
-      const recipients = event.recipients ? JSON.stringify(event.recipients) : null;
-      const seq = s.append.run(event.audience, type, event.at, message.id, expiresAt, null, recipients).lastInsertRowid;
-      for (const recipient of event.recipients ?? []) s.addRecipient.run(recipient, seq, expiresAt);
+      const seq = s.append.run(event.audience, type, event.at, message.id, expiresAt, null).lastInsertRowid;
+      if (event.recipients && event.recipients.length > 0) s.addRecipients.run(seq, expiresAt, JSON.stringify(event.recipients));
       return BigInt(seq);
     }
     const data = toBinary(EventSchema, create(EventSchema, { at: timestampFromMs(event.at), payload: event.payload }));
-    return BigInt(s.append.run(event.audience, type, event.at, null, null, Buffer.from(data), null).lastInsertRowid);
+    return BigInt(s.append.run(event.audience, type, event.at, null, null, Buffer.from(data)).lastInsertRowid);
   };
   const committedEvent = (event: NewEvent, seq: bigint): CommittedEvent => {
     const at = timestampFromMs(event.at);

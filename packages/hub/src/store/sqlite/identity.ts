@@ -10,6 +10,7 @@ export function sqliteIdentity(db: Database.Database): IdentityRepository {
     exists: db.prepare<[string], { found: number }>("SELECT 1 AS found FROM instances WHERE name = ?"),
     taken: db.prepare<[string], { name: string }>("SELECT name FROM instances WHERE name_key = lower(?)"),
     list: db.prepare<[], { data: Buffer }>("SELECT data FROM instances ORDER BY name"),
+    names: db.prepare<[], { name: string }>("SELECT name FROM instances ORDER BY name"),
     put: db.prepare(
       "INSERT INTO instances (name, name_key, data) VALUES (?, lower(?), ?) ON CONFLICT (name) DO UPDATE SET data = excluded.data",
     ),
@@ -28,6 +29,7 @@ export function sqliteIdentity(db: Database.Database): IdentityRepository {
     hasInstance: async (name) => s.exists.get(name) !== undefined,
     nameTaken: async (name) => s.taken.get(name)?.name,
     listInstances: async () => s.list.all().map(decode),
+    instanceNames: async () => s.names.all().map((row) => row.name),
     putInstance: async (instance: Instance) => {
       s.put.run(instance.name, instance.name, Buffer.from(toBinary(InstanceSchema, instance)));
     },

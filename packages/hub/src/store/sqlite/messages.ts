@@ -19,7 +19,8 @@ export function sqliteMessages(db: Database.Database, statements: StatementCache
     ),
     get: db.prepare<[string], { data: Buffer }>("SELECT data FROM messages WHERE id = ?"),
     findByKey: db.prepare<[string, string], { data: Buffer }>("SELECT data FROM messages WHERE sender = ? AND idempotency_key = ?"),
-    broadcastRecipients: db.prepare<[string], { recipients: string | null }>("SELECT recipients FROM events WHERE audience = '*' AND message_id = ?"),
+    broadcastSeq: db.prepare<[string], { seq: number | bigint }>("SELECT seq FROM events WHERE audience = '*' AND message_id = ?"),
+    broadcastRecipients: db.prepare<[number | bigint], { recipient: string }>("SELECT recipient FROM broadcast_inbox WHERE seq = ?"),
     // Broadcasts stored before they were stored once: a scan, and only a retried broadcast asks.
     legacyRecipients: db.prepare<[string], { audience: string }>("SELECT audience FROM events WHERE message_id = ? AND audience <> '*' ORDER BY seq"),
     getEntry: db.prepare<[string, string], InboxRow>(
@@ -31,7 +32,8 @@ export function sqliteMessages(db: Database.Database, statements: StatementCache
     countUnread: db.prepare<[{ recipient: string; now: number }], { n: number }>(
       `SELECT (SELECT COUNT(*) FROM events INDEXED BY inbox_unread_by_expiry
                 WHERE audience = @recipient AND message_id IS NOT NULL AND read_at IS NULL AND (expires_at IS NULL OR expires_at > @now))
-            + (SELECT COUNT(*) FROM broadcast_inbox WHERE recipient = @recipient AND read_at IS NULL AND (expires_at IS NULL OR expires_at > @now)) AS n`,
+            + (SELECT COUNT(*) FROM events e JOIN broadcast_inbox b ON b.seq = e.seq AND b.recipient = @recipient
+                WHERE e.audience = '*' AND e.message_id IS NOT NULL AND b.read_at IS NULL AND (b.expires_at IS NULL OR b.expires_at > @now)) AS n`,
     ),
     markRead: db.prepare<[{ at: number; recipient: string; ids: string }], { seq: number | bigint }>(
       "UPDATE events SET read_at = @at, delivered_at = COALESCE(delivered_at, @at) WHERE audience = @recipient AND message_id IN (SELECT value FROM json_each(@ids)) AND read_at IS NULL RETURNING seq",
@@ -55,7 +57,7 @@ export function sqliteMessages(db: Database.Database, statements: StatementCache
     pruneReadBroadcasts: db.prepare("DELETE FROM broadcast_inbox WHERE read_at IS NOT NULL AND read_at < ?"),
     // A broadcast's event goes once no inbox holds it any more.
     pruneBroadcastEvents: db.prepare(
-      "DELETE FROM events WHERE audience = '*' AND message_id IS NOT NULL AND at < ? AND seq NOT IN (SELECT seq FROM broadcast_inbox)",
+      "DELETE FROM events WHERE audience = '*' AND message_id IS NOT NULL AND at < ? AND NOT EXISTS (SELECT 1 FROM broadcast_inbox b WHERE b.seq = events.seq)",
     ),
     // A direct message is held by its recipient's inbox entry; a broadcast by its event (or, stored earlier, by any entry: one scan).
     pruneMessages: db.prepare(
@@ -93,8 +95,8 @@ export function sqliteMessages(db: Database.Database, statements: StatementCache
       return row && decode(row);
     },
     recipientsOf: async (messageId) => {
-      const row = s.broadcastRecipients.get(messageId);
-      if (row) return JSON.parse(row.recipients ?? "[]") as string[];
+      const broadcast = s.broadcastSeq.get(messageId);
+      if (broadcast) return s.broadcastRecipients.all(broadcast.seq).map((entry) => entry.recipient);
       return s.legacyRecipients.all(messageId).map((entry) => entry.audience);
     },
     listInbox: async (query: InboxQuery) => {
@@ -139,7 +141,7 @@ export function sqliteMessages(db: Database.Database, statements: StatementCache
            FROM messages m
              LEFT JOIN events d ON d.message_id = m.id AND d.audience = @viewer
              LEFT JOIN events e ON m.recipient = '*' AND e.message_id = m.id AND e.audience = '*'
-             LEFT JOIN broadcast_inbox b ON b.recipient = @viewer AND b.seq = e.seq
+             LEFT JOIN broadcast_inbox b ON b.seq = e.seq AND b.recipient = @viewer
            WHERE ${selector.where} AND m.ordinal > @after ORDER BY m.ordinal LIMIT @limit`,
         )
         .all({ selector: selector.value, viewer: query.viewer, after: query.afterCursor, limit: query.limit + 1 });

@@ -1,0 +1,77 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir, userInfo } from "node:os";
+import { join } from "node:path";
+
+/** Where Debian's PostgreSQL 15 keeps its server programs. */
+export const POSTGRES_BIN = "/usr/lib/postgresql/15/bin";
+
+/** A running throwaway PostgreSQL cluster. */
+export interface PostgresCluster {
+  /** Connection URL of its `postgres` database, as the `postgres` superuser. */
+  url: string;
+  /** Stops the server and deletes its files. */
+  stop(): void;
+}
+
+/** Whether Debian's PostgreSQL 15 server programs are installed. */
+export function hasPostgresServer(): boolean {
+  return existsSync(join(POSTGRES_BIN, "initdb"));
+}
+
+/** A free TCP port on 127.0.0.1. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Runs a server program, as the postgres user when this process is root (initdb refuses root). */
+function runAsServerUser(program: string, args: string[], options: { check?: boolean } = {}): void {
+  const command = join(POSTGRES_BIN, program);
+  if (userInfo().uid === 0) {
+    const quoted = [command, ...args].map((part) => `'${part.replace(/'/g, "'\\''")}'`).join(" ");
+    if (options.check === false) spawnSync("su", ["postgres", "-c", quoted], { stdio: "ignore" });
+    else execFileSync("su", ["postgres", "-c", quoted], { stdio: "pipe" });
+  } else if (options.check === false) {
+    spawnSync(command, args, { stdio: "ignore" });
+  } else {
+    execFileSync(command, args, { stdio: "pipe" });
+  }
+}
+
+/**
+ * Starts a throwaway PostgreSQL 15 cluster in a temp folder, on a free port
+ * with trust authentication on 127.0.0.1 only and durability traded for
+ * speed (it holds nothing worth keeping).
+ */
+export async function startPostgresCluster(): Promise<PostgresCluster> {
+  const dir = mkdtempSync(join(tmpdir(), "linker-pg-"));
+  chmodSync(dir, 0o777);
+  const data = join(dir, "data");
+  const port = await freePort();
+  runAsServerUser("initdb", ["-D", data, "-A", "trust", "-U", "postgres", "--no-sync"]);
+  runAsServerUser("pg_ctl", [
+    "-D",
+    data,
+    "-o",
+    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=off -c synchronous_commit=off`,
+    "-l",
+    join(dir, "server.log"),
+    "-w",
+    "start",
+  ]);
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    stop: () => {
+      runAsServerUser("pg_ctl", ["-D", data, "-m", "immediate", "stop"], { check: false });
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
