@@ -1,11 +1,9 @@
-import { create, createRegistry, type DescMethodUnary, fromJson, type JsonValue, type MessageInitShape, toJson } from "@bufbuild/protobuf";
+import { create, type DescMethodBiDiStreaming, type DescMethodClientStreaming, type DescMethodUnary, fromJson, type JsonValue, type MessageInitShape, toJson } from "@bufbuild/protobuf";
 import { anyPack, anyUnpack, type Value, ValueSchema } from "@bufbuild/protobuf/wkt";
-import { file_buf_validate_validate } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
 import {
   type CallOutcome,
   ClientCompatRequestSchema,
   type ClientCompatResponse,
-  Code,
   type Protocol,
   type RpcError,
   type StreamItems,
@@ -18,16 +16,14 @@ import {
   type ReadStream,
   type Reflect,
   type Step,
+  type StreamCall,
   type StreamExpectation,
   type TestCase,
 } from "@linker/protocol/gen/linker/conformance/v1/suite_pb.js";
-import { type Event, EventSchema, EventType, file_linker_v1_event } from "@linker/protocol/gen/linker/v1/event_pb.js";
-import { file_linker_v1_instance } from "@linker/protocol/gen/linker/v1/instance_pb.js";
-import { file_linker_v1_memory } from "@linker/protocol/gen/linker/v1/memory_pb.js";
-import { file_linker_v1_message } from "@linker/protocol/gen/linker/v1/message_pb.js";
-import { file_linker_v1_task } from "@linker/protocol/gen/linker/v1/task_pb.js";
-import { file_linker_v1_linker_service, LinkerService, SubscribeRequestSchema } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
+import { type Event, EventSchema, EventType } from "@linker/protocol/gen/linker/v1/event_pb.js";
+import { LinkerService, SubscribeRequestSchema } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
 import type { ClientExecutor } from "../protocol/client-executor.js";
+import { codeName, errorView, jsonOptions, registry } from "./json-view.js";
 import { matches, matchPattern } from "./pattern-match.js";
 import { lookup, PlaceholderError, Scope } from "./placeholders.js";
 
@@ -35,6 +31,11 @@ import { lookup, PlaceholderError, Scope } from "./placeholders.js";
 export interface HubTarget {
   /** Base URL now (it may change after a restart). */
   url(): string;
+  /**
+   * Base URLs of every hub serving the same data, url() first (more than one
+   * for replicas); agent k of a case talks to urls()[k % length].
+   */
+  urls(): string[];
   /** Stops and restarts the hub on the same data. */
   restart(abrupt: boolean): Promise<void>;
 }
@@ -52,18 +53,6 @@ export interface CaseContext {
   /** Position of the case in the run, part of every agent name. */
   index: number;
 }
-
-/** Registry that turns responses, events and error details into JSON. */
-const registry = createRegistry(
-  file_linker_v1_linker_service,
-  file_linker_v1_event,
-  file_linker_v1_instance,
-  file_linker_v1_memory,
-  file_linker_v1_message,
-  file_linker_v1_task,
-  file_buf_validate_validate,
-);
-const jsonOptions = { alwaysEmitImplicit: true, useProtoFieldName: true, registry } as const;
 
 /** Default deadline of a read that waits for something. */
 const READ_WAIT_MS = 5_000;
@@ -86,7 +75,8 @@ type Outcome =
   | { kind: "none"; view: JsonValue }
   | { kind: "call"; ok: boolean; error?: RpcError; view: JsonValue }
   | { kind: "calls"; calls: { ok: boolean; error?: RpcError; view: JsonValue }[]; view: JsonValue }
-  | { kind: "stream"; read: StreamRead; view: JsonValue };
+  | { kind: "stream"; read: StreamRead; view: JsonValue }
+  | { kind: "streamCall"; ok: boolean; error?: RpcError; view: JsonValue };
 
 interface StreamRead {
   events: Event[];
@@ -110,21 +100,14 @@ function methodByName(name: string): DescMethodUnary {
   return method as DescMethodUnary;
 }
 
-function codeName(code: Code): string {
-  return `CODE_${Code[code] ?? code}`;
-}
+type StreamingMethod = DescMethodClientStreaming | DescMethodBiDiStreaming;
 
-function errorView(error: RpcError): JsonValue {
-  return {
-    code: codeName(error.code),
-    message: error.message,
-    details: error.details.map((detail) => {
-      const type = detail.typeUrl.slice(detail.typeUrl.lastIndexOf("/") + 1);
-      const desc = registry.getMessage(type);
-      const value = desc ? anyUnpack(detail, desc) : undefined;
-      return { type, value: desc && value ? toJson(desc, value, jsonOptions) : Buffer.from(detail.value).toString("base64") };
-    }),
-  };
+function streamingMethodByName(name: string): StreamingMethod {
+  const method = LinkerService.methods.find((m) => m.name === name);
+  if (!method || (method.methodKind !== "client_streaming" && method.methodKind !== "bidi_streaming")) {
+    throw new HarnessFault(`"${name}" is not a LinkerService method that takes a stream of requests`);
+  }
+  return method as StreamingMethod;
 }
 
 function describe(step: Step): string {
@@ -146,6 +129,8 @@ function describe(step: Step): string {
       return action.value.abrupt ? "restart_server (kill)" : "restart_server";
     case "reflect":
       return `reflect ${action.value.method}`;
+    case "streamCall":
+      return `${action.value.method} (${action.value.requests.length} requests)`;
     default:
       return "nothing";
   }
@@ -212,10 +197,22 @@ class CaseRun {
     return `${this.prefix}-${agent}`;
   }
 
+  /**
+   * The hub an instruction goes to. With replicas, the agents of a case are
+   * spread over them in the order the case lists its agents, so A and B of a
+   * two-agent case talk to different hubs.
+   */
+  private hubUrlFor(instruction: MessageInitShape<typeof ClientCompatRequestSchema>["instruction"]): string {
+    const urls = this.ctx.hub.urls();
+    const agent = instruction?.value && "agent" in instruction.value ? instruction.value.agent : undefined;
+    const k = agent === undefined ? -1 : this.testCase.agents.findIndex((name) => this.agentKey(name) === agent);
+    return urls.length > 1 && k >= 0 ? urls[k % urls.length] : this.ctx.hub.url();
+  }
+
   private async send(instruction: MessageInitShape<typeof ClientCompatRequestSchema>["instruction"]): Promise<ClientCompatResponse["result"]> {
     const request = create(ClientCompatRequestSchema, {
       testName: this.testCase.name,
-      hubUrl: this.ctx.hub.url(),
+      hubUrl: this.hubUrlFor(instruction),
       protocol: this.ctx.protocol,
       instruction,
     });
@@ -233,7 +230,7 @@ class CaseRun {
     for (let i = 1; i <= times && failures.length === 0; i++) {
       this.scope.set("i", i);
       const outcome = await this.perform(step);
-      if (outcome.kind === "call") outcomes.push(outcome);
+      if (outcome.kind === "call" || outcome.kind === "streamCall") outcomes.push(outcome);
       if (outcome.kind === "calls") outcomes.push(...outcome.calls);
       if (!expect?.outcomes) failures.push(...this.check(outcome, expect));
       if (failures.length === 0) failures.push(...this.capture(step, outcome.view));
@@ -314,6 +311,8 @@ class CaseRun {
         return { kind: "none", view: {} };
       case "reflect":
         return this.reflect(agent, action.value);
+      case "streamCall":
+        return this.streamCall(agent, action.value);
       default:
         throw new HarnessFault("step has no action");
     }
@@ -351,6 +350,36 @@ class CaseRun {
     }
     if (result.case !== "outcome") throw new HarnessFault(`call answered ${result.case}, not an outcome`);
     return this.callOutcome(method, result.value, logicalAgent);
+  }
+
+  /**
+   * A call with a request stream: the client sends every request, half-closes
+   * and collects every response. The view is {responses: [...]}, plus the
+   * error's code, message and details when the call ended with one.
+   */
+  private async streamCall(agent: string, call: StreamCall): Promise<Outcome> {
+    const method = streamingMethodByName(call.method);
+    const requests = call.requests.map((raw, i) => {
+      try {
+        return anyPack(method.input, fromJson(method.input, this.scope.substitute(raw), { registry }));
+      } catch (err) {
+        if (err instanceof PlaceholderError) throw err;
+        throw new HarnessFault(`requests[${i}] is not a valid ${method.input.typeName}: ${(err as Error).message}`);
+      }
+    });
+    const result = await this.send({
+      case: "streamCall",
+      value: { agent, method: method.name, requests, auth: call.auth, token: this.scope.string(call.token), timeoutMs: call.timeoutMs },
+    });
+    if (result.case !== "streamOutcome") throw new HarnessFault(`stream call answered ${result.case}, not a stream outcome`);
+    const responses = result.value.responses.map((packed, i) => {
+      const response = anyUnpack(packed, method.output);
+      if (!response) throw new HarnessFault(`response ${i + 1} is ${packed.typeUrl}, not ${method.output.typeName}`);
+      return toJson(method.output, response, jsonOptions);
+    });
+    const { error } = result.value;
+    if (error) return { kind: "streamCall", ok: false, error, view: { ...(errorView(error) as object), responses } };
+    return { kind: "streamCall", ok: true, view: { responses } };
   }
 
   /**
@@ -519,6 +548,8 @@ class CaseRun {
         return outcome.calls.flatMap((call, i) => this.checkCall(call, expect).map((f) => `call ${i + 1}: ${f}`));
       case "stream":
         return this.checkStream(outcome.read, expect?.stream);
+      case "streamCall":
+        return this.checkStreamCall(outcome, expect);
     }
   }
 
@@ -530,6 +561,19 @@ class CaseRun {
     if (!outcome.ok) return [`expected success, got ${codeName(outcome.error!.code)}: ${outcome.error!.message}`];
     if (expect?.response) return matchPattern(this.pattern(expect.response), outcome.view, "response");
     return [];
+  }
+
+  private checkStreamCall(outcome: { ok: boolean; error?: RpcError; view: JsonValue }, expect: Expectation | undefined): string[] {
+    const failures: string[] = [];
+    const { responses } = outcome.view as { responses: JsonValue[] };
+    if (expect?.error) {
+      if (outcome.ok) failures.push(`expected the call to end with ${this.codes(expect.error)}, it ended cleanly after ${responses.length} responses`);
+      else failures.push(...this.checkError(outcome.error!, expect.error));
+    } else if (!outcome.ok) {
+      failures.push(`expected the call to end cleanly, it ended with ${codeName(outcome.error!.code)}: ${outcome.error!.message} (after ${responses.length} responses)`);
+    }
+    if (expect?.responses) failures.push(...matchPattern(this.pattern(expect.responses), responses, "responses"));
+    return failures;
   }
 
   private codes(expectation: ErrorExpectation): string {

@@ -1,0 +1,109 @@
+/**
+ * Throwaway PostgreSQL for the replica runs of the conformance suite: a
+ * cluster of Debian's PostgreSQL 15 in a temporary folder, on a free port,
+ * trusting connections from 127.0.0.1 only, and a fresh database in it for
+ * every set of replicas.
+ */
+import { randomBytes } from "node:crypto";
+import { execFileSync, spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir, userInfo } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+
+/** Where Debian's PostgreSQL 15 keeps its server programs. */
+const BIN = "/usr/lib/postgresql/15/bin";
+
+/** A running throwaway cluster. */
+export interface PostgresCluster {
+  /** URL of its `postgres` database, as the `postgres` superuser. */
+  url: string;
+  /** Stops the server and deletes its files. */
+  stop(): void;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Runs a server program, as the postgres user when this process is root (initdb refuses root). */
+function runAsServerUser(program: string, args: string[]): void {
+  const command = join(BIN, program);
+  if (userInfo().uid === 0) {
+    const quoted = [command, ...args].map((part) => `'${part.replace(/'/g, "'\\''")}'`).join(" ");
+    execFileSync("su", ["postgres", "-c", quoted], { stdio: "pipe" });
+  } else {
+    execFileSync(command, args, { stdio: "pipe" });
+  }
+}
+
+/**
+ * Starts a throwaway cluster (about 3 s). Durability settings are off
+ * (fsync, synchronous_commit): the cases kill hubs, never the database.
+ */
+export async function startPostgresCluster(): Promise<PostgresCluster> {
+  if (!existsSync(join(BIN, "initdb"))) throw new Error(`PostgreSQL 15 is needed for replicas (${BIN}/initdb is missing): apt-get install postgresql`);
+  const dir = mkdtempSync(join(tmpdir(), "linker-conformance-pg-"));
+  chmodSync(dir, 0o777);
+  const data = join(dir, "data");
+  const stop = () => {
+    if (userInfo().uid === 0) spawnSync("su", ["postgres", "-c", `${BIN}/pg_ctl -D '${data}' -m immediate stop`], { stdio: "ignore" });
+    else spawnSync(join(BIN, "pg_ctl"), ["-D", data, "-m", "immediate", "stop"], { stdio: "ignore" });
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const port = await freePort();
+    runAsServerUser("initdb", ["-D", data, "-A", "trust", "-U", "postgres", "--no-sync"]);
+    runAsServerUser("pg_ctl", [
+      "-D",
+      data,
+      "-o",
+      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=off -c synchronous_commit=off`,
+      "-l",
+      join(dir, "server.log"),
+      "-w",
+      "start",
+    ]);
+    return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, stop };
+  } catch (err) {
+    stop();
+    throw err;
+  }
+}
+
+/** Creates an empty database on the server at `serverUrl` and returns its URL. */
+export async function createDatabase(serverUrl: string): Promise<string> {
+  const name = `linker_conformance_${randomBytes(6).toString("hex")}`;
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** Drops a database made by `createDatabase`, closing what is still connected to it. */
+export async function dropDatabase(databaseUrl: string): Promise<void> {
+  const url = new URL(databaseUrl);
+  const name = decodeURIComponent(url.pathname.slice(1));
+  url.pathname = "/postgres";
+  const client = new pg.Client({ connectionString: url.toString() });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}
