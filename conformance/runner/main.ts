@@ -37,7 +37,7 @@ import { loadImplementations } from "./implementations.js";
 import { globToRegExp } from "./known-failing.js";
 import { runImplementation } from "./run-implementation.js";
 import { loadSuite, SuiteError } from "./suite-loader.js";
-import { type PostgresCluster, startPostgresCluster } from "../servers/postgres-cluster.js";
+import { type PostgresCluster, startPostgresCluster } from "../../test/support/postgres-cluster.js";
 
 const repoRoot = resolve(import.meta.dirname, "../..");
 const { values } = parseArgs({

@@ -28,7 +28,7 @@ import {
   ServerCompatResponseSchema,
 } from "@linker/protocol/gen/linker/conformance/v1/server_compat_pb.js";
 import { FrameReader, writeFrame } from "../protocol/size-delimited.js";
-import { createDatabase, dropDatabase, type PostgresCluster, startPostgresCluster } from "./postgres-cluster.js";
+import { createDatabase, dropDatabase, type PostgresCluster, startPostgresCluster } from "../../test/support/postgres-cluster.js";
 
 const LINKER_BIN = resolve(import.meta.dirname, "../../bin/linker.js");
 const FAULTY_HUB = resolve(import.meta.dirname, "faulty-hub.ts");
@@ -116,7 +116,7 @@ async function startHubs(current: HubSettings): Promise<RunningHub[]> {
   if (replicaCount === 0) return [await startHub(dataDir, 0, current)];
   if (!database) {
     if (!postgresServer) cluster = await startPostgresCluster();
-    database = await createDatabase(postgresServer ?? cluster!.url);
+    database = await createDatabase(postgresServer ?? cluster!.url, "linker_conformance");
   }
   const replica = (k: number) => {
     const folder = join(dataDir, `replica-${k}`);
