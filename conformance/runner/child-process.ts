@@ -15,7 +15,7 @@ import {
 } from "@linker/protocol/gen/linker/conformance/v1/server_compat_pb.js";
 import type { ClientExecutor } from "../protocol/client-executor.js";
 import { FrameReader, writeFrame } from "../protocol/size-delimited.js";
-import type { HubTarget } from "./case-runner.js";
+import type { HubTarget } from "./case-context.js";
 
 /** How to start a program under test. */
 export interface ProgramSpec {
