@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
+import { freePort } from "./free-port.js";
 
 /** Where Debian's PostgreSQL 15 keeps its server programs. */
 export const POSTGRES_BIN = "/usr/lib/postgresql/15/bin";
@@ -20,18 +20,6 @@ export interface PostgresCluster {
 /** Whether Debian's PostgreSQL 15 server programs are installed. */
 export function hasPostgresServer(): boolean {
   return existsSync(join(POSTGRES_BIN, "initdb"));
-}
-
-/** A free TCP port on 127.0.0.1. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Runs a server program, as the postgres user when this process is root (initdb refuses root). */
