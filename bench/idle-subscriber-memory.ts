@@ -16,7 +16,7 @@ export interface IdleSubscriberMemoryOptions {
 
 /** Defaults: 500 idle subscribers. */
 export const defaultIdleSubscriberMemoryOptions: IdleSubscriberMemoryOptions = {
-  subscribers: 500,
+  subscribers: 10_000,
   settleMs: 1_000,
   client: "lean-h2",
 };
@@ -139,7 +139,8 @@ export async function measureIdleSubscriberMemory(
 ): Promise<{ figures: Figure[]; notes: string[] }> {
   const linker = await withServer(launcher.hub({ memoryProbe: true }), (server) => measureIdleMemory(server, options));
   const baseline = await withServer(launcher.raw({ memoryProbe: true }), (server) => measureIdleMemory(server, options));
-  const details = { errors: linker.errors, linker: runDetails(linker), baseline: runDetails(baseline) };
+  // A stream that did not open, or ended, fails the target.
+  const details = { errors: linker.errors + options.subscribers - linker.open, linker: runDetails(linker), baseline: runDetails(baseline) };
   const figures = [
     figure({
       id: "memory.idle-subscriber.rss",
@@ -147,6 +148,7 @@ export async function measureIdleSubscriberMemory(
       unit: "KiB",
       linker: perStream(linker, "rss"),
       baseline: perStream(baseline, "rss"),
+      target: { kind: "max-value", value: 25 },
       details,
     }),
     figure({

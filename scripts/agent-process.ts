@@ -51,7 +51,7 @@ client.on("error", ({ error }) => print({ type: "error", error: error.toJSON() }
 
 async function send(to: string, body: string): Promise<boolean> {
   try {
-    const response = await client.send(to, body);
+    const response = await client.send({ recipient: to, body });
     print({ type: "sent", id: response.message?.id, to, body, duplicate: response.duplicate });
     return true;
   } catch (err) {

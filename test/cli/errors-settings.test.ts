@@ -70,12 +70,19 @@ describe.concurrent("linker errors, exit codes and settings", { timeout: 60_000 
   it("exits 5 when the name belongs to another session, and shares one session between concurrent first runs", async () => {
     const owner = new Agent("owner", hub.url);
     const twin = new Agent("owner", hub.url);
-    const results = await Promise.all([owner.run(["inbox"]), owner.run(["ls"]), owner.run(["memory", "ls"])]);
+    const results = await Promise.all([owner.run(["register"]), owner.run(["status", "busy"]), owner.run(["memory", "put", "owner/k", "v"])]);
     for (const result of results) expect(result.code, result.stderr).toBe(0);
-    const taken = await twin.run(["inbox"]);
+    // The twin lives in another home: reading works without a session, and claims nothing.
+    const [listed, inbox] = await Promise.all([twin.run(["ls"]), twin.run(["inbox"])]);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(inbox.code).toBe(2);
+    expect(inbox.stderr).toMatch(/^linker: "owner" has no session in /m);
+    const taken = await twin.run(["register"]);
     expect(taken.code).toBe(5);
     expect(taken.stderr).toMatch(/^linker: .*"owner"/m);
-    expect(taken.stderr).toContain("choose another --name");
+    expect(taken.stderr).toContain("registered by another session");
+    expect(taken.stderr).toContain("`linker unregister`");
+    expect(taken.stderr).toContain("choose another name");
   });
 
   it("takes settings from flags, then the environment, then $LINKER_HOME/config.json, then the folder name", async () => {

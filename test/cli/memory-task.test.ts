@@ -91,7 +91,14 @@ describe.concurrent("linker memory and linker task", { timeout: 60_000 }, () => 
   it("task create, ls, claim, update, show and cancel", async () => {
     const alice = new Agent("task-alice", hub.url);
     const bob = new Agent("task-bob", hub.url);
-    expect((await bob.run(["task", "ls", "--mine"])).stdout).toBe("no tasks\n");
+    // Reading registers nothing: without a session there are no own tasks to list, the open ones need none.
+    const unregistered = await bob.run(["task", "ls", "--mine"]);
+    expect(unregistered.code).toBe(2);
+    expect(unregistered.stderr).toMatch(/^linker: "task-bob" has no session in /m);
+    expect((await bob.run(["task", "ls", "--open"])).stdout).toBe("no open tasks\n");
+    expect((await alice.run(["ls"])).stdout).not.toContain("task-bob");
+    expect((await bob.run(["register"])).code).toBe(0);
+    expect((await bob.run(["task", "ls", "--mine"])).stdout).toBe("no tasks assigned to you\n");
     const assigned = await alice.json<JsonTask>(["task", "create", "--assign", "task-bob", "--details", "in the parser", "fix", "the", "bug"]);
     expect([assigned.title, assigned.description, assigned.assigner, assigned.assignee, assigned.status]).toEqual([
       "fix the bug",

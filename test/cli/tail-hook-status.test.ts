@@ -19,7 +19,7 @@ describe.concurrent("linker tail, hook and status", { timeout: 60_000 }, () => {
   /** Agents of one test, registered on `on` (each test uses its own names). */
   const registered = async (on: HubProcess, ...names: string[]): Promise<Agent[]> => {
     const agents = names.map((name) => new Agent(name, on.url));
-    const results = await Promise.all(agents.map((agent) => agent.run(["inbox"])));
+    const results = await Promise.all(agents.map((agent) => agent.run(["register"])));
     for (const result of results) expect(result.code, result.stderr).toBe(0);
     return agents;
   };

@@ -28,7 +28,7 @@ describe("failover between hub URLs", () => {
     const first = await startHubProcess({ dataDir });
     hubProcesses.push(first);
     // The standby serves the same data folder once the first hub is gone (one hub at a time holds a folder).
-    const standbyPort = 47510;
+    const standbyPort = await freePort();
     const urls = [first.url, `http://127.0.0.1:${standbyPort}`];
     const alice = client("alice", urls);
     const bob = client("bob", urls);
@@ -44,12 +44,12 @@ describe("failover between hub URLs", () => {
     const lastArrived = alice.once("message", ({ message }) => message.body === "m-19");
     const halfArrived = alice.once("message", ({ message }) => message.body === "m-9");
 
-    for (let i = 0; i < 10; i++) await bob.send("alice", `m-${i}`);
+    for (let i = 0; i < 10; i++) await bob.send({ recipient: "alice", body: `m-${i}` });
     await halfArrived;
     await first.stop("SIGKILL");
     const second = await startHubProcess({ dataDir, port: standbyPort });
     hubProcesses.push(second);
-    for (let i = 10; i < 20; i++) await bob.send("alice", `m-${i}`);
+    for (let i = 10; i < 20; i++) await bob.send({ recipient: "alice", body: `m-${i}` });
     await lastArrived;
 
     expect(bodies).toEqual(Array.from({ length: 20 }, (_, i) => `m-${i}`));
@@ -79,7 +79,7 @@ describe("failover between hub URLs", () => {
     expect((await renewed).url).toBe(second.url);
     await live;
     const delivered = alice.once("message");
-    const sent = await bob.send("alice", "on the second hub");
+    const sent = await bob.send({ recipient: "alice", body: "on the second hub" });
     expect((await delivered).message.id).toBe(sent.message?.id);
     expect(alice.hubUrl).toBe(second.url);
   });

@@ -1,7 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
-import { LinkerService } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
-import { isHubFailure, isRepeatable, LinkerError, neverReachedHub, toLinkerError } from "@linker/client";
+import { isHubFailure, LinkerError, NoStoredSessionError, neverReachedHub, toLinkerError } from "@linker/client";
 
 function nodeError(code: string): Error {
   return Object.assign(new Error(`connect ${code} 127.0.0.1:3847`), { code });
@@ -43,23 +42,8 @@ describe("hub failure classification", () => {
     expect(toLinkerError(refused, { rpc: "other" })).toBe(refused);
     expect(refused).toBeInstanceOf(LinkerError);
     expect(new ConnectError("plain", Code.Internal)).not.toBeInstanceOf(LinkerError);
-  });
-});
-
-describe("isRepeatable", () => {
-  const { method } = LinkerService;
-  it("repeats reads, keyed sends, resumed registers and plain puts, but not one-shot writes", () => {
-    expect(isRepeatable(method.listInstances, {})).toBe(true);
-    expect(isRepeatable(method.getMemory, {})).toBe(true);
-    expect(isRepeatable(method.ack, {})).toBe(true);
-    expect(isRepeatable(method.send, { idempotencyKey: "k" })).toBe(true);
-    expect(isRepeatable(method.send, { idempotencyKey: "" })).toBe(false);
-    expect(isRepeatable(method.register, { resumeToken: "t" })).toBe(true);
-    expect(isRepeatable(method.register, { resumeToken: "" })).toBe(false);
-    expect(isRepeatable(method.putMemory, { expectedRevision: undefined })).toBe(true);
-    expect(isRepeatable(method.putMemory, { expectedRevision: 3n })).toBe(false);
-    expect(isRepeatable(method.createTask, {})).toBe(false);
-    expect(isRepeatable(method.claimTask, {})).toBe(false);
-    expect(isRepeatable(method.ask, {})).toBe(false);
+    // A subclass's instanceof accepts its own instances only.
+    expect(refused).not.toBeInstanceOf(NoStoredSessionError);
+    expect(new NoStoredSessionError("a", undefined)).toBeInstanceOf(LinkerError);
   });
 });

@@ -122,7 +122,7 @@ describe("LinkerClient with autoHub", () => {
     for (const event of await Promise.all(recovered)) expect(event.hubChanged).toBe(true);
 
     const delivered = y.once("message");
-    const sent = await x.send(y.name, "after the takeover");
+    const sent = await x.send({ recipient: y.name, body: "after the takeover" });
     expect((await delivered).message.id).toBe(sent.message?.id);
     expect(x.sessionLocation).toContain(dataDir);
   });

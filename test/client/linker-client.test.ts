@@ -54,7 +54,7 @@ describe.each<WireProtocol>(["grpc", "connect", "grpc-web"])("LinkerClient over 
     const receipt = alice.once("receipt");
     const delivered = bob.once("message");
 
-    const sent = await alice.send(bob.name, "hello", { threadId: "t-1" });
+    const sent = await alice.send({ recipient: bob.name, body: "hello", threadId: "t-1" });
     expect(sent.message?.sender).toBe(alice.name);
     expect(sent.message?.idempotencyKey).not.toBe("");
     const { message } = await delivered;
@@ -73,9 +73,9 @@ describe("LinkerClient RPC helpers", () => {
     const expert = await connect(unique("expert"));
     let replied: Promise<unknown> | undefined;
     expert.on("message", ({ message }) => {
-      if (message.kind === MessageKind.QUERY) replied = expert.reply(message, `answer to ${message.body}`);
+      if (message.kind === MessageKind.QUERY) replied = expert.reply(message, { body: `answer to ${message.body}` });
     });
-    const { query, reply } = await asker.ask(expert.name, "what is 6*7?", { timeoutMs: 5_000 });
+    const { query, reply } = await asker.ask({ recipient: expert.name, body: "what is 6*7?", timeoutMs: 5_000 });
     // The asker can have its answer before the replier's own Send returns.
     await replied;
     expect(reply?.body).toBe("answer to what is 6*7?");
@@ -87,35 +87,35 @@ describe("LinkerClient RPC helpers", () => {
     const a = await connect(unique("caster"));
     const b = await connect(unique("listener"));
     const got = b.once("message", ({ message }) => message.sender === a.name);
-    const cast = await a.broadcast("to everyone");
+    const cast = await a.broadcast({ body: "to everyone" });
     expect(cast.recipients).toContain(b.name);
     await got;
-    await a.send(b.name, "direct");
+    await a.send({ recipient: b.name, body: "direct" });
     const unread = await b.listMessages({ unreadOnly: true });
     expect(unread.messages.map((m) => m.body)).toEqual(["to everyone", "direct"]);
-    const acked = await b.ack(unread.messages.map((m) => m.id));
+    const acked = await b.ack({ messageIds: unread.messages.map((m) => m.id) });
     expect(acked.acknowledged).toBe(2);
     expect(acked.unreadCount).toBe(0);
-    const history = await b.conversation({ peer: a.name });
+    const history = await b.getConversation({ selector: { case: "peer", value: a.name } });
     expect(history.messages.map((m) => m.body)).toEqual(["direct"]);
   });
 
   it("reads and writes shared memory, with compare-and-set conflicts as clear errors", async () => {
     const client = await connect(unique("memo"));
     const key = `notes/${client.name}`;
-    expect(await client.getMemory(key)).toBeUndefined();
-    const created = await client.putMemory(key, "v1", { expectedRevision: 0n });
+    expect(await client.getMemory({ key })).toBeUndefined();
+    const created = await client.putMemory({ key, value: "v1", expectedRevision: 0n });
     expect(created.revision).toBeGreaterThan(0n);
-    const conflict = await failure(client.putMemory(key, "v2", { expectedRevision: created.revision + 100n }));
+    const conflict = await failure(client.putMemory({ key, value: "v2", expectedRevision: created.revision + 100n }));
     expect(conflict.code).toBe(Code.FailedPrecondition);
     expect(conflict.rpc).toBe("PutMemory");
     expect(conflict.memoryConflict?.currentRevision).toBe(created.revision);
     expect(conflict.hint).toMatch(/read it again/);
-    expect((await client.getMemory(key))?.value).toBe("v1");
+    expect((await client.getMemory({ key }))?.value).toBe("v1");
     const listed = await client.listMemory({ prefix: "notes/" });
     expect(listed.entries.map((e) => e.key)).toContain(key);
-    expect(await client.deleteMemory(key, { expectedRevision: created.revision })).toBeGreaterThan(created.revision);
-    expect(await client.getMemory(key)).toBeUndefined();
+    expect(await client.deleteMemory({ key, expectedRevision: created.revision })).toBeGreaterThan(created.revision);
+    expect(await client.getMemory({ key })).toBeUndefined();
   });
 
   it("creates, claims, updates and lists tasks", async () => {
@@ -124,22 +124,22 @@ describe("LinkerClient RPC helpers", () => {
     const taskEvent = worker.once("task");
     const task = await boss.createTask({ title: "write tests" });
     await taskEvent;
-    const claimed = await worker.claimTask(task.id);
+    const claimed = await worker.claimTask({ taskId: task.id });
     expect(claimed.assignee).toBe(worker.name);
     const done = await worker.updateTask({ taskId: task.id, status: TaskStatus.COMPLETED, result: "done" });
     expect(done.status).toBe(TaskStatus.COMPLETED);
-    expect((await boss.getTask(task.id)).result).toBe("done");
+    expect((await boss.getTask({ taskId: task.id })).result).toBe("done");
     const mine = await worker.listTasks({});
     expect(mine.tasks.map((t) => t.id)).toContain(task.id);
     const other = await boss.createTask({ title: "cancel me", assignee: worker.name });
-    expect((await boss.cancelTask(other.id, "not needed")).status).toBe(TaskStatus.CANCELED);
+    expect((await boss.cancelTask({ taskId: other.id, reason: "not needed" })).status).toBe(TaskStatus.CANCELED);
   });
 
   it("streams presence and offers events() as an async iterator", async () => {
     const watcher = await connect(unique("watcher"));
     const events = watcher.events({ types: ["presence", "message"] });
     const newcomer = await connect(unique("newcomer"));
-    await newcomer.send(watcher.name, "hi");
+    await newcomer.send({ recipient: watcher.name, body: "hi" });
     const seen: string[] = [];
     for await (const event of events) {
       if (event.type === "presence" && event.change.instance?.name === newcomer.name) {
@@ -156,7 +156,7 @@ describe("LinkerClient RPC helpers", () => {
 
   it("updates status and lists instances", async () => {
     const client = await connect(unique("status"));
-    expect((await client.setStatus("busy"))?.status).toBe("busy");
+    expect((await client.setStatus({ status: "busy" }))?.status).toBe("busy");
     const instances = await client.listInstances({ onlineOnly: true });
     expect(instances.find((i) => i.name === client.name)?.status).toBe("busy");
     expect((await client.heartbeat()).presenceTtlSeconds).toBeGreaterThan(0);
@@ -166,7 +166,7 @@ describe("LinkerClient RPC helpers", () => {
 describe("LinkerError", () => {
   it("names the RPC, hub URL, code and what to do for hub errors", async () => {
     const client = await connect(unique("err"));
-    const error = await failure(client.send("nobody-here", "hello?"));
+    const error = await failure(client.send({ recipient: "nobody-here", body: "hello?" }));
     expect(error).toBeInstanceOf(ConnectError);
     expect(ConnectError.from(error)).toBe(error);
     expect(error.code).toBe(Code.NotFound);
@@ -182,7 +182,7 @@ describe("LinkerError", () => {
     const client = await connect(unique("lonely"));
     const offline = await connect(unique("offline"), { subscribe: false });
     await offline.unregister();
-    const error = await failure(client.ask(offline.name, "anyone?", { timeoutMs: 1_000 }));
+    const error = await failure(client.ask({ recipient: offline.name, body: "anyone?", timeoutMs: 1_000 }));
     expect(error.code).toBe(Code.Unavailable);
     expect(error.hubFailure).toBe(false);
     expect(error.hint).toMatch(/Send instead/);
@@ -190,7 +190,7 @@ describe("LinkerError", () => {
 
   it("rejects invalid input with INVALID_ARGUMENT", async () => {
     const client = await connect(unique("valid"));
-    const error = await failure(client.send("not a valid name!", "x"));
+    const error = await failure(client.send({ recipient: "not a valid name!", body: "x" }));
     expect(error.code).toBe(Code.InvalidArgument);
     expect(error.hint).toMatch(/nothing was changed/);
   });
@@ -221,7 +221,7 @@ describe("LinkerError", () => {
   it("fails calls on a closed client", async () => {
     const client = await connect(unique("closed"));
     await client.close();
-    const error = await failure(client.send("x", "y"));
+    const error = await failure(client.send({ recipient: "x", body: "y" }));
     expect(error.code).toBe(Code.Canceled);
     expect(error.hint).toMatch(/new LinkerClient/);
   });

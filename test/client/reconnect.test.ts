@@ -44,13 +44,13 @@ describe.each<WireProtocol>(["grpc", "connect"])("reconnect over %s", (protocol)
     const allArrived = alice.once("message", ({ message }) => message.body === "m-39");
     const halfArrived = alice.once("message", ({ message }) => message.body === "m-19");
 
-    for (let i = 0; i < 20; i++) await bob.send("alice", `m-${i}`);
+    for (let i = 0; i < 20; i++) await bob.send({ recipient: "alice", body: `m-${i}` });
     await halfArrived;
 
     await first.stop("SIGKILL");
     // Sends made while no hub runs wait (retrying) until the restarted hub stores them.
     const sending = (async () => {
-      for (let i = 20; i < 40; i++) await bob.send("alice", `m-${i}`);
+      for (let i = 20; i < 40; i++) await bob.send({ recipient: "alice", body: `m-${i}` });
     })();
     const restarted = await startHub({ port, dataDir: first.dataDir });
     expect(restarted.url).toBe(first.url);

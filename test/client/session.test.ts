@@ -2,11 +2,13 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Code } from "@connectrpc/connect";
 import { afterEach, describe, expect, it } from "vitest";
-import { FileSessionStore, LinkerClient, LinkerError, type LinkerClientOptions, linkerHome, sessionHubKey } from "@linker/client";
+import { FileSessionStore, LinkerClient, LinkerError, type LinkerClientOptions, sessionHubKey } from "@linker/client";
 import type { RunningHub } from "../../packages/hub/src/start-hub.js";
 import { startTestHub, tempDir } from "./support/hubs.js";
 
 const clients: LinkerClient[] = [];
+/** The home the clients' sessions are keyed by (the stores themselves live in temp folders). */
+const HOME = "/linker-test-home";
 const hubs: RunningHub[] = [];
 
 afterEach(async () => {
@@ -21,7 +23,7 @@ async function hub(options: Parameters<typeof startTestHub>[0] = {}): Promise<Ru
 }
 
 async function connect(options: LinkerClientOptions): Promise<LinkerClient> {
-  const client = new LinkerClient({ backoff: { initialMs: 10, maxMs: 200 }, ...options });
+  const client = new LinkerClient({ backoff: { initialMs: 10, maxMs: 200 }, home: HOME, ...options });
   clients.push(client);
   await client.connect();
   return client;
@@ -61,19 +63,19 @@ describe("session persistence", () => {
     const seenBefore: string[] = [];
     alice.on("message", ({ message }) => seenBefore.push(message.body));
     const secondArrived = alice.once("message", ({ message }) => message.body === "before-2");
-    await bob.send("alice", "before-1");
-    await bob.send("alice", "before-2");
+    await bob.send({ recipient: "alice", body: "before-1" });
+    await bob.send({ recipient: "alice", body: "before-2" });
     await secondArrived;
     const firstToken = alice.sessionToken;
     await alice.close();
 
-    const stored = JSON.parse(readFileSync(sessions.path(sessionHubKey([running.url], linkerHome()), "alice"), "utf8"));
+    const stored = JSON.parse(readFileSync(sessions.path(sessionHubKey([running.url], HOME), "alice"), "utf8"));
     expect(stored.token).toBe(firstToken);
     expect(BigInt(stored.cursor)).toBe(alice.cursor);
 
-    for (let i = 1; i <= 3; i++) await bob.send("alice", `offline-${i}`);
+    for (let i = 1; i <= 3; i++) await bob.send({ recipient: "alice", body: `offline-${i}` });
 
-    alice = new LinkerClient({ name: "alice", hubs: running.url, sessions });
+    alice = new LinkerClient({ name: "alice", hubs: running.url, sessions, home: HOME });
     clients.push(alice);
     const seenAfter: string[] = [];
     alice.on("message", ({ message }) => seenAfter.push(message.body));
@@ -89,15 +91,15 @@ describe("session persistence", () => {
     const sessions = new FileSessionStore(join(tempDir(), "sessions"));
     const bob = await connect({ name: "bob", hubs: running.url, sessions });
     const alice = await connect({ name: "alice", hubs: running.url, sessions, subscribe: false });
-    await bob.send("alice", "read-1");
-    const unread = await bob.send("alice", "unread-1");
-    await bob.send("alice", "unread-2");
-    await alice.ack((await alice.listMessages({})).messages.filter((m) => m.body === "read-1").map((m) => m.id));
+    await bob.send({ recipient: "alice", body: "read-1" });
+    const unread = await bob.send({ recipient: "alice", body: "unread-1" });
+    await bob.send({ recipient: "alice", body: "unread-2" });
+    await alice.ack({ messageIds: (await alice.listMessages({})).messages.filter((m) => m.body === "read-1").map((m) => m.id) });
     const token = alice.sessionToken!;
     await alice.close();
-    await sessions.save({ hub: sessionHubKey([running.url], linkerHome()), name: "alice", token });
+    await sessions.save({ hub: sessionHubKey([running.url], HOME), name: "alice", token });
 
-    const again = new LinkerClient({ name: "alice", hubs: running.url, sessions });
+    const again = new LinkerClient({ name: "alice", hubs: running.url, sessions, home: HOME });
     clients.push(again);
     const bodies: string[] = [];
     again.on("message", ({ message }) => bodies.push(message.body));
@@ -122,12 +124,12 @@ describe("session persistence", () => {
     expect(registered.reclaimed).toBe(false);
     await live;
     const delivered = alice.once("message");
-    const sent = await bob.send("alice", "after the swap");
+    const sent = await bob.send({ recipient: "alice", body: "after the swap" });
     expect((await delivered).message.id).toBe(sent.message?.id);
     expect(alice.stats.renewals).toBe(1);
     expect(bob.stats.renewals).toBe(1);
     expect(alice.sessionToken).not.toBe(undefined);
-    const stored = await sessions.load(sessionHubKey([first.url], linkerHome()), "alice");
+    const stored = await sessions.load(sessionHubKey([first.url], HOME), "alice");
     expect(stored?.token).toBe(alice.sessionToken);
   });
 
@@ -135,8 +137,8 @@ describe("session persistence", () => {
     const running = await hub();
     const sessions = new FileSessionStore(join(tempDir(), "sessions"));
     await connect({ name: "alice", hubs: running.url, sessions: false });
-    await sessions.save({ hub: sessionHubKey([running.url], linkerHome()), name: "alice", token: "lk_not-a-session-of-alice" });
-    const client = new LinkerClient({ name: "alice", hubs: running.url, sessions });
+    await sessions.save({ hub: sessionHubKey([running.url], HOME), name: "alice", token: "lk_not-a-session-of-alice" });
+    const client = new LinkerClient({ name: "alice", hubs: running.url, sessions, home: HOME });
     clients.push(client);
     const error = await client.connect().then(
       () => undefined,
@@ -144,16 +146,16 @@ describe("session persistence", () => {
     );
     expect(error).toBeInstanceOf(LinkerError);
     expect((error as LinkerError).code).toBe(Code.PermissionDenied);
-    expect((error as LinkerError).hint).toContain(sessions.path(sessionHubKey([running.url], linkerHome()), "alice"));
+    expect((error as LinkerError).hint).toContain(sessions.path(sessionHubKey([running.url], HOME), "alice"));
   });
 
   it("deletes the stored session on unregister", async () => {
     const running = await hub();
     const sessions = new FileSessionStore(join(tempDir(), "sessions"));
     const alice = await connect({ name: "alice", hubs: running.url, sessions });
-    expect(await sessions.load(sessionHubKey([running.url], linkerHome()), "alice")).toBeDefined();
+    expect(await sessions.load(sessionHubKey([running.url], HOME), "alice")).toBeDefined();
     await alice.unregister({ forget: true });
-    expect(await sessions.load(sessionHubKey([running.url], linkerHome()), "alice")).toBeUndefined();
+    expect(await sessions.load(sessionHubKey([running.url], HOME), "alice")).toBeUndefined();
     const again = await connect({ name: "alice", hubs: running.url, sessions });
     expect(again.registered?.reclaimed).toBe(false);
   });

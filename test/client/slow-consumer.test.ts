@@ -28,7 +28,7 @@ describe("a slow reader", () => {
     const events = reader.events({ types: ["message"], capacity: 2 });
     const total = 300;
     const body = "x".repeat(4_096);
-    const sending = Promise.all(Array.from({ length: total }, (_, i) => writer.send("reader", `${i}:${body}`)));
+    const sending = Promise.all(Array.from({ length: total }, (_, i) => writer.send({ recipient: "reader", body: `${i}:${body}` })));
     const order: number[] = [];
     for await (const event of events) {
       order.push(Number(event.message.body.split(":")[0]));

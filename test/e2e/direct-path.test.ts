@@ -12,7 +12,7 @@ import { LinkerService, SendRequestSchema } from "@linker/protocol/gen/linker/v1
 import { bearer, registerAgent } from "../support/clients.js";
 import { type Hub, killAll, launchHub, removeTempDirs } from "./harness.js";
 
-/** The transports whose Send and Subscribe the hub serves on its direct path, and the HTTP/1.1 one connect-node serves. */
+/** The transports whose Send, Broadcast and Subscribe the hub serves on its direct path, and the HTTP/1.1 one connect-node serves. */
 const TRANSPORTS: Record<string, (url: string, interceptors: ReturnType<typeof bearer>[]) => Transport> = {
   "gRPC over h2c (direct)": (url, interceptors) => createGrpcTransport({ baseUrl: url, interceptors }),
   "Connect binary over h2c (direct)": (url, interceptors) => createConnectTransport({ baseUrl: url, httpVersion: "2", interceptors }),
@@ -36,7 +36,7 @@ async function outcomeOf(call: Promise<unknown>): Promise<Outcome> {
   }
 }
 
-describe("Send and Subscribe on the direct path answer exactly as connect-node does", () => {
+describe("Send, Broadcast and Subscribe on the direct path answer exactly as connect-node does", () => {
   let hub: Hub;
   beforeAll(async () => {
     hub = await launchHub({ args: ["--max-message-bytes", "1024"] });
@@ -62,6 +62,10 @@ describe("Send and Subscribe on the direct path answer exactly as connect-node d
         await outcomeOf(client.send({ recipient: sink, body: "x".repeat(2000) })),
         await outcomeOf(client.send({ recipient: sink, body: "" })),
         await outcomeOf(anonymous.send({ recipient: sink, body: "hello" })),
+        await outcomeOf(client.broadcast({ body: "to all" })),
+        await outcomeOf(client.broadcast({ body: "" })),
+        await outcomeOf(client.broadcast({ body: "x".repeat(2000) })),
+        await outcomeOf(anonymous.broadcast({ body: "to all" })),
         await outcomeOf(
           (async () => {
             for await (const _ of client.subscribe({ types: [99 as EventType] })) break;
@@ -70,7 +74,19 @@ describe("Send and Subscribe on the direct path answer exactly as connect-node d
       ];
     }
     const [direct, connect, node] = Object.values(results);
-    expect(direct.map((o) => o.code)).toEqual(["ok", Code.NotFound, Code.InvalidArgument, Code.ResourceExhausted, Code.InvalidArgument, Code.Unauthenticated, Code.InvalidArgument]);
+    expect(direct.map((o) => o.code)).toEqual([
+      "ok",
+      Code.NotFound,
+      Code.InvalidArgument,
+      Code.ResourceExhausted,
+      Code.InvalidArgument,
+      Code.Unauthenticated,
+      "ok",
+      Code.InvalidArgument,
+      Code.ResourceExhausted,
+      Code.Unauthenticated,
+      Code.InvalidArgument,
+    ]);
     // Messages name per-run instances; compare them with the names taken out.
     const normalized = (outcomes: Outcome[]) => outcomes.map((o) => ({ ...o, message: o.message?.replace(/(sink|sender)-\d/g, "NAME") }));
     expect(normalized(direct)).toEqual(normalized(node));

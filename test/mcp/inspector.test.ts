@@ -33,10 +33,11 @@ describe("the MCP Inspector's CLI against linker mcp", () => {
     expect(names).toEqual(expect.arrayContaining(["linker_send_message", "linker_get_messages", "linker_ask", "linker_memory_put", "linker_task_claim"]));
   });
 
-  it("calls a tool and gets structured content", async () => {
+  it("calls a tool and gets its answer as text only", async () => {
     const result = await inspect(hub.url, home, ["--method", "tools/call", "--tool-name", "linker_memory_put", "--tool-arg", "key=inspector/check", "--tool-arg", "value=ok"]);
     expect(result.isError).toBeFalsy();
-    expect(result.structuredContent).toMatchObject({ entry: { key: "inspector/check", value: "ok", updated_by: "inspected" } });
+    expect(result.structuredContent).toBeUndefined();
+    expect(result.content).toEqual([{ type: "text", text: expect.stringMatching(/^inspector\/check written \(revision \d+\)\.$/) }]);
   });
 
   it("shows a failing call as an isError result with advice", async () => {
@@ -49,8 +50,8 @@ describe("the MCP Inspector's CLI against linker mcp", () => {
     const { stdout } = await run(INSPECTOR, ["--cli", `${hub.url}/mcp?name=inspected-over-http`, "--transport", "http", "--method", "tools/call", "--tool-name", "linker_list_instances"], {
       timeout: 60_000,
     });
-    const result = JSON.parse(stdout) as { isError?: boolean; structuredContent: { instances: Array<{ name: string; you: boolean }> } };
+    const result = JSON.parse(stdout) as { isError?: boolean; content: Array<{ type: string; text: string }> };
     expect(result.isError).toBeFalsy();
-    expect(result.structuredContent.instances).toContainEqual(expect.objectContaining({ name: "inspected-over-http", you: true }));
+    expect(result.content[0].text).toMatch(/^online inspected-over-http \(you\)/m);
   });
 });

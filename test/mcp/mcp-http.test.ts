@@ -7,6 +7,7 @@ import { mcpHttpEndpoint } from "../../packages/mcp/src/http-endpoint.js";
 import { hubConfig } from "../../packages/hub/src/config.js";
 import { type RunningHub, startHub } from "../../packages/hub/src/start-hub.js";
 import { tempDir } from "../support/temp-dir.js";
+import { runCli } from "../cli/cli-process.js";
 
 async function connect(url: string, name: string): Promise<Client> {
   const client = new Client({ name: "http-test", version: "1.0.0" });
@@ -40,7 +41,29 @@ describe("the MCP endpoint at /mcp on the hub port", () => {
     const sent = (await dev.callTool({ name: "linker_send_message", arguments: { to: "host-agent", message: "hello over HTTP" } })) as CallToolResult;
     expect(sent.isError).toBeFalsy();
     const inbox = (await peer.callTool({ name: "linker_get_messages", arguments: {} })) as CallToolResult;
-    expect(inbox.structuredContent).toMatchObject({ messages: [{ from: "devcontainer-agent", body: "hello over HTTP" }] });
+    expect(inbox.structuredContent).toBeUndefined();
+    const shown = inbox.content.map((c) => (c.type === "text" ? c.text : "")).join("");
+    expect(shown).toContain("untrusted");
+    expect(shown).toMatch(/<peer-message from="devcontainer-agent" id="[0-9a-f-]{36}" kind="text"[^>]*>\nhello over HTTP\n<\/peer-message>/);
+  });
+
+  it("lets `linker hook --http` inject an HTTP session's unread messages once, with the session the endpoint holds", async () => {
+    const dev = await connect(hub.url, "hooked-container");
+    const peer = await connect(hub.url, "hooked-peer");
+    clients.push(dev, peer);
+    const sent = (await peer.callTool({ name: "linker_send_message", arguments: { to: "hooked-container", message: "review PR 7" } })) as CallToolResult;
+    expect(sent.isError).toBeFalsy();
+    const hook = () => runCli(["--name", "hooked-container", "hook", "--http", hub.url], { home: tempDir("linker-hook-home-"), input: JSON.stringify({ hook_event_name: "UserPromptSubmit" }) });
+    const first = await hook();
+    expect(first.code, first.stderr).toBe(0);
+    const context = (JSON.parse(first.stdout) as { hookSpecificOutput: { additionalContext: string } }).hookSpecificOutput.additionalContext;
+    expect(context).toMatch(/<peer-message from="hooked-peer" id="[0-9a-f-]{36}" kind="text"[^>]*>\nreview PR 7\n<\/peer-message>/);
+    expect((await hook()).stdout).toBe("");
+    // A name the endpoint holds no session for gets nothing, and nothing is registered for it.
+    const stranger = await runCli(["--name", "never-here", "hook", "--http", hub.url], { home: tempDir("linker-hook-home-") });
+    expect(stranger.code).toBe(0);
+    expect(stranger.stdout).toBe("");
+    expect(stranger.stderr).toContain('no session of "never-here"');
   });
 
   it("refuses a session without a name and one that would take another instance's name", async () => {

@@ -52,11 +52,22 @@ export class McpSession {
     return (await this.client.callTool({ name: tool, arguments: args })) as CallToolResult;
   }
 
-  /** Calls a tool that must succeed and returns its structured content. */
-  async ok<T = Record<string, unknown>>(tool: string, args: Record<string, unknown> = {}): Promise<T> {
+  /** Calls a tool that must succeed and returns its text (the tools answer in text only). */
+  async ok(tool: string, args: Record<string, unknown> = {}): Promise<string> {
     const result = await this.call(tool, args);
     if (result.isError) throw new Error(`${tool} failed: ${text(result)}`);
-    return result.structuredContent as T;
+    if (result.structuredContent !== undefined) throw new Error(`${tool} returned structured content, which Claude Code would show the model instead of the text`);
+    return text(result);
+  }
+
+  /** Polls linker_list_instances until `name` shows with presence `online`. */
+  async untilListed(name: string, online: boolean): Promise<void> {
+    const line = new RegExp(`^${online ? "online" : "offline"} ${name}( |$)`, "m");
+    const deadline = Date.now() + 20_000;
+    while (!line.test(await this.ok("linker_list_instances"))) {
+      if (Date.now() > deadline) throw new Error(`${this.name} never saw ${name} ${online ? "online" : "offline"}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   }
 
   /** Waits for a channel event matching `test`. */
@@ -72,6 +83,13 @@ export class McpSession {
   async close(): Promise<void> {
     await this.client.close();
   }
+}
+
+/** The first id after "id " in a tool's text. */
+export function idIn(text: string): string {
+  const match = /\bid ([0-9a-f-]{36})\b/.exec(text);
+  if (!match) throw new Error(`no id in: ${text}`);
+  return match[1];
 }
 
 /** The text of a tool result. */

@@ -127,7 +127,8 @@ describe("metrics, health endpoints and the request log of a real hub process", 
     expect(refused).toBeInstanceOf(ConnectError);
     const stolen = await client.register({ name: "log-carol" }).catch((err: unknown) => ConnectError.from(err));
     expect((stolen as ConnectError).code).toBe(Code.PermissionDenied);
-    const anonymous = await client.listInstances({}).catch((err: unknown) => ConnectError.from(err));
+    // ListInstances is an open read now; ListMessages still needs a session.
+    const anonymous = await client.listMessages({}).catch((err: unknown) => ConnectError.from(err));
     expect((anonymous as ConnectError).code).toBe(Code.Unauthenticated);
 
     // A client that closes a reflection stream is a normal disconnect, not an error.
@@ -153,7 +154,7 @@ describe("metrics, health endpoints and the request log of a real hub process", 
     const rpc = (method: string, caller?: string) => lines.filter((l) => l.msg === "rpc" && l.rpc === `linker.v1.LinkerService/${method}` && l.caller === caller);
     expect(rpc("Send", "log-carol").map((l) => l.code)).toEqual(["ok", "not_found"]);
     expect(rpc("PutMemory", "log-carol").map((l) => l.code)).toEqual(["ok"]);
-    expect(rpc("ListInstances").map((l) => l.code)).toContain("unauthenticated");
+    expect(rpc("ListMessages").map((l) => l.code)).toContain("unauthenticated");
     for (const line of lines.filter((l) => l.msg === "rpc")) {
       expect(line.level).toBe(20);
       expect(typeof line.ms).toBe("number");

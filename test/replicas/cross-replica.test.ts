@@ -49,6 +49,26 @@ describe.skipIf(!hasPostgres)("across hub replicas on one PostgreSQL database", 
     stream.close();
   });
 
+  it("streams a broadcast committed on one replica to its recipients on the others, once each", async () => {
+    const listeners = await Promise.all([agentOn(1, "listener-1"), agentOn(2, "listener-2")]);
+    const streams = listeners.map((listener) => new EventReader(listener.client, 0n, [EventType.MESSAGE]));
+    for (const stream of streams) await stream.caughtUp();
+    const announcer = await agentOn(0, "announcer");
+    const sent = await announcer.client.broadcast({ body: "replicas, listen" });
+    expect(sent.recipients).toEqual(expect.arrayContaining(["listener-1", "listener-2"]));
+    const received = await Promise.all(streams.map((stream) => stream.until((event) => event.payload.case === "message" && event.payload.value.id === sent.message!.id)));
+    expect(received.map((events) => events.at(-1)!.seq)).toEqual([received[0].at(-1)!.seq, received[0].at(-1)!.seq]);
+    // What follows on the same streams comes once, after it.
+    await announcer.client.send({ recipient: "listener-1", body: "after the broadcast" });
+    const [next] = await streams[0].take(1);
+    expect(EventReader.bodies([next])).toEqual(["after the broadcast"]);
+    expect(streams[0].seen.filter((event) => event.payload.case === "message" && event.payload.value.id === sent.message!.id)).toHaveLength(1);
+    await listeners[1].client.ack({ messageIds: [sent.message!.id] });
+    expect((await listeners[0].client.listMessages({ unreadOnly: true })).messages.map((m) => m.body)).toContain("replicas, listen");
+    expect((await listeners[1].client.listMessages({ unreadOnly: true })).messages.map((m) => m.body)).not.toContain("replicas, listen");
+    for (const stream of streams) stream.close();
+  });
+
   it("answers an Ask whose asker is on one replica and responder on another", async () => {
     const responder = await agentOn(1, "responder");
     const inbox = new EventReader(responder.client, 0n, [EventType.MESSAGE]);
@@ -66,6 +86,25 @@ describe.skipIf(!hasPostgres)("across hub replicas on one PostgreSQL database", 
     expect(answer.reply?.body).toBe("8080");
     expect(answer.reply?.sender).toBe("responder");
     inbox.close();
+  });
+
+  it("counts an instance online on every replica as soon as its stream caught up or its heartbeat returned on one", { timeout: 60_000 }, async () => {
+    const asker = await agentOn(0, "presence-asker");
+    for (let round = 0; round < 10; round++) {
+      const streaming = await agentOn(1, `streaming-${round}`);
+      const beating = await agentOn(2, `beating-${round}`);
+      const stream = new EventReader(streaming.client, 0n, [EventType.MESSAGE]);
+      await stream.caughtUp();
+      await beating.client.heartbeat({});
+      // No waiting: the other replicas must already agree.
+      const { instances } = await asker.client.listInstances({ onlineOnly: true });
+      expect(instances.map((instance) => instance.name), `round ${round}`).toEqual(expect.arrayContaining([streaming.name, beating.name]));
+      const sent = await asker.client.send({ recipient: streaming.name, body: "are you there?" });
+      expect(sent.recipientOnline, `round ${round}`).toBe(true);
+      const asked = await connectErrorOf(asker.client.ask({ recipient: beating.name, body: "anyone?", timeoutMs: 50 }));
+      expect(asked.code, `round ${round}: ${asked.rawMessage}`).toBe(Code.DeadlineExceeded);
+      stream.close();
+    }
   });
 
   it("gives each of 100 open tasks to exactly one of the claimers racing on three replicas", { timeout: 60_000 }, async () => {

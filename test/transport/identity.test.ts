@@ -2,7 +2,7 @@ import { Code, createClient } from "@connectrpc/connect";
 import { afterEach, describe, expect, it } from "vitest";
 import { EventType, PresenceChangeKind } from "@linker/protocol/gen/linker/v1/event_pb.js";
 import { Presence } from "@linker/protocol/gen/linker/v1/instance_pb.js";
-import { LinkerService } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
+import { LinkerService, TaskScope } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
 import { bearer } from "../support/clients.js";
 import { codeOf, errorOf } from "../support/codes.js";
 import { EventReader } from "../support/event-reader.js";
@@ -14,14 +14,27 @@ describe.each(storeKinds)("identity and presence (%s store)", (kind) => {
     await t.close();
   });
 
-  it("requires a valid session token for every RPC but Register", async () => {
+  it("requires a valid session token for every RPC but Register and the open reads", async () => {
     t = await createTestHub(kind);
     const anonymous = createClient(LinkerService, t.transport());
-    expect(await codeOf(anonymous.listInstances({}))).toBe(Code.Unauthenticated);
+    expect(await codeOf(anonymous.send({ recipient: "x", body: "hi" }))).toBe(Code.Unauthenticated);
+    expect(await codeOf(anonymous.listMessages({}))).toBe(Code.Unauthenticated);
+    expect(await codeOf(anonymous.putMemory({ key: "k", value: "v" }))).toBe(Code.Unauthenticated);
     const forged = createClient(LinkerService, t.transport([bearer(() => "lk_forged")]));
     const err = await errorOf(forged.send({ recipient: "x", body: "hi" }));
     expect(err.code).toBe(Code.Unauthenticated);
     expect(err.message).toContain("Register");
+  });
+
+  it("wants the hub secret for the open reads of a hub that has one", async () => {
+    t = await createTestHub(kind, { hubSecret: "s3cret" });
+    const anonymous = createClient(LinkerService, t.transport());
+    expect(await codeOf(anonymous.listInstances({}))).toBe(Code.Unauthenticated);
+    const wrong = createClient(LinkerService, t.transport([bearer(() => "not-it")]));
+    expect(await codeOf(wrong.listInstances({}))).toBe(Code.Unauthenticated);
+    const withSecret = createClient(LinkerService, t.transport([bearer(() => "s3cret")]));
+    expect((await withSecret.listInstances({})).instances).toEqual([]);
+    expect(await codeOf(withSecret.send({ recipient: "x", body: "hi" }))).toBe(Code.Unauthenticated);
   });
 
   it("refuses to hand an existing name to someone without its token, and reclaims it with the token", async () => {

@@ -214,6 +214,41 @@ describe.each(storeKinds)("messaging (%s store)", (kind) => {
     expect(again.recipients.sort()).toEqual(repeat.recipients.sort());
   });
 
+  it("streams a broadcast to each recipient once, live and on replay, at one seq, and to nobody else", async () => {
+    t = await createTestHub(kind, { limits: { maxBacklogPerInstance: 2 } });
+    const alice = await t.agent("alice");
+    const bob = await t.agent("bob");
+    const carol = await t.agent("carol");
+    const dave = await t.agent("dave");
+    for (const body of ["fills", "dave's mailbox"]) await alice.client.send({ recipient: "dave", body });
+    const live = [bob, carol, dave].map((agent) => new EventReader(agent.client, 0n, [EventType.MESSAGE]));
+    for (const reader of live) await reader.caughtUp();
+    const sent = await alice.client.broadcast({ body: "to all" });
+    expect(sent.recipients.sort()).toEqual(["bob", "carol"]);
+    expect(sent.skipped).toEqual(["dave"]);
+    const [toBob] = await live[0].take(1);
+    const [toCarol] = await live[1].take(1);
+    expect([toBob.seq, toCarol.seq]).toEqual([toCarol.seq, toBob.seq]);
+    expect(EventReader.bodies([toBob, toCarol])).toEqual(["to all", "to all"]);
+    await alice.client.send({ recipient: "bob", body: "after" });
+    expect(EventReader.bodies(await live[0].take(1))).toEqual(["after"]);
+    await dave.client.listMessages({ markRead: true });
+    await alice.client.send({ recipient: "dave", body: "for dave" });
+    expect(EventReader.bodies(await live[2].take(1))).toEqual(["for dave"]);
+    await bob.client.ack({ messageIds: [sent.message!.id] });
+    const replayBob = new EventReader(bob.client, 0n, [EventType.MESSAGE]);
+    const replayed = await replayBob.caughtUp();
+    expect(replayed.map((e) => [e.seq, e.payload.case === "message" && !!e.payload.value.readAt])).toEqual([
+      [toBob.seq, true],
+      [replayed[1].seq, false],
+    ]);
+    const replayCarol = new EventReader(carol.client, 0n, [EventType.MESSAGE]);
+    expect((await replayCarol.caughtUp()).map((e) => [e.seq, e.payload.case === "message" && !!e.payload.value.readAt])).toEqual([[toCarol.seq, false]]);
+    expect((await carol.client.listMessages({ unreadOnly: true })).messages.map((m) => [m.body, m.seq])).toEqual([["to all", toCarol.seq]]);
+    expect((await bob.client.listMessages({ unreadOnly: true })).unreadCount).toBe(1);
+    for (const reader of [...live, replayBob, replayCarol]) reader.close();
+  });
+
   it("sends delivered and read receipts to the sender", async () => {
     t = await createTestHub(kind);
     const alice = await t.agent("alice");

@@ -63,6 +63,39 @@ describe.each(storeKinds)("tasks (%s store)", (kind) => {
     expect(await codeOf(lead.client.createTask({ title: "" }))).toBe(Code.InvalidArgument);
   });
 
+  it("answers every pair of states by the state machine: legal moves change the task, the rest change nothing", async () => {
+    t = await createTestHub(kind);
+    const lead = await t.agent("lead");
+    const dev = await t.agent("dev");
+    const S = TaskStatus;
+    const active = [S.PENDING, S.IN_PROGRESS];
+    const states = [S.PENDING, S.IN_PROGRESS, S.COMPLETED, S.FAILED, S.CANCELED];
+    /** The machine as DESIGN.md states it: PENDING → IN_PROGRESS → COMPLETED / FAILED / CANCELED, never back, nothing after the end. */
+    const legal = (from: TaskStatus, to: TaskStatus) => active.includes(from) && (to !== S.PENDING || from === S.PENDING);
+    const move = (id: string, to: TaskStatus) =>
+      to === S.CANCELED ? lead.client.cancelTask({ taskId: id }) : dev.client.updateTask({ taskId: id, status: to, ...(to === S.COMPLETED || to === S.FAILED ? { result: "r" } : {}) });
+    const reach = async (from: TaskStatus): Promise<string> => {
+      const { task } = await lead.client.createTask({ title: `from ${S[from]}`, assignee: "dev" });
+      if (from === S.COMPLETED || from === S.FAILED) await dev.client.updateTask({ taskId: task!.id, status: S.IN_PROGRESS });
+      if (from !== S.PENDING) await move(task!.id, from);
+      return task!.id;
+    };
+    const outcomes: string[] = [];
+    const expected: string[] = [];
+    for (const from of states) {
+      for (const to of states) {
+        const id = await reach(from);
+        const before = (await dev.client.getTask({ taskId: id })).task!;
+        expect(before.status).toBe(from);
+        const code = await codeOf(move(id, to));
+        const after = (await dev.client.getTask({ taskId: id })).task!;
+        outcomes.push(`${S[from]} → ${S[to]}: ${code === undefined ? `ok, now ${S[after.status]}` : `${Code[code]}, revision ${after.revision - before.revision} later`}`);
+        expected.push(`${S[from]} → ${S[to]}: ${legal(from, to) ? `ok, now ${S[to]}` : `${Code[Code.FailedPrecondition]}, revision 0 later`}`);
+      }
+    }
+    expect(outcomes).toEqual(expected);
+  });
+
   it("gives an open task to exactly one of many concurrent claimers", async () => {
     t = await createTestHub(kind);
     const lead = await t.agent("lead");

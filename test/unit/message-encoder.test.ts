@@ -5,7 +5,8 @@ import { describe, expect, it } from "vitest";
 import { EventSchema } from "@linker/protocol/gen/linker/v1/event_pb.js";
 import { SendResponseSchema, SubscribeResponseSchema } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
 import { MessageKind, MessageSchema } from "@linker/protocol/gen/linker/v1/message_pb.js";
-import { messageEncoder } from "../../packages/hub/src/direct/message-encoder.js";
+import { encodeEnvelope } from "../../packages/hub/src/direct/envelope.js";
+import { messageEncoder, messageFramer } from "../../packages/hub/src/direct/message-encoder.js";
 
 const messageArb = fc.record({
   id: fc.uuid(),
@@ -31,18 +32,19 @@ describe("the direct path's response encoders", () => {
     );
   });
 
-  it("encode Subscribe responses byte for byte as toBinary does, the same event again from its cached bytes", () => {
-    const encode = messageEncoder(SubscribeResponseSchema);
+  it("frame Subscribe responses byte for byte as toBinary does, the same event again as the same frame", () => {
+    const frame = messageFramer(SubscribeResponseSchema);
+    const framed = (response: Parameters<typeof frame>[0]) => encodeEnvelope(0, toBinary(SubscribeResponseSchema, response as never));
     fc.assert(
       fc.property(messageArb, fc.bigInt({ min: 0n, max: 1n << 40n }), (m, seq) => {
         const event = create(EventSchema, { seq, at: timestampFromMs(m.sent), payload: { case: "message", value: create(MessageSchema, m) } });
         const response = create(SubscribeResponseSchema, { item: { case: "event", value: event } });
-        const expected = Buffer.from(toBinary(SubscribeResponseSchema, response));
-        expect(Buffer.from(encode(response))).toEqual(expected);
-        const again = create(SubscribeResponseSchema, { item: { case: "event", value: event } });
-        expect(Buffer.from(encode(again))).toEqual(expected);
+        const first = frame(response);
+        expect(first).toEqual(framed(response));
+        const again = frame(create(SubscribeResponseSchema, { item: { case: "event", value: event } }));
+        expect(again).toBe(first);
         const caughtUp = create(SubscribeResponseSchema, { item: { case: "caughtUp", value: { seq } } });
-        expect(Buffer.from(encode(caughtUp))).toEqual(Buffer.from(toBinary(SubscribeResponseSchema, caughtUp)));
+        expect(frame(caughtUp)).toEqual(framed(caughtUp));
       }),
       { numRuns: 300 },
     );

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
@@ -14,7 +14,7 @@ import { tempDir } from "../support/temp-dir.js";
 
 const V1_SCHEMA = readFileSync(join(import.meta.dirname, "fixtures/schema-v1.sql"), "utf8");
 
-/** A hub.db as Linker 0.1.0 left it: its schema, two instances whose names differ only in case, a message and a memory key. */
+/** A hub.db as Linker 0.1.0 left it: its schema, two instances whose names differ only in case, a message, a broadcast and a memory key. */
 function previousVersionDatabase(path: string): void {
   const db = new Database(path);
   db.pragma("journal_mode = WAL");
@@ -29,6 +29,13 @@ function previousVersionDatabase(path: string): void {
     Buffer.from(toBinary(MessageSchema, message)),
   );
   db.prepare("INSERT INTO events (audience, type, at, message_id) VALUES ('bob', 1, 1000, 'm1')").run();
+  // A broadcast as this schema stored it: one event per recipient.
+  const broadcast = create(MessageSchema, { id: "b1", sender: "Alice", recipient: "*", body: "to all", threadId: "b1", sentAt: timestampFromMs(1000) });
+  db.prepare("INSERT INTO messages (id, ordinal, sender, recipient, thread_id, sent_at, data) VALUES ('b1', 2, 'Alice', '*', 'b1', 1000, ?)").run(
+    Buffer.from(toBinary(MessageSchema, broadcast)),
+  );
+  db.prepare("UPDATE meta SET value = 2 WHERE key = 'message_ordinal'").run();
+  db.prepare("INSERT INTO events (audience, type, at, message_id) VALUES ('alice', 1, 1000, 'b1'), ('bob', 1, 1000, 'b1')").run();
   db.prepare("UPDATE meta SET value = 7 WHERE key = 'memory_revision'").run();
   db.prepare("INSERT INTO memory (key, revision, data) VALUES ('k', 7, ?)").run(
     Buffer.from(toBinary(MemoryEntrySchema, create(MemoryEntrySchema, { key: "k", value: "v", revision: 7n }))),
@@ -64,7 +71,11 @@ describe("SQLite store: schema and files", () => {
     expect(schemaVersionOf(path)).toBe(SQLITE_SCHEMA_VERSION);
     await store.transaction(async (tx) => {
       expect((await tx.identity.listInstances()).map((i) => i.name)).toEqual(["Alice", "alice", "bob"]);
-      expect((await tx.messages.listInbox({ recipient: "bob", unreadOnly: true, sender: "", afterSeq: 0n, limit: 10, now: 2000 })).map((m) => m.body)).toEqual(["kept"]);
+      expect((await tx.messages.listInbox({ recipient: "bob", unreadOnly: true, sender: "", afterSeq: 0n, limit: 10, now: 2000 })).map((m) => m.body)).toEqual(["kept", "to all"]);
+      expect(await tx.messages.recipientsOf("b1")).toEqual(["alice", "bob"]);
+      expect((await tx.messages.markRead("bob", ["b1"], 3000)).map((m) => m.id)).toEqual(["b1"]);
+      expect(await tx.messages.countUnread("alice", 3000)).toBe(1);
+      expect((await tx.events.read({ audiences: ["bob", "*"], viewer: "bob", afterSeq: 0n, limit: 10, types: [], now: 3000 })).map((e) => e.seq)).toEqual([1n, 3n]);
       expect((await tx.memory.get("k"))?.value).toBe("v");
       expect(await tx.memory.nextRevision()).toBe(8n);
       // The older of the two case-twins keeps the case-insensitive key; new names cannot collide with either.
@@ -101,6 +112,9 @@ describe("SQLite store: schema and files", () => {
     expect(() => open(corrupt)).toThrow(/corrupt or not a database.*restore it from a backup/);
     const fresh = open(join(dir, "sub", "hub.db"));
     expect(await fresh.transaction((tx) => tx.events.head())).toBe(0n);
+    // Created whole, under a temporary name linked into place: no empty file, nothing left over.
+    expect(readdirSync(join(dir, "sub")).filter((file) => !/^hub\.db(-wal|-shm)?$/.test(file))).toEqual([]);
+    expect(statSync(join(dir, "sub", "hub.db")).size).toBeGreaterThan(0);
   });
 
   it("answers UNAVAILABLE when another process holds the write lock, and goes on once it is released", async () => {

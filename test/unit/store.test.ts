@@ -14,10 +14,21 @@ function message(id: string, sender: string, recipient: string, extra: Partial<O
   return create(MessageSchema, { id, sender, recipient, body: id, threadId: extra.threadId ?? id, sentAt: timestampFromMs(1000), ...extra });
 }
 
+/** Stores a message with one event per recipient (a direct message; a broadcast as older hubs stored it). */
 async function deliver(tx: StoreTx, m: Message, recipients: string[]): Promise<bigint[]> {
   await tx.messages.insert(m);
   return tx.events.append(recipients.map((audience) => ({ audience, at: 1000, payload: { case: "message", value: m } })));
 }
+
+/** Stores a broadcast once: one event to everyone, with an inbox entry per recipient. */
+async function broadcast(tx: StoreTx, m: Message, recipients: string[]): Promise<bigint> {
+  await tx.messages.insert(m);
+  const [seq] = await tx.events.append([{ audience: EVERYONE, at: 1000, payload: { case: "message", value: m }, recipients }]);
+  return seq;
+}
+
+const inboxOf = (tx: StoreTx, recipient: string, unreadOnly = false) =>
+  tx.messages.listInbox({ recipient, unreadOnly, sender: "", afterSeq: 0n, limit: 10, now: 0 });
 
 describe.each(storeKinds)("store contract (%s)", (kind) => {
   let store: Store;
@@ -91,6 +102,70 @@ describe.each(storeKinds)("store contract (%s)", (kind) => {
     });
   });
 
+  it("stores a broadcast once and keeps each recipient's delivered and read state apart", async () => {
+    store = await createStore(kind);
+    const committed: { audience: string; recipients?: readonly string[]; seq: bigint }[] = [];
+    store.onCommitted((events) => committed.push(...events.map((e) => ({ audience: e.audience, recipients: e.recipients, seq: e.event.seq }))));
+    const seq = await store.transaction(async (tx) => {
+      await deliver(tx, message("d1", "a", "b"), ["b"]);
+      return broadcast(tx, message("all", "a", EVERYONE, { threadId: "t" }), ["b", "c"]);
+    });
+    expect(seq).toBe(2n);
+    await expect.poll(() => committed.length).toBe(2);
+    expect(committed[1]).toEqual({ audience: EVERYONE, recipients: ["b", "c"], seq: 2n });
+    await store.transaction(async (tx) => {
+      const read = (viewer?: string) => tx.events.read({ audiences: [viewer ?? "b", EVERYONE], viewer, afterSeq: 0n, limit: 10, types: [], now: 0 });
+      expect((await read("b")).map((e) => [e.seq, e.payload.case === "message" && e.payload.value.id])).toEqual([
+        [1n, "d1"],
+        [2n, "all"],
+      ]);
+      expect(await tx.events.read({ audiences: ["d", EVERYONE], viewer: "d", afterSeq: 0n, limit: 10, types: [], now: 0 })).toEqual([]);
+      expect((await read()).map((e) => e.seq)).toEqual([1n, 2n]);
+      expect(await tx.messages.recipientsOf("all")).toEqual(["b", "c"]);
+      expect((await inboxOf(tx, "b")).map((m) => [m.id, m.seq])).toEqual([
+        ["d1", 1n],
+        ["all", 2n],
+      ]);
+      expect((await tx.messages.markDelivered("b", ["all", "d1"], 5)).map((m) => m.id)).toEqual(["d1", "all"]);
+      expect(await tx.messages.markDelivered("b", ["all"], 6)).toEqual([]);
+      expect((await tx.messages.markRead("c", ["all", "d1"], 7)).map((m) => [m.id, m.seq, Number(m.readAt?.nanos)])).toEqual([["all", 2n, 7_000_000]]);
+      expect(await tx.messages.markRead("c", ["all"], 8)).toEqual([]);
+      expect(await tx.messages.countUnread("b", 0)).toBe(2);
+      expect(await tx.messages.countUnread("c", 0)).toBe(0);
+      expect(await tx.messages.countUnread("d", 0)).toBe(0);
+      expect((await tx.messages.getInboxEntry("b", "all"))?.deliveredAt).toBeDefined();
+      expect((await tx.messages.getInboxEntry("b", "all"))?.readAt).toBeUndefined();
+      expect(await tx.messages.getInboxEntry("d", "all")).toBeUndefined();
+      const [forB] = (await read("b")).filter((e) => e.seq === 2n);
+      expect(forB.payload.value).toMatchObject({ id: "all", seq: 2n });
+      expect(forB.payload.case === "message" && forB.payload.value.readAt).toBeUndefined();
+      const [forC] = (await tx.events.read({ audiences: ["c", EVERYONE], viewer: "c", afterSeq: 1n, limit: 10, types: [], now: 0 }));
+      expect(forC.payload.case === "message" && forC.payload.value.readAt).toBeTruthy();
+      const thread = (viewer: string) => tx.messages.conversation({ viewer, threadId: "t", afterCursor: 0n, limit: 10 });
+      expect((await thread("c")).messages.map((m) => [m.id, m.seq, !!m.readAt])).toEqual([["all", 2n, true]]);
+      expect((await thread("d")).messages).toEqual([]);
+    });
+  });
+
+  it("prunes a broadcast's entries as they expire or are read, then its event and message, and forgets a deleted instance's", async () => {
+    store = await createStore(kind);
+    await store.transaction(async (tx) => {
+      await broadcast(tx, message("all", "a", EVERYONE), ["b", "c", "d"]);
+      await tx.messages.markRead("b", ["all"], 1000);
+      await tx.events.deleteAudience("d");
+      expect(await inboxOf(tx, "d")).toEqual([]);
+      await tx.messages.prune(2000, 1800);
+      expect(await inboxOf(tx, "b")).toEqual([]);
+      expect((await inboxOf(tx, "c")).map((m) => m.id)).toEqual(["all"]);
+      expect(await tx.messages.get("all")).toBeDefined();
+      await tx.messages.markRead("c", ["all"], 1500);
+      await tx.messages.prune(2000, 1800);
+      expect(await inboxOf(tx, "c")).toEqual([]);
+      expect(await tx.events.read({ audiences: [EVERYONE], afterSeq: 0n, limit: 10, types: [], now: 0 })).toEqual([]);
+      expect(await tx.messages.get("all")).toBeUndefined();
+    });
+  });
+
   it("finds messages by idempotency key per sender", async () => {
     store = await createStore(kind);
     await store.transaction(async (tx) => {
@@ -117,6 +192,7 @@ describe.each(storeKinds)("store contract (%s)", (kind) => {
 /** A small operation language run against both stores; both must answer identically. */
 type Op =
   | { op: "send"; from: number; to: number[]; key: string }
+  | { op: "broadcast"; from: number; to: number[] }
   | { op: "read"; who: number; upTo: number }
   | { op: "put"; key: string }
   | { op: "delete"; key: string }
@@ -126,6 +202,7 @@ type Op =
 const names = ["a", "b", "c"];
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ op: fc.constant("send" as const), from: fc.nat(2), to: fc.uniqueArray(fc.nat(2), { minLength: 1, maxLength: 3 }), key: fc.constantFrom("", "k1", "k2") }),
+  fc.record({ op: fc.constant("broadcast" as const), from: fc.nat(2), to: fc.uniqueArray(fc.nat(2), { maxLength: 3 }) }),
   fc.record({ op: fc.constant("read" as const), who: fc.nat(2), upTo: fc.nat(20) }),
   fc.record({ op: fc.constant("put" as const), key: fc.constantFrom("x", "y", "x/z") }),
   fc.record({ op: fc.constant("delete" as const), key: fc.constantFrom("x", "y", "x/z") }),
@@ -146,6 +223,8 @@ async function apply(store: Store, ops: Op[]): Promise<unknown[]> {
             if (op.key !== "" && (await tx.messages.findByIdempotencyKey(sender, op.key))) return "duplicate";
             return deliver(tx, message(`m${n}`, sender, "x", { idempotencyKey: op.key }), op.to.map((i) => names[i]));
           }
+          case "broadcast":
+            return broadcast(tx, message(`m${n}`, names[op.from], EVERYONE), op.to.map((i) => names[i]));
           case "read": {
             const inbox = await tx.messages.listInbox({ recipient: names[op.who], unreadOnly: true, sender: "", afterSeq: 0n, limit: op.upTo, now: 0 });
             return (await tx.messages.markRead(names[op.who], inbox.map((m) => m.id), n)).map((m) => m.id);
@@ -169,6 +248,10 @@ async function apply(store: Store, ops: Op[]): Promise<unknown[]> {
     await store.transaction(async (tx) => ({
       head: await tx.events.head(),
       events: (await tx.events.read({ audiences: [...names, EVERYONE], afterSeq: 0n, limit: 1000, types: [], now: 0 })).map((e) => [e.seq, e.payload.case, e.payload.value]),
+      seen: await Promise.all(
+        names.map(async (viewer) => (await tx.events.read({ audiences: [viewer, EVERYONE], viewer, afterSeq: 0n, limit: 1000, types: [], now: 0 })).map((e) => [e.seq, e.payload.value])),
+      ),
+      inboxes: await Promise.all(names.map((name) => inboxOf(tx, name))),
       unread: await Promise.all(names.map((name) => tx.messages.countUnread(name, 0))),
       memory: await tx.memory.list({ prefix: "", afterKey: "", limit: 100 }),
       tasks: (await tx.tasks.list({ statuses: [], limit: 100 })).map((r) => [r.ordinal, r.task]),

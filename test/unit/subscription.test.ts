@@ -67,4 +67,29 @@ describe("Fanout", () => {
     fanout.closeAll(new Error("shutdown"));
     expect(await carol.next(signal)).toMatchObject({ kind: "closed" });
   });
+
+  it("hands one broadcast event object to its recipients only, and everyone's events by the types each stream takes", async () => {
+    const fanout = new Fanout();
+    const bob = fanout.subscribe("bob", new Set(), 10);
+    const carol = fanout.subscribe("carol", new Set([EventType.MESSAGE]), 10);
+    const dave = fanout.subscribe("dave", new Set([EventType.MEMORY, EventType.MESSAGE]), 10);
+    const watcher = fanout.watch(new Set(), 10);
+    const broadcast = messageEvent(1n);
+    fanout.publish([
+      { audience: EVERYONE, event: broadcast, recipients: ["bob", "carol", "erin"] },
+      { audience: EVERYONE, event: memoryEvent(2n) },
+    ]);
+    const signal = new AbortController().signal;
+    const [toBob, toCarol] = [await bob.next(signal), await carol.next(signal)] as [unknown[], unknown[]];
+    expect(toBob).toEqual([broadcast, memoryEvent(2n)]);
+    expect(toBob[0]).toBe(broadcast);
+    expect(toCarol).toEqual([broadcast]);
+    expect(toCarol[0]).toBe(broadcast);
+    expect(await dave.next(signal)).toEqual([memoryEvent(2n)]);
+    expect(await watcher.next(signal)).toEqual([broadcast, memoryEvent(2n)]);
+    fanout.unsubscribe(dave);
+    fanout.publish([{ audience: EVERYONE, event: memoryEvent(3n) }]);
+    expect(await bob.next(signal)).toEqual([memoryEvent(3n)]);
+    expect(fanout.sizes()).toEqual({ subscribers: 2, watchers: 1 });
+  });
 });

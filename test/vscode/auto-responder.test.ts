@@ -33,12 +33,12 @@ function fakeClient(name = "me") {
   const acked: string[] = [];
   const client = {
     name,
-    async reply(to: Pick<Message, "id" | "sender">, body: string, options: { metadata?: Record<string, string> } = {}) {
-      sent.push({ to: to.sender, body, metadata: options.metadata ?? {} });
+    async reply(to: Pick<Message, "id" | "sender">, request: { body?: string; metadata?: Record<string, string> }) {
+      sent.push({ to: to.sender, body: request.body ?? "", metadata: request.metadata ?? {} });
       return { message: undefined };
     },
-    async ack(ids: string) {
-      acked.push(ids);
+    async ack(request: { messageIds: string[] }) {
+      acked.push(...request.messageIds);
       return {};
     },
   };

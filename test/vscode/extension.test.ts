@@ -37,7 +37,7 @@ beforeAll(async () => {
   peer = await LinkerClient.connect({ name: "peer", hubs: hub.url, sessions: new MemorySessionStore() });
   peer.on("message", ({ message }) => {
     peerInbox.push(message);
-    if (message.kind === MessageKind.QUERY && message.recipient === "peer") peerReplies.push(peer.reply(message, `pong: ${message.body}`));
+    if (message.kind === MessageKind.QUERY && message.recipient === "peer") peerReplies.push(peer.reply(message, { body: `pong: ${message.body}` }));
   });
   peer.on("task", ({ change }) => change.task && peerTasks.push(change.task));
   api = await activate({ subscriptions } as never);
@@ -97,7 +97,7 @@ describe("messaging commands", () => {
   });
 
   it("a peer's message appears in the Messages view, unread first, and is answered inline", async () => {
-    await peer.send(ME, "can you look at the cart?");
+    await peer.send({ recipient: ME, body: "can you look at the cart?" });
     const message = await waitFor("the message", () => api.threads.threads().flatMap((t) => t.messages).find((m) => m.body === "can you look at the cart?"));
     const [first] = (await api.views.messages.getChildren()) as ThreadItem[];
     expect(first.thread.id).toBe(message.threadId);
@@ -157,7 +157,7 @@ describe("task commands and the Tasks view", () => {
   it("fails, cancels and claims", async () => {
     const failing = await peer.createTask({ title: "Port to Deno", assignee: ME });
     await commands.executeCommand("claudeTeam.failTask", await itemOf("to-me", failing.id), "out of scope");
-    expect((await peer.getTask(failing.id)).status).toBe(TaskStatus.FAILED);
+    expect((await peer.getTask({ taskId: failing.id })).status).toBe(TaskStatus.FAILED);
 
     fake.answers.push(pick("peer"), "Review the cart", "");
     const mine = await commands.executeCommand<Task | undefined>("claudeTeam.assignTask");
@@ -165,18 +165,18 @@ describe("task commands and the Tasks view", () => {
     const byMe = await itemOf("by-me", mine!.id);
     expect(byMe.contextValue).toBe("task cancelable");
     await commands.executeCommand("claudeTeam.cancelTask", byMe, "not needed");
-    expect((await peer.getTask(mine!.id)).status).toBe(TaskStatus.CANCELED);
+    expect((await peer.getTask({ taskId: mine!.id })).status).toBe(TaskStatus.CANCELED);
 
     const open = await peer.createTask({ title: "Anyone: update deps" });
     const openItem = await itemOf("open", open.id);
     expect(openItem.contextValue).toBe("task claimable");
     await commands.executeCommand("claudeTeam.claimTask", openItem);
-    expect((await peer.getTask(open.id)).assignee).toBe(ME);
+    expect((await peer.getTask({ taskId: open.id })).assignee).toBe(ME);
   });
 
   it("reports an illegal move instead of applying it", async () => {
     const task = await peer.createTask({ title: "Done already", assignee: ME });
-    await peer.cancelTask(task.id);
+    await peer.cancelTask({ taskId: task.id });
     const item = await itemOf("to-me", task.id);
     const result = await commands.executeCommand("claudeTeam.completeTask", new TaskItem({ ...item.task, status: TaskStatus.PENDING }, "to-me", ME), "x");
     expect(result).toBeUndefined();
@@ -192,29 +192,29 @@ describe("memory commands and the Memory view", () => {
     const stale = api.views.memory.getChildren().find((item) => item.entry.key === "api/url")!;
     expect(String(stale.description)).toBe(`http://localhost:8080 · rev ${created!.revision}`);
 
-    await peer.putMemory("api/url", "http://peer:9090", { expectedRevision: created!.revision });
+    await peer.putMemory({ key: "api/url", value: "http://peer:9090", expectedRevision: created!.revision });
     await waitFor("the peer's value in the view", () => api.views.memory.get("api/url")?.value === "http://peer:9090");
 
     fake.answers.push("http://mine:1");
     const edited = await commands.executeCommand("claudeTeam.editMemory", stale);
     expect(edited).toBeUndefined();
     expect(fake.shown.some((shown) => shown.level === "warning" && shown.text.startsWith("api/url was changed by peer meanwhile"))).toBe(true);
-    expect((await peer.getMemory("api/url"))?.value).toBe("http://peer:9090");
+    expect((await peer.getMemory({ key: "api/url" }))?.value).toBe("http://peer:9090");
 
     const fresh = api.views.memory.getChildren().find((item) => item.entry.key === "api/url")!;
     fake.answers.push("http://mine:2");
     await commands.executeCommand("claudeTeam.editMemory", fresh);
-    expect((await peer.getMemory("api/url"))?.value).toBe("http://mine:2");
+    expect((await peer.getMemory({ key: "api/url" }))?.value).toBe("http://mine:2");
 
     expect(await commands.executeCommand("claudeTeam.deleteMemory", api.views.memory.getChildren().find((item) => item.entry.key === "api/url") as MemoryItem, true)).toBe(true);
-    expect(await peer.getMemory("api/url")).toBeUndefined();
+    expect(await peer.getMemory({ key: "api/url" })).toBeUndefined();
   });
 });
 
 describe("auto-responder in the extension", () => {
   it("answers the peer's status query when autoRespond is turned on", async () => {
     fake.changeSetting("claudeTeam.autoRespond", true);
-    const { reply } = await peer.ask(ME, "status?", { timeoutMs: 5_000 });
+    const { reply } = await peer.ask({ recipient: ME, body: "status?", timeoutMs: 5_000 });
     expect(reply?.body).toMatch(/^Status:\nProject: shop/);
     expect(reply?.metadata.autoAnswer).toBe("heuristic:status");
   });

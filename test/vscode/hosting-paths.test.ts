@@ -1,6 +1,5 @@
 import { execFile } from "node:child_process";
 import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -15,6 +14,7 @@ import { nodeSqliteRuntime } from "../support/node-sqlite-runtime.js";
 import { tempDir } from "../support/temp-dir.js";
 import { fake, workspace } from "./fake-vscode.js";
 import { waitFor } from "./wait-for.js";
+import { freePort } from "../support/free-port.js";
 
 const run = promisify(execFile);
 const node22 = nodeSqliteRuntime();
@@ -30,15 +30,6 @@ beforeEach(() => fake.reset());
 afterEach(async () => {
   for (const step of cleanup.splice(0).reverse()) await step().catch(() => undefined);
 });
-
-function freePort(): Promise<number> {
-  return new Promise((done) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
-}
 
 /** A folder for PATH holding `node` → `target` (or nothing). */
 function pathWith(target?: string): string {
@@ -161,9 +152,9 @@ describe("a window whose extension host cannot load the SQLite addon", () => {
       const env = { ...process.env, LINKER_HUB_URL: hubUrl, LINKER_HOME: tempDir("hosting-paths-cli-") };
       await run(process.execPath, [LINKER_BIN, "--name", "cli-agent", "send", "first", "hello from the cli"], { env });
       await run(process.execPath, [LINKER_BIN, "--name", "cli-agent", "memory", "put", "cli/answer", "42"], { env });
-      await second.require().send("first", "hello from the second window");
+      await second.require().send({ recipient: "first", body: "hello from the second window" });
       const task = await second.require().createTask({ title: "Review the hosting paths", assignee: "first" });
-      await first.require().putMemory("team/release", "1.4.2");
+      await first.require().putMemory({ key: "team/release", value: "1.4.2" });
       const before = await first.require().listMessages({});
       expect(before.messages.map((message) => message.body)).toEqual(["hello from the cli", "hello from the second window"]);
 
@@ -174,9 +165,9 @@ describe("a window whose extension host cannot load the SQLite addon", () => {
 
       const reader = await LinkerClient.connect({ name: "reader", hubs: hubUrl, sessions: new MemorySessionStore() });
       cleanup.push(() => reader.close());
-      expect((await reader.getMemory("cli/answer"))?.value).toBe("42");
-      expect((await reader.getMemory("team/release"))?.value).toBe("1.4.2");
-      expect((await reader.getTask(task.id)).title).toBe("Review the hosting paths");
+      expect((await reader.getMemory({ key: "cli/answer" }))?.value).toBe("42");
+      expect((await reader.getMemory({ key: "team/release" }))?.value).toBe("1.4.2");
+      expect((await reader.getTask({ taskId: task.id })).title).toBe("Review the hosting paths");
       const { stdout } = await run(process.execPath, [LINKER_BIN, "--name", "cli-agent", "memory", "get", "cli/answer"], { env });
       expect(stdout).toContain("42");
       const reopened = window({ hubPort, dataDir, windowName: "first" }, PATH, recordingLog());

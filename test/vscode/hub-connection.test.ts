@@ -1,4 +1,3 @@
-import { createServer } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { LinkerClient, MemorySessionStore } from "@linker/client";
 import { HubConnection, type HubConnectionOptions } from "../../packages/vscode/src/hub-connection.js";
@@ -8,17 +7,9 @@ import { readSettings, type Settings } from "../../packages/vscode/src/settings.
 import { startTestHub, tempDir } from "../client/support/hubs.js";
 import { fake, workspace } from "./fake-vscode.js";
 import { waitFor } from "./wait-for.js";
+import { freePort } from "../support/free-port.js";
 
 const cleanup: (() => Promise<unknown>)[] = [];
-
-function freePort(): Promise<number> {
-  return new Promise((done) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
-}
 
 const quiet: Log = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -54,11 +45,11 @@ describe("HubConnection", () => {
     const second = connection({ hubPort, dataDir, windowName: "second" });
     await second.start();
     expect(second.mode).toBe("client");
-    await second.require().send("first", "before the handover");
+    await second.require().send({ recipient: "first", body: "before the handover" });
 
     await first.close();
     await modeReached(second, "hub");
-    await second.require().send("first", "after the handover");
+    await second.require().send({ recipient: "first", body: "after the handover" });
 
     const reopened = connection({ hubPort, dataDir, windowName: "first" });
     await reopened.start();

@@ -27,7 +27,8 @@ afterAll(async () => {
 const sessions = new Map<string, MemorySessionStore>();
 async function client(name: string, url: string): Promise<LinkerClient> {
   if (!sessions.has(name)) sessions.set(name, new MemorySessionStore());
-  const connected = await LinkerClient.connect({ name, hubs: url, sessions: sessions.get(name) });
+  // One hub state on several ports: the sessions are keyed by it, not by the URL.
+  const connected = await LinkerClient.connect({ name, hubs: url, sessions: sessions.get(name), hubKey: "db:hub-process-test" });
   cleanup.push(() => connected.close());
   return connected;
 }
@@ -63,9 +64,9 @@ describe("the .vsix hub child process", () => {
       const first = await startTestHub({ dataDir });
       const alice = await client("alice", first.url);
       await client("bob", first.url);
-      await alice.send("bob", "one");
-      await alice.send("bob", "two");
-      const created = await alice.putMemory("release/version", "1.4.2", { expectedRevision: 0n });
+      await alice.send({ recipient: "bob", body: "one" });
+      await alice.send({ recipient: "bob", body: "two" });
+      const created = await alice.putMemory({ key: "release/version", value: "1.4.2", expectedRevision: 0n });
       const task = await alice.createTask({ title: "Write the release notes" });
       for (const step of cleanup.splice(0).reverse()) await step();
       await first.close();
@@ -76,16 +77,16 @@ describe("the .vsix hub child process", () => {
       expect(child.runtimeVersion).toMatch(/^Node v2[2-9]\./);
       const bob = await client("bob", child.url);
       expect((await bob.listMessages({})).messages.map((message) => message.body)).toEqual(["one", "two"]);
-      expect(await bob.getMemory("release/version")).toMatchObject({ value: "1.4.2", revision: created.revision });
-      const updated = await bob.putMemory("release/version", "1.4.3", { expectedRevision: created.revision });
-      const stale = await bob.putMemory("release/version", "stale", { expectedRevision: created.revision }).catch((err: unknown) => err);
+      expect(await bob.getMemory({ key: "release/version" })).toMatchObject({ value: "1.4.2", revision: created.revision });
+      const updated = await bob.putMemory({ key: "release/version", value: "1.4.3", expectedRevision: created.revision });
+      const stale = await bob.putMemory({ key: "release/version", value: "stale", expectedRevision: created.revision }).catch((err: unknown) => err);
       expect(stale).toBeInstanceOf(LinkerError);
       expect([Code.FailedPrecondition, Code.Aborted]).toContain((stale as LinkerError).code);
-      const claimed = await bob.claimTask(task.id);
+      const claimed = await bob.claimTask({ taskId: task.id });
       expect(claimed.assignee).toBe("bob");
       const carol = await client("carol", child.url);
-      await expect(carol.claimTask(task.id)).rejects.toBeInstanceOf(LinkerError);
-      await bob.send("alice", "three");
+      await expect(carol.claimTask({ taskId: task.id })).rejects.toBeInstanceOf(LinkerError);
+      await bob.send({ recipient: "alice", body: "three" });
       for (const step of cleanup.splice(0).reverse().slice(0, -1)) await step();
       process.kill(child.pid, "SIGKILL");
       expect(await child.exited).toBe("SIGKILL");
@@ -94,8 +95,8 @@ describe("the .vsix hub child process", () => {
       cleanup.push(() => third.close());
       const back = await client("alice", third.url);
       expect((await back.listMessages({})).messages.map((message) => message.body)).toEqual(["three"]);
-      expect(await back.getMemory("release/version")).toMatchObject({ value: "1.4.3", revision: updated.revision });
-      expect(await back.getTask(task.id)).toMatchObject({ status: claimed.status, assignee: "bob", revision: claimed.revision });
+      expect(await back.getMemory({ key: "release/version" })).toMatchObject({ value: "1.4.3", revision: updated.revision });
+      expect(await back.getTask({ taskId: task.id })).toMatchObject({ status: claimed.status, assignee: "bob", revision: claimed.revision });
     },
     60_000,
   );

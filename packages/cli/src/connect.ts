@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import type { EventType } from "@linker/protocol/gen/linker/v1/event_pb.js";
-import { createHubTransport, detectWorkspace, LinkerClient, type LinkerClientOptions, sessionHubKey } from "@linker/client";
+import { createHubTransport, detectWorkspace, FileSessionStore, LinkerClient, type LinkerClientOptions, NoStoredSessionError, sessionHubKey } from "@linker/client";
 import { isLoopbackUrl } from "@linker/protocol";
 import { CliError } from "./cli-error.js";
 import { ExitCode } from "./exit-codes.js";
@@ -52,6 +52,7 @@ export function clientOptions(settings: Settings, use: ClientUse = {}): LinkerCl
     workspace: detectWorkspace(settings.projectDir),
     clientKind: use.clientKind ?? "",
     hubs: settings.hubs,
+    home: settings.home,
     autoHub: use.autoHub ? { dataDir: settings.home } : false,
     sessions: sessionStore(settings),
     hubKey: sessionHubKey(settings.hubs, settings.home),
@@ -76,6 +77,38 @@ export async function withClient<T>(settings: Settings, work: (client: LinkerCli
   try {
     await client.connect();
     return await work(client);
+  } finally {
+    await client.close();
+  }
+}
+
+/** How a command that only reads acts: as its name, with the session stored for it, or as nobody. */
+export type ReaderSession = "stored" | "none";
+
+/**
+ * Runs a command that only reads, without registering: with "stored" it
+ * uses the session token stored for `settings.name` as it is (and fails with
+ * a clear error when there is none, creating nothing); with "none" it calls
+ * the hub's open reads without a session. No name is claimed either way.
+ */
+export async function withReader<T>(settings: Settings, session: ReaderSession, work: (client: LinkerClient) => Promise<T>, use: ClientUse = {}): Promise<T> {
+  const client = new LinkerClient({
+    ...clientOptions(settings, { ...use, subscribe: false, autoHub: false }),
+    // A plain file store: looking up the stored session must not propose one.
+    sessions: new FileSessionStore(join(settings.home, "sessions")),
+    sessionMode: session,
+  });
+  try {
+    return await work(client);
+  } catch (err) {
+    if (err instanceof NoStoredSessionError) {
+      throw new CliError(
+        `"${settings.name}" has no session in ${settings.home}: it has not registered from here, so nothing waits for it here`,
+        ExitCode.notFound,
+        "its MCP server, `linker register` or any command that writes registers it; or pass the --name of an instance that ran here",
+      );
+    }
+    throw err;
   } finally {
     await client.close();
   }

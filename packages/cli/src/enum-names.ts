@@ -1,17 +1,18 @@
-/** A TypeScript enum object as protoc-gen-es generates it. */
-type EnumObject = Record<string, string | number>;
+import type { DescEnum } from "@bufbuild/protobuf";
+import { type MessageKind, MessageKindSchema } from "@linker/protocol/gen/linker/v1/message_pb.js";
+import { enumChoices as choicesOf, enumValueName } from "@linker/protocol";
 
-/** The lowercase, dash-separated name of an enum value ("IN_PROGRESS" → "in-progress"). */
-export function enumName(values: EnumObject, value: number): string {
-  const name = values[value];
-  return typeof name === "string" ? name.toLowerCase().replace(/_/g, "-") : String(value);
+/** The CLI's name of an enum value: lowercase, dash-separated ("IN_PROGRESS" → "in-progress"). */
+export function enumName(desc: DescEnum, value: number): string {
+  return enumValueName(desc, value, "-");
 }
 
-/** Every value of an enum except UNSPECIFIED, by its lowercase name. */
-export function enumChoices(values: EnumObject): Map<string, number> {
-  const choices = new Map<string, number>();
-  for (const [key, value] of Object.entries(values)) {
-    if (typeof value === "number" && value !== 0) choices.set(key.toLowerCase().replace(/_/g, "-"), value);
-  }
-  return choices;
+/** Every value of an enum except UNSPECIFIED, by its CLI name. */
+export function enumChoices(desc: DescEnum): Map<string, number> {
+  return choicesOf(desc, "-");
+}
+
+/** A message kind's CLI name; an unset kind is plain text. */
+export function kindName(kind: MessageKind): string {
+  return kind === 0 ? "text" : enumName(MessageKindSchema, kind);
 }

@@ -1,10 +1,9 @@
-import { PresenceChangeKind } from "@linker/protocol/gen/linker/v1/event_pb.js";
-import { MemoryChangeKind } from "@linker/protocol/gen/linker/v1/memory_pb.js";
+import { PresenceChangeKind, PresenceChangeKindSchema } from "@linker/protocol/gen/linker/v1/event_pb.js";
+import { MemoryChangeKind, MemoryChangeKindSchema } from "@linker/protocol/gen/linker/v1/memory_pb.js";
 import { ReceiptKind } from "@linker/protocol/gen/linker/v1/message_pb.js";
-import { TaskChangeKind } from "@linker/protocol/gen/linker/v1/task_pb.js";
+import { TaskChangeKind, TaskChangeKindSchema } from "@linker/protocol/gen/linker/v1/task_pb.js";
 import { type DataEvent } from "@linker/client";
-import { kindName } from "@linker/mcp/peer-text";
-import { enumName } from "./enum-names.js";
+import { enumName, kindName } from "./enum-names.js";
 import { messageBody } from "./message-text.js";
 import { indent, oneLine } from "./output.js";
 import { taskParties, taskStatusText } from "./task-text.js";
@@ -22,18 +21,18 @@ function eventSummary(event: DataEvent): string {
     }
     case "presence": {
       const instance = event.change.instance;
-      const what = enumName(PresenceChangeKind, event.change.kind);
+      const what = enumName(PresenceChangeKindSchema, event.change.kind);
       return `${instance?.name ?? "?"} ${what}${instance?.status ? ` (status: ${oneLine(instance.status, 60)})` : ""}`;
     }
     case "memory": {
       const entry = event.change.entry;
-      const what = enumName(MemoryChangeKind, event.change.kind);
+      const what = enumName(MemoryChangeKindSchema, event.change.kind);
       const value = event.change.kind === MemoryChangeKind.PUT && entry ? ` = ${oneLine(entry.value, 60)}` : "";
       return `${entry?.key ?? "?"} ${what} rev ${entry?.revision ?? 0n}${entry?.updatedBy ? ` by ${entry.updatedBy}` : ""}${value}`;
     }
     case "task": {
       const { task, actor } = event.change;
-      const what = enumName(TaskChangeKind, event.change.kind);
+      const what = enumName(TaskChangeKindSchema, event.change.kind);
       if (!task) return what;
       return `${task.id} ${what} by ${actor}: "${oneLine(task.title, 60)}" ${taskParties(task)} (${taskStatusText(task)})`;
     }

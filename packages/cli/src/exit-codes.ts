@@ -1,7 +1,3 @@
-import { Code, ConnectError } from "@connectrpc/connect";
-import { LinkerError } from "@linker/client";
-import { CliError } from "./cli-error.js";
-
 /** What the `linker` command's exit status means. */
 export const ExitCode = {
   /** Done. */
@@ -35,32 +31,3 @@ export const EXIT_CODE_HELP = `Exit status:
   6  a hub limit was hit (size, backlog, rate)
   7  timed out (ask got no reply in time)
   8  unexpected error`;
-
-/** The exit status for a failure: the one place Connect codes become exit codes. */
-export function exitCodeFor(err: unknown): number {
-  if (err instanceof CliError) return err.exitCode;
-  if (err instanceof LinkerError && err.hubFailure) return ExitCode.unavailable;
-  if (!(err instanceof ConnectError)) return ExitCode.internal;
-  switch (err.code) {
-    case Code.InvalidArgument:
-    case Code.OutOfRange:
-      return ExitCode.usage;
-    case Code.NotFound:
-      return ExitCode.notFound;
-    case Code.Unavailable:
-      return ExitCode.unavailable;
-    case Code.FailedPrecondition:
-    case Code.Aborted:
-    case Code.AlreadyExists:
-      return ExitCode.conflict;
-    case Code.PermissionDenied:
-    case Code.Unauthenticated:
-      return ExitCode.denied;
-    case Code.ResourceExhausted:
-      return ExitCode.limit;
-    case Code.DeadlineExceeded:
-      return ExitCode.timeout;
-    default:
-      return ExitCode.internal;
-  }
-}

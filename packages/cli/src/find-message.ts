@@ -6,7 +6,7 @@ import { type LinkerClient } from "@linker/client";
  * thread it started (queries start their own thread), else a scan of the inbox.
  */
 export async function findMessage(client: LinkerClient, id: string): Promise<Message | undefined> {
-  const thread = await client.conversation({ threadId: id }, { pageSize: 1 });
+  const thread = await client.getConversation({ selector: { case: "threadId", value: id }, pageSize: 1 });
   if (thread.messages[0]?.id === id) return thread.messages[0];
   let afterSeq = 0n;
   for (;;) {

@@ -1,8 +1,8 @@
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import type { HubStatus } from "@linker/protocol/gen/linker/v1/hub_status_pb.js";
-import { Presence } from "@linker/protocol/gen/linker/v1/instance_pb.js";
-import { Priority } from "@linker/protocol/gen/linker/v1/message_pb.js";
-import { TaskStatus } from "@linker/protocol/gen/linker/v1/task_pb.js";
+import { PresenceSchema } from "@linker/protocol/gen/linker/v1/instance_pb.js";
+import { PrioritySchema } from "@linker/protocol/gen/linker/v1/message_pb.js";
+import { TaskStatusSchema } from "@linker/protocol/gen/linker/v1/task_pb.js";
 import { enumName } from "./enum-names.js";
 import { oneLine, type Row } from "./output.js";
 
@@ -24,9 +24,9 @@ export function hubStatusRows(status: HubStatus, self: string): Row[] {
   const messages = status.messages;
   const byPriority = (messages?.byPriority ?? [])
     .filter((row) => row.count > 0n)
-    .map((row) => `${row.count} ${enumName(Priority, row.priority)}`)
+    .map((row) => `${row.count} ${enumName(PrioritySchema, row.priority)}`)
     .join(", ");
-  const tasks = status.tasks.map((row) => `${row.count} ${enumName(TaskStatus, row.status)}`).join(", ");
+  const tasks = status.tasks.map((row) => `${row.count} ${enumName(TaskStatusSchema, row.status)}`).join(", ");
   const latency = status.deliveryLatency;
   const asks = status.asks;
   const rows: Row[] = [
@@ -49,7 +49,7 @@ export function hubStatusRows(status: HubStatus, self: string): Row[] {
     if (!row.registered) continue;
     if (row.unread === 0 && row.name !== self) continue;
     const text = row.status ? `, "${oneLine(row.status, 40)}"` : "";
-    rows.push(["backlog", `${row.name}: ${row.unread} unread, ${enumName(Presence, row.presence)}${text}`]);
+    rows.push(["backlog", `${row.name}: ${row.unread} unread, ${enumName(PresenceSchema, row.presence)}${text}`]);
   }
   return rows;
 }

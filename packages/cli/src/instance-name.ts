@@ -1,4 +1,4 @@
-import { NAME_PATTERN } from "@linker/client";
+import { NAME_PATTERN } from "@linker/client/workspace";
 import { CliError } from "./cli-error.js";
 import { ExitCode } from "./exit-codes.js";
 

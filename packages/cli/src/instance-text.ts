@@ -1,4 +1,4 @@
-import { type Instance, Presence } from "@linker/protocol/gen/linker/v1/instance_pb.js";
+import { type Instance, Presence, PresenceSchema } from "@linker/protocol/gen/linker/v1/instance_pb.js";
 import { enumName } from "./enum-names.js";
 import { oneLine, table } from "./output.js";
 import { ago } from "./time-text.js";
@@ -19,7 +19,7 @@ export function instanceLines(instances: Instance[], self: string): string[] {
     ["NAME", "PRESENCE", "STATUS", "WORKSPACE", "LAST SEEN"],
     ...instances.map((instance) => [
       instance.name === self ? `${instance.name} (you)` : instance.name,
-      instance.presence === Presence.UNSPECIFIED ? "-" : enumName(Presence, instance.presence),
+      instance.presence === Presence.UNSPECIFIED ? "-" : enumName(PresenceSchema, instance.presence),
       instance.status ? oneLine(instance.status, 40) : "-",
       workspaceText(instance),
       instance.presence === Presence.ONLINE ? "now" : ago(instance.lastSeenAt, now),

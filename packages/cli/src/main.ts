@@ -1,26 +1,14 @@
-import type { Command } from "commander";
-import { createProgram } from "./program.js";
-import { reportError } from "./report-error.js";
+// The `linker` command. Claude Code runs `linker hook` on every prompt and tool call, so it
+// goes straight to the hook's own small module; everything else loads the full command line.
+import { commandIndex } from "./invoked-command.js";
 
-/** Commands whose work goes on after their action returns (the hub keeps serving). */
-const SERVERS = new Set(["hub"]);
-
-/** Waits until everything written to stdout and stderr has been handed to the OS. */
-function flushed(): Promise<void> {
-  return Promise.all([process.stdout, process.stderr].map((stream) => new Promise<void>((resolve) => stream.write("", () => resolve())))).then(() => undefined);
-}
-
-const program = await createProgram(process.argv.slice(2));
-let invoked: Command | undefined;
-program.hook("preAction", (_root, action) => {
-  invoked = action;
-});
-try {
-  await program.parseAsync(process.argv);
-} catch (err) {
-  process.exitCode = reportError(err);
-}
-if (!invoked || !SERVERS.has(invoked.name()) || process.exitCode) {
-  await flushed();
-  process.exit(process.exitCode ?? 0);
+const args = process.argv.slice(2);
+const at = commandIndex(args);
+if (at >= 0 && args[at] === "hook" && !args.some((arg) => arg === "--help" || arg === "-h")) {
+  const { runHookCommand } = await import("./hook/run-hook.js");
+  await runHookCommand([...args.slice(0, at), ...args.slice(at + 1)]);
+  await new Promise<void>((resolve) => process.stdout.write("", () => resolve()));
+  process.exit(0);
+} else {
+  await import("./cli-main.js");
 }

@@ -1,6 +1,5 @@
-import { type Message, Priority } from "@linker/protocol/gen/linker/v1/message_pb.js";
-import { kindName } from "@linker/mcp/peer-text";
-import { enumName } from "./enum-names.js";
+import { type Message, Priority, PrioritySchema } from "@linker/protocol/gen/linker/v1/message_pb.js";
+import { enumName, kindName } from "./enum-names.js";
 import { indent, table } from "./output.js";
 import { age } from "./time-text.js";
 
@@ -17,7 +16,7 @@ export function messageBody(message: Message): string {
 
 /** Kind of a message, with its priority when it is above normal. */
 function kindLabel(message: Message): string {
-  const urgent = message.priority >= Priority.HIGH ? ` !${enumName(Priority, message.priority)}` : "";
+  const urgent = message.priority >= Priority.HIGH ? ` !${enumName(PrioritySchema, message.priority)}` : "";
   return `${kindName(message.kind)}${urgent}`;
 }
 

@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from "commander";
 import { EventType } from "@linker/protocol/gen/linker/v1/event_pb.js";
-import { Priority } from "@linker/protocol/gen/linker/v1/message_pb.js";
-import { TaskPriority, TaskStatus } from "@linker/protocol/gen/linker/v1/task_pb.js";
+import { Priority, PrioritySchema } from "@linker/protocol/gen/linker/v1/message_pb.js";
+import { TaskPriority, TaskStatus, TaskPrioritySchema, TaskStatusSchema } from "@linker/protocol/gen/linker/v1/task_pb.js";
 import { enumChoices } from "./enum-names.js";
 import { parseDuration, parseSince } from "./time-text.js";
 
@@ -51,20 +51,20 @@ function choiceArg<T extends number>(choices: Map<string, number>, aliases: Reco
 }
 
 /** Parses a message priority: low, normal, high, urgent. */
-export const priorityArg = choiceArg<Priority>(enumChoices(Priority));
+export const priorityArg = choiceArg<Priority>(enumChoices(PrioritySchema));
 
 /** Parses a task priority: low, normal, high, urgent. */
-export const taskPriorityArg = choiceArg<TaskPriority>(enumChoices(TaskPriority));
+export const taskPriorityArg = choiceArg<TaskPriority>(enumChoices(TaskPrioritySchema));
 
 /** Parses a task status a task may be moved to with `task update`. */
 export const taskStatusArg = choiceArg<TaskStatus>(
-  new Map([...enumChoices(TaskStatus)].filter(([, value]) => value !== TaskStatus.CANCELED)),
+  new Map([...enumChoices(TaskStatusSchema)].filter(([, value]) => value !== TaskStatus.CANCELED)),
   { started: "in-progress", done: "completed" },
 );
 
 /** Parses comma-separated task states for `task ls --status` (repeatable). */
 export function taskStatusListArg(value: string, previous: TaskStatus[] = []): TaskStatus[] {
-  const parse = choiceArg<TaskStatus>(enumChoices(TaskStatus), { started: "in-progress", done: "completed", cancelled: "canceled" });
+  const parse = choiceArg<TaskStatus>(enumChoices(TaskStatusSchema), { started: "in-progress", done: "completed", cancelled: "canceled" });
   return [...previous, ...value.split(",").filter((item) => item.trim() !== "").map(parse)];
 }
 

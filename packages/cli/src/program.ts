@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import { EXIT_CODE_HELP } from "./exit-codes.js";
+import { invokedCommand } from "./invoked-command.js";
 
 const ROOT_HELP = `
 Identity:
@@ -8,8 +9,10 @@ Identity:
   in config.json, else the project folder's name (CLAUDE_PROJECT_DIR inside Claude
   Code, else the current folder), so the CLI, \`linker mcp\` and \`linker hook\` run in
   a project share one inbox. The session that owns the name is kept under
-  $LINKER_HOME/sessions. One-shot commands register, do their work and close
-  without keeping an event stream open.
+  $LINKER_HOME/sessions. Commands that write register (reclaiming the name with
+  its stored session), do their work and close without keeping an event stream
+  open; commands that only read (ls, inbox, thread, status, memory get|ls, task
+  ls|show) never register: they use the stored session, or none.
 
 Settings (flags > environment > $LINKER_HOME/config.json > defaults):
   --name         LINKER_NAME         "name"
@@ -32,7 +35,7 @@ ${EXIT_CODE_HELP}
 
 Examples:
   linker hub                                  # run the hub (127.0.0.1:3847)
-  claude mcp add linker -- linker mcp         # give Claude Code the linker tools
+  linker init                                 # set Claude Code up in this project
   linker ls                                   # who is there
   linker send backend "the schema changed"    # a message, stored until read
   linker ask backend "which port?"            # wait for an answer
@@ -41,10 +44,19 @@ Examples:
   linker task create --assign web "add the port setting"
   linker tail                                 # watch everything live`;
 
-/** The version in package.json. */
+/** The version in the CLI's package.json, found above this module (a source file or a bundle chunk). */
 function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version?: string };
-  return pkg.version ?? "0.0.0";
+  for (let dir = new URL(".", import.meta.url); ; ) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL("package.json", dir), "utf8")) as { name?: string; version?: string };
+      if (pkg.name === "@linker/cli") return pkg.version ?? "0.0.0";
+    } catch {
+      // no package.json here: look further up
+    }
+    const parent = new URL("..", dir);
+    if (parent.href === dir.href) return "0.0.0";
+    dir = parent;
+  }
 }
 
 /** Adds the global options every command understands. */
@@ -82,6 +94,7 @@ function style(command: Command): void {
 const COMMANDS: { name: string; load: () => Promise<Command> }[] = [
   { name: "hub", load: async () => (await import("./commands/hub.js")).hubCommand() },
   { name: "mcp", load: async () => (await import("./commands/mcp.js")).mcpCommand() },
+  { name: "init", load: async () => (await import("./commands/init.js")).initCommand() },
   { name: "send", load: async () => (await import("./commands/send.js")).sendCommand() },
   { name: "broadcast", load: async () => (await import("./commands/broadcast.js")).broadcastCommand() },
   { name: "ask", load: async () => (await import("./commands/ask.js")).askCommand() },
@@ -90,6 +103,8 @@ const COMMANDS: { name: string; load: () => Promise<Command> }[] = [
   { name: "thread", load: async () => (await import("./commands/thread.js")).threadCommand() },
   { name: "tail", load: async () => (await import("./commands/tail.js")).tailCommand() },
   { name: "ls", load: async () => (await import("./commands/ls.js")).lsCommand() },
+  { name: "register", load: async () => (await import("./commands/register.js")).registerCommand() },
+  { name: "unregister", load: async () => (await import("./commands/unregister.js")).unregisterCommand() },
   { name: "status", load: async () => (await import("./commands/status.js")).statusCommand() },
   { name: "memory", load: async () => (await import("./commands/memory.js")).memoryCommand() },
   { name: "task", load: async () => (await import("./commands/task.js")).taskCommand() },
@@ -98,20 +113,6 @@ const COMMANDS: { name: string; load: () => Promise<Command> }[] = [
   { name: "audit", load: async () => (await import("./commands/audit.js")).auditCommand() },
   { name: "release", load: async () => (await import("./commands/release.js")).releaseCommand() },
 ];
-
-/** Global options that take a value (so their value is not taken for the command name). */
-const VALUE_OPTIONS = new Set(["-n", "--name", "--hub", "--home", "--description", "--ca"]);
-
-/** The subcommand `args` (without node and script) run, if it can be told without parsing. */
-export function invokedCommand(args: readonly string[]): string | undefined {
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (VALUE_OPTIONS.has(arg)) i += 1;
-    else if (!arg.startsWith("-")) return arg === "help" ? args[i + 1] : arg;
-    else if (arg === "--") return undefined;
-  }
-  return undefined;
-}
 
 /**
  * The `linker` command line for `args` (without node and script). Only the

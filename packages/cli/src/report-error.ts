@@ -3,11 +3,10 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import type { MemoryConflict } from "@linker/protocol/gen/linker/v1/memory_pb.js";
 import { LinkerError } from "@linker/client";
 import { CliError } from "./cli-error.js";
-import { exitCodeFor } from "./exit-codes.js";
+import { ExitCode } from "./exit-codes.js";
 
 /** Advice in terms of linker commands, by "<rpc> <code>", where the library's is phrased for API users. */
 const CLI_HINTS: Record<string, string> = {
-  [`Register ${Code.PermissionDenied}`]: "another session owns this name: choose another --name, or run where its session is stored ($LINKER_HOME/sessions)",
   [`Send ${Code.NotFound}`]: "see who is registered with `linker ls`",
   [`Ask ${Code.NotFound}`]: "see who is registered with `linker ls`",
   [`Ask ${Code.Unavailable}`]: "use `linker send` to leave a message it reads when it comes back",
@@ -50,4 +49,33 @@ export function reportError(err: unknown): number {
   process.stderr.write(terminalSafe(`linker: ${message}\n${hint ? `  hint: ${hint}\n` : ""}`));
   if (process.env.LINKER_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
   return exitCodeFor(err);
+}
+
+/** The exit status for a failure: the one place Connect codes become exit codes. */
+export function exitCodeFor(err: unknown): number {
+  if (err instanceof CliError) return err.exitCode;
+  if (err instanceof LinkerError && err.hubFailure) return ExitCode.unavailable;
+  if (!(err instanceof ConnectError)) return ExitCode.internal;
+  switch (err.code) {
+    case Code.InvalidArgument:
+    case Code.OutOfRange:
+      return ExitCode.usage;
+    case Code.NotFound:
+      return ExitCode.notFound;
+    case Code.Unavailable:
+      return ExitCode.unavailable;
+    case Code.FailedPrecondition:
+    case Code.Aborted:
+    case Code.AlreadyExists:
+      return ExitCode.conflict;
+    case Code.PermissionDenied:
+    case Code.Unauthenticated:
+      return ExitCode.denied;
+    case Code.ResourceExhausted:
+      return ExitCode.limit;
+    case Code.DeadlineExceeded:
+      return ExitCode.timeout;
+    default:
+      return ExitCode.internal;
+  }
 }

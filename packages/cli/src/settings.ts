@@ -5,7 +5,7 @@ import { DEFAULT_HUB_URL } from "@linker/protocol";
 import { CliError } from "./cli-error.js";
 import { configPath, readConfigFile } from "./config-file.js";
 import { ExitCode } from "./exit-codes.js";
-import { nameFromFolder, projectDir } from "@linker/client";
+import { nameFromFolder, projectDir } from "@linker/client/workspace";
 import { checkName } from "./instance-name.js";
 
 /** The root program's options as commander parsed them. */

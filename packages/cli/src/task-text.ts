@@ -1,4 +1,4 @@
-import { type Task, TaskPriority, TaskStatus } from "@linker/protocol/gen/linker/v1/task_pb.js";
+import { type Task, TaskPriority, TaskStatus, TaskPrioritySchema, TaskStatusSchema } from "@linker/protocol/gen/linker/v1/task_pb.js";
 import { enumName } from "./enum-names.js";
 import { indent, oneLine, table } from "./output.js";
 import { age, ago, clock } from "./time-text.js";
@@ -10,7 +10,7 @@ export function taskParties(task: Task): string {
 
 /** Status of a task as a word. */
 export function taskStatusText(task: Task): string {
-  return enumName(TaskStatus, task.status);
+  return enumName(TaskStatusSchema, task.status);
 }
 
 /** Tasks as an aligned table. */
@@ -21,7 +21,7 @@ export function taskLines(tasks: Task[]): string[] {
     ...tasks.map((task) => [
       task.id,
       taskStatusText(task),
-      task.priority === TaskPriority.UNSPECIFIED ? "normal" : enumName(TaskPriority, task.priority),
+      task.priority === TaskPriority.UNSPECIFIED ? "normal" : enumName(TaskPrioritySchema, task.priority),
       taskParties(task),
       age(task.createdAt, now),
       oneLine(task.title, 60),
@@ -36,7 +36,7 @@ export function taskDetail(task: Task): string[] {
     ["title", task.title],
     ["status", `${taskStatusText(task)} (revision ${task.revision})`],
     ["from → to", taskParties(task)],
-    ["priority", task.priority === TaskPriority.UNSPECIFIED ? "normal" : enumName(TaskPriority, task.priority)],
+    ["priority", task.priority === TaskPriority.UNSPECIFIED ? "normal" : enumName(TaskPrioritySchema, task.priority)],
     ["created", ago(task.createdAt)],
     ...Object.entries(task.labels).map(([key, value]) => ["label", `${key}=${value}`]),
   ]);

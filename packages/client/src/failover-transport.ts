@@ -11,6 +11,7 @@ import {
   type Transport,
   type UnaryResponse,
 } from "@connectrpc/connect";
+import { LinkerService } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
 import { timeOrderedId } from "@linker/protocol";
 import { Backoff, type BackoffOptions } from "./backoff.js";
 import type { HubEndpoints } from "./hub-endpoints.js";
@@ -41,21 +42,31 @@ export function retryBudget(ms: number | undefined): ContextValues {
 /** Anything `new Headers()` accepts. */
 type HeaderInit = ConstructorParameters<typeof Headers>[0];
 
-/** RPCs whose repetition has no further effect (beyond the proto's NO_SIDE_EFFECTS ones). */
-const REPEATABLE = new Set(["Ack", "Heartbeat", "SetStatus", "ListMessages"]);
+/**
+ * Requests whose repeatability depends on their fields, for the RPCs the
+ * proto leaves at IDEMPOTENCY_UNKNOWN (their comments in linker_service.proto
+ * say why). Every other RPC is repeatable exactly when the proto marks it
+ * NO_SIDE_EFFECTS or IDEMPOTENT.
+ */
+const REPEATABLE_WHEN: ReadonlyMap<string, (input: Record<string, unknown>) => boolean> = new Map([
+  [LinkerService.method.register.name, (input) => input.resumeToken !== ""],
+  [LinkerService.method.send.name, (input) => input.idempotencyKey !== ""],
+  [LinkerService.method.broadcast.name, (input) => input.idempotencyKey !== ""],
+  [LinkerService.method.listMessages.name, (input) => !(input.markRead === true && input.unreadOnly === true)],
+  // A blind write repeated leaves the value the caller asked for (as an HTTP
+  // PUT does); with expected_revision the repeat would fail as a lost race.
+  [LinkerService.method.putMemory.name, (input) => input.expectedRevision === undefined],
+]);
 
 /**
- * True when repeating `input` of `method` cannot do anything twice: reads,
- * Send/Broadcast with an idempotency key, Register with a resume token, and
- * writes that set a value.
+ * True when repeating `input` of `method` cannot do anything twice: the
+ * proto's idempotency level decides, except for the request-dependent cases
+ * above (Send/Broadcast with an idempotency key, Register with a resume
+ * token, a peeking ListMessages, PutMemory without expected revision).
  */
 export function isRepeatable(method: { name: string; idempotency: MethodOptions_IdempotencyLevel }, input: Record<string, unknown>): boolean {
   if (method.idempotency !== MethodOptions_IdempotencyLevel.IDEMPOTENCY_UNKNOWN) return true;
-  if (REPEATABLE.has(method.name)) return true;
-  if (method.name === "Send" || method.name === "Broadcast") return input.idempotencyKey !== "";
-  if (method.name === "Register") return input.resumeToken !== "";
-  if (method.name === "PutMemory") return input.expectedRevision === undefined;
-  return false;
+  return REPEATABLE_WHEN.get(method.name)?.(input) ?? false;
 }
 
 /**
@@ -90,7 +101,7 @@ export function createFailoverTransport(options: FailoverTransportOptions): Tran
       const rpc = method.name;
       const message = create(method.input, input);
       const fields = message as unknown as Record<string, unknown>;
-      if ((rpc === "Send" || rpc === "Broadcast") && fields.idempotencyKey === "") fields.idempotencyKey = timeOrderedId();
+      if ((rpc === LinkerService.method.send.name || rpc === LinkerService.method.broadcast.name) && fields.idempotencyKey === "") fields.idempotencyKey = timeOrderedId();
       const repeatable = isRepeatable(method, fields);
       const backoff = new Backoff(options.backoff);
       const callBudgetMs = contextValues?.get(RETRY_BUDGET_KEY) ?? budgetMs;
@@ -109,7 +120,7 @@ export function createFailoverTransport(options: FailoverTransportOptions): Tran
         } catch (err) {
           const failure = toLinkerError(err, { rpc, hubUrl: endpoint.url });
           if (signal?.aborted) throw failure;
-          if (failure.code === Code.Unauthenticated && rpc !== "Register" && !renewed && !failure.hubFailure) {
+          if (failure.code === Code.Unauthenticated && rpc !== LinkerService.method.register.name && !renewed && !failure.hubFailure) {
             renewed = true;
             await options.renewSession(token);
             continue;

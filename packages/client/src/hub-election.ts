@@ -3,7 +3,7 @@ import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { Health, HealthCheckResponse_ServingStatus as ServingStatus } from "@linker/protocol/gen/grpc/health/v1/health_pb.js";
 import { LinkerService } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
-import { DEFAULT_HUB_URL, isLoopbackHost, linkerHome } from "@linker/protocol";
+import { DEFAULT_HUB_URL, isLoopbackHost } from "@linker/protocol";
 import { type HostedHub, type HubStarter, hubStarter } from "./hub-hosting.js";
 import type { ClientLogger } from "./client-logger.js";
 
@@ -40,8 +40,8 @@ export interface HubOutcome {
 export interface EnsureHubOptions {
   /** Loopback URL of the hub (default http://127.0.0.1:3847). */
   url?: string;
-  /** Folder of the shared hub.db (default `$LINKER_HOME` or ~/.linker). */
-  dataDir?: string;
+  /** Folder of the shared hub.db (programs pass `$LINKER_HOME` or ~/.linker). */
+  dataDir: string;
   /** Starts a hub in this process (default: `@linker/hub` with its defaults, loaded on first use). */
   start?: HubStarter;
   /** Where the supervisor logs what it decides. */
@@ -121,9 +121,9 @@ export function hubSiteOf(url: string, dataDir: string) {
  * of processes racing here, exactly one binds it and the others get
  * EADDRINUSE, probe again and become clients. Returns the started hub, if any.
  */
-export async function ensureHub(options: EnsureHubOptions = {}): Promise<HubOutcome & { hub?: HostedHub }> {
+export async function ensureHub(options: EnsureHubOptions): Promise<HubOutcome & { hub?: HostedHub }> {
   const url = options.url ?? DEFAULT_HUB_URL;
-  const site = hubSiteOf(url, options.dataDir ?? linkerHome(process.env));
+  const site = hubSiteOf(url, options.dataDir);
   const start = options.start ?? hubStarter();
   const probeTimeoutMs = options.probeTimeoutMs ?? 1_000;
   const deadline = Date.now() + (options.timeoutMs ?? 15_000);
@@ -170,7 +170,7 @@ export class HubSupervisor {
   private closed = false;
   private readonly random: () => number;
 
-  constructor(private readonly options: HubSupervisorOptions = {}) {
+  constructor(private readonly options: HubSupervisorOptions) {
     this.url = options.url ?? DEFAULT_HUB_URL;
     loopbackTarget(this.url);
     this.random = options.random ?? Math.random;

@@ -33,7 +33,7 @@ export interface HubKeeper {
 
 /** Settings of a client that keeps the machine's hub alive (the default of the MCP server and `--auto-hub`). */
 export interface AutoHubOptions {
-  /** Folder of the shared hub.db (default `$LINKER_HOME` or ~/.linker). */
+  /** Folder of the shared hub.db (default: the client's `home`). */
   dataDir?: string;
   /** Starts the hub when this process must host it (default: `@linker/hub` with its defaults, loaded on first use). */
   start?: HubStarter;
@@ -52,6 +52,7 @@ export interface AutoHubOptions {
 export async function createHubKeeper(url: string, options: AutoHubOptions, logger?: ClientLogger): Promise<HubKeeper> {
   if (options.keeper) return options.keeper;
   const { HubSupervisor } = await import("./hub-election.js");
+  if (options.dataDir === undefined) throw new Error("autoHub needs a data folder for hub.db (dataDir)");
   return new HubSupervisor({
     url,
     dataDir: options.dataDir,

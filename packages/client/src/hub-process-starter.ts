@@ -85,7 +85,8 @@ function startOnce(options: HubProcessStarterOptions, runtimeArgs: string[], sit
   try {
     child = spawn(options.runtime, [...runtimeArgs, options.script, ...hubProcessArgs(site)], {
       stdio: ["pipe", "pipe", "pipe"],
-      env: options.env ?? process.env,
+      // Without an env, the child inherits this process's (node's own default).
+      env: options.env,
       windowsHide: true,
     });
   } catch (err) {

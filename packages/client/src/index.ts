@@ -23,18 +23,15 @@ export { HubEndpoints, type Endpoint, type FailoverOutcome, type HubEndpointsOpt
 export { isHubFailure, neverReachedHub } from "./hub-failure.js";
 export { type AutoHubOptions, createHubKeeper, type HubKeeper, type HubKeeperOutcome } from "./hub-keeper.js";
 export { cleartextGuard, createHubTransport, type HubTransport, type HubTransportOptions, type WireProtocol } from "./hub-transport.js";
-export {
-  type ClientState,
-  type ClientStats,
-  createLinkerClient,
-  defaultHubUrls,
-  type EventsOptions,
-  LinkerClient,
-  type LinkerClientOptions,
-  type RequestFields,
-} from "./linker-client.js";
+export { type ClientStats, createLinkerClient, LinkerClient } from "./linker-client.js";
+export { LinkerCalls, type RequestFields } from "./linker-calls.js";
+export { type LinkerClientOptions } from "./client-options.js";
+export { NoStoredSessionError, type RegistrationDetails, type SessionMode } from "./client-session.js";
+export { type ClientState, type StreamStats } from "./client-stream.js";
+export { CursorCheckpoint } from "./cursor-checkpoint.js";
+export { EventBus, type EventsOptions } from "./event-bus.js";
 export { LinkerError, type LinkerErrorContext, toLinkerError } from "./linker-error.js";
-export { FileSessionStore, linkerHome, MemorySessionStore, type SessionRecord, type SessionStore } from "./session-store.js";
+export { FileSessionStore, MemorySessionStore, type SessionRecord, type SessionStore } from "./session-store.js";
 export { sessionHubKey } from "./hub-key.js";
 export { detectWorkspace, gitBranch, NAME_PATTERN, nameFromFolder, projectDir, type WorkspaceInfo } from "./workspace.js";
 export { type ClientLogger, SILENT_LOGGER } from "./client-logger.js";

@@ -61,7 +61,8 @@ export class LinkerError extends ConnectError {
   }
 
   static override [Symbol.hasInstance](value: unknown): boolean {
-    return typeof value === "object" && value !== null && Object.prototype.isPrototypeOf.call(LinkerError.prototype, value);
+    // `this`, not LinkerError: a subclass's instanceof must not accept every LinkerError.
+    return typeof value === "object" && value !== null && Object.prototype.isPrototypeOf.call(this.prototype, value);
   }
 }
 

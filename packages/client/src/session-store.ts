@@ -1,7 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { chmod, link, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { linkerHome as protocolLinkerHome } from "@linker/protocol";
 
 /** What a client keeps between runs to reclaim its name and resume its stream. */
 export interface SessionRecord {
@@ -35,19 +34,14 @@ export interface SessionStore {
   describe(hub: string, name: string): string;
 }
 
-/** `$LINKER_HOME`, or `~/.linker`: the folder of hub.db and of client sessions. */
-export function linkerHome(env: NodeJS.ProcessEnv = process.env): string {
-  return protocolLinkerHome(env);
-}
-
 /**
- * Keeps one small JSON file per (hub, name) under `<dir>` (by default
- * `$LINKER_HOME/sessions`), readable only by the user (mode 0600, folder
+ * Keeps one small JSON file per (hub, name) under `dir` (programs use
+ * `<LINKER_HOME>/sessions`), readable only by the user (mode 0600, folder
  * 0700). Writes go to a temporary file that is renamed over the old one, so a
  * crash never leaves a half-written session.
  */
 export class FileSessionStore implements SessionStore {
-  constructor(readonly dir: string = join(linkerHome(), "sessions")) {}
+  constructor(readonly dir: string) {}
 
   /** File holding the session of `name` on `hub`. */
   path(hub: string, name: string): string {

@@ -50,7 +50,7 @@ const FALLBACK_NAME = "agent";
  * inside Claude Code (hooks, its shell), else the current folder. The MCP
  * server and the CLI derive the same default name from it.
  */
-export function projectDir(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): string {
+export function projectDir(env: Readonly<Record<string, string | undefined>>, cwd: string): string {
   const fromClaude = env.CLAUDE_PROJECT_DIR;
   return resolve(fromClaude !== undefined && fromClaude !== "" ? fromClaude : cwd);
 }

@@ -7,7 +7,7 @@ import { actorOf, type Credential, credentialKey, isAdmin } from "./access/crede
 import type { KeyRing } from "./access/key-ring.js";
 import { callerKey } from "./caller.js";
 import { authMode, type HubConfig } from "./config.js";
-import { OBSERVER_METHODS, observerGrantKey } from "./observe/observer-access.js";
+import { OBSERVER_METHODS, OPEN_READS, observerGrantKey } from "./observe/observer-access.js";
 import { nodeRequestKey, peerOf } from "./observe/peer.js";
 import type { Registry } from "./registry.js";
 
@@ -35,7 +35,8 @@ export interface AuthDeps {
  *   hub secret, or nothing on an open loopback hub) and hands it to the
  *   registry, which decides which names it may take;
  * - admin RPCs need an admin key;
- * - observer RPCs were checked by the observer access policy;
+ * - observer RPCs, and open reads made without a session, were checked by the
+ *   observer access policy;
  * - every other RPC needs `Authorization: Bearer <session token>`.
  * Refusals are UNAUTHENTICATED or PERMISSION_DENIED with what to do, and are
  * recorded in the audit log.
@@ -46,7 +47,7 @@ export function createAuthInterceptor(deps: AuthDeps): Interceptor {
   return (next) => async (req) => {
     if (req.service.typeName !== LinkerService.typeName) return next(req);
     // Observer RPCs were checked by the observer access policy instead.
-    if (req.contextValues.get(observerGrantKey) && OBSERVER_METHODS.has(req.method.name)) return next(req);
+    if (req.contextValues.get(observerGrantKey) && (OBSERVER_METHODS.has(req.method.name) || OPEN_READS.has(req.method.name))) return next(req);
     const method = req.method.name;
     const bearer = bearerToken(req.header.get("authorization"));
     const peer = peerOf(req.contextValues.get(nodeRequestKey)).address ?? "";

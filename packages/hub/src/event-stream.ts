@@ -44,7 +44,7 @@ export async function* streamEvents(
   };
   try {
     for (;;) {
-      const page = await store.transaction((tx) => tx.events.read({ audiences: [name, EVERYONE], afterSeq: last, types, limit: REPLAY_PAGE, now: clock.now() }));
+      const page = await store.transaction((tx) => tx.events.read({ audiences: [name, EVERYONE], viewer: name, afterSeq: last, types, limit: REPLAY_PAGE, now: clock.now() }));
       for (const event of page) yield emit(event);
       flushDelivered();
       if (page.length > 0) continue;
@@ -53,6 +53,8 @@ export async function* streamEvents(
       if (subscription.takeOverflow()) continue;
       break;
     }
+    // Caught up means online, for every hub on the database: the lease the stream took is committed.
+    await presence.written(name);
     yield create(SubscribeResponseSchema, { item: { case: "caughtUp", value: { seq: last } } });
     for (;;) {
       const batch = await subscription.next(signal);

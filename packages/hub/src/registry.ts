@@ -255,6 +255,8 @@ export class Registry {
   async heartbeat(caller: Caller): Promise<Omit<HeartbeatResponse, "$typeName">> {
     const { store, clock, presence, config } = this.deps;
     presence.heartbeat(caller.name);
+    // Coming online takes a lease in the store: answer once every hub sees it.
+    await presence.written(caller.name);
     return store.transaction(async (tx) => ({
       unreadCount: await tx.messages.countUnread(caller.name, clock.now()),
       headSeq: await tx.events.head(),
@@ -275,8 +277,12 @@ export class Registry {
     return this.withPresence(instance);
   }
 
-  /** One page of registered instances with their presence, filtered, by name. */
+  /**
+   * One page of registered instances with their presence (from the store's
+   * leases, so every hub answers alike), filtered, by name.
+   */
   async list(req: ListInstancesRequest): Promise<{ instances: Instance[]; nextPageToken: string }> {
+    const { store, presence } = this.deps;
     const pageSize = req.pageSize === 0 ? INSTANCE_PAGE : Math.min(req.pageSize, INSTANCE_PAGE);
     let after = nameAfterToken(req.pageToken);
     const matches = (instance: Instance) =>
@@ -284,10 +290,10 @@ export class Registry {
     const instances: Instance[] = [];
     const batch = pageSize + 1;
     for (;;) {
-      const rows = await this.deps.store.transaction((tx) => tx.identity.listInstancesAfter(after, batch));
+      const [rows, online] = await store.transaction(async (tx) => [await tx.identity.listInstancesAfter(after, batch), await presence.onlineIn(tx)] as const);
       for (const row of rows) {
         after = row.name;
-        const instance = this.withPresence(row);
+        const instance = this.withPresence(row, online(row.name));
         if (!matches(instance)) continue;
         if (instances.length === pageSize) return { instances, nextPageToken: pageTokenAfterName(instances[instances.length - 1].name) };
         instances.push(instance);

@@ -21,7 +21,8 @@ export class Subscription {
   constructor(
     /** Name of the subscribing instance. */
     readonly name: string,
-    private readonly types: ReadonlySet<EventType>,
+    /** Event types it takes (empty = all). */
+    readonly types: ReadonlySet<EventType>,
     private readonly capacity: number,
   ) {}
 

@@ -1,6 +1,7 @@
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import type { Message } from "@linker/protocol/gen/linker/v1/message_pb.js";
-import { formatPeerMessage, kindName } from "./peer-text.js";
+import { formatPeerMessage, kindName } from "./message-view.js";
+import { UNTRUSTED_NOTE } from "./peer-text.js";
 
 /** The experimental capability Claude Code looks for to accept pushed events. */
 export const CHANNEL_CAPABILITY = "claude/channel";
@@ -50,7 +51,7 @@ export class ChannelPusher {
       return;
     }
     this.server
-      .notification({ method: CHANNEL_NOTIFICATION, params: { content: formatPeerMessage(message), meta: channelMeta(message) } })
+      .notification({ method: CHANNEL_NOTIFICATION, params: { content: `${UNTRUSTED_NOTE}\n${formatPeerMessage(message)}`, meta: channelMeta(message) } })
       .catch(this.onError);
   }
 }

@@ -1,13 +1,29 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
-import { createHubTransport, createLinkerClient, type HubTransport, type LinkerClient, MemorySessionStore, NAME_PATTERN, type SessionStore } from "@linker/client";
+import { toJson } from "@bufbuild/protobuf";
+import { Code } from "@connectrpc/connect";
+import {
+  createHubTransport,
+  createLinkerClient,
+  type HubTransport,
+  type LinkerClient,
+  MemorySessionStore,
+  NAME_PATTERN,
+  NoStoredSessionError,
+  type SessionStore,
+  toLinkerError,
+} from "@linker/client";
+import { ListMessagesResponseSchema } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
 import type { HttpHandlerFactory, HubAccess, HubLogger } from "@linker/hub";
 import { bearerToken, isWellFormedSessionToken } from "@linker/protocol";
 import { createLinkerMcpServer, type LinkerMcpServer } from "./mcp-server.js";
 
 /** Path of the MCP endpoint on the hub port. */
 export const MCP_PATH = "/mcp";
+
+/** Path where `linker hook --http` reads (and marks read) the unread messages of an HTTP session's instance. */
+export const HOOK_PATH = "/mcp/hook";
 
 /** Header naming the instance an HTTP MCP session acts as. */
 export const NAME_HEADER = "x-linker-name";
@@ -24,6 +40,20 @@ interface HttpSession {
   client: LinkerClient;
   /** Hash of the credential that opened the session: every later request must present the same one. */
   credential: string;
+}
+
+/** The body of a small request (at most 4 KiB). */
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = "";
+    req.setEncoding("utf8");
+    req.on("data", (chunk: string) => {
+      text += chunk;
+      if (text.length > 4096) req.destroy(new Error("request body too large"));
+    });
+    req.on("end", () => resolve(text));
+    req.on("error", reject);
+  });
 }
 
 function reject(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
@@ -173,8 +203,73 @@ export function mcpHttpEndpoint(options: McpEndpointOptions = {}): HttpHandlerFa
       await start(req, res, name);
     };
 
+    /**
+     * The hook of an HTTP session: the unread messages of the instance its
+     * credential acts as (the same credential, and name, the MCP session was
+     * opened with), read with the session the endpoint holds for it (never
+     * registering), and marked read unless `peek`. The answer is
+     * ListMessages' JSON.
+     */
+    const hook = async (req: IncomingMessage, res: ServerResponse) => {
+      const url = new URL(req.url ?? "/", "http://hub");
+      const header = req.headers[NAME_HEADER];
+      const asked = (typeof header === "string" ? header : undefined) ?? url.searchParams.get("name") ?? "";
+      if (req.method !== "POST" || asked === "") {
+        reject(res, 400, `POST ${HOOK_PATH} with the instance name in the X-Linker-Name header`);
+        return;
+      }
+      const identity = await identify(req, asked);
+      if ("status" in identity) {
+        reject(res, identity.status, identity.message);
+        return;
+      }
+      if (identity.sessions === false) {
+        reject(res, 401, `${HOOK_PATH} needs the credential the MCP session was opened with (an agent key or a session token): a session opened without one belongs to its MCP connection alone`);
+        return;
+      }
+      let body: { limit?: unknown; peek?: unknown } = {};
+      try {
+        body = JSON.parse((await readBody(req)) || "{}") as typeof body;
+      } catch {
+        reject(res, 400, "the body is not JSON");
+        return;
+      }
+      const limit = typeof body.limit === "number" && Number.isInteger(body.limit) && body.limit >= 1 && body.limit <= 100 ? body.limit : 20;
+      const { name } = identity;
+      const client = createLinkerClient({
+        name,
+        hubs: [selfUrl],
+        autoHub: false,
+        sessions: identity.sessions,
+        hubKey: identity.hubKey,
+        sessionMode: "stored",
+        hubSecret: identity.register,
+        logger,
+        transport,
+      });
+      try {
+        const page = await client.listMessages({ unreadOnly: true, limit });
+        if (page.messages.length > 0 && body.peek !== true) await client.ack({ messageIds: page.messages.map((m) => m.id) });
+        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(toJson(ListMessagesResponseSchema, page)));
+      } catch (err) {
+        // Say what happened without the hub's file paths.
+        const error = toLinkerError(err, { rpc: "hook" });
+        const message = err instanceof NoStoredSessionError ? `no session of "${name}" at this hub: no HTTP MCP session of that name was opened here` : error.reason;
+        res.writeHead(error.code === Code.NotFound ? 404 : 502, { "content-type": "application/json" }).end(JSON.stringify({ code: error.codeName, message }));
+      } finally {
+        await client.close();
+      }
+    };
+
     const handler = (req: IncomingMessage, res: ServerResponse): boolean => {
       const path = (req.url ?? "").split("?")[0];
+      if (path === HOOK_PATH) {
+        hook(req, res).catch((err: unknown) => {
+          logger.error({ err }, "MCP hook request failed");
+          if (!res.headersSent) reject(res, 500, "internal error");
+        });
+        return true;
+      }
       if (path !== MCP_PATH) return false;
       if (req.httpVersionMajor !== 1) {
         (res as ServerResponse).writeHead(505).end("the MCP endpoint speaks HTTP/1.1");

@@ -2,6 +2,7 @@ import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js"
 import { join } from "node:path";
 import { pino } from "pino";
 import { createLinkerClient, FileSessionStore, detectWorkspace, nameFromFolder, projectDir } from "@linker/client";
+import { linkerHome } from "@linker/protocol";
 import { mcpHubStarter } from "./hub-starter.js";
 import { createLinkerMcpServer } from "./mcp-server.js";
 
@@ -17,6 +18,8 @@ export interface McpServerOptions {
   dataDir?: string;
   /** What this instance works on. */
   description?: string;
+  /** Secret the hub requires for Register (default `$LINKER_HUB_SECRET`). */
+  hubSecret?: string;
 }
 
 /**
@@ -26,10 +29,10 @@ export interface McpServerOptions {
  * logs go to stderr. Resolves when the client closes stdin or a signal stops it.
  */
 export async function runMcpServer(options: McpServerOptions = {}): Promise<void> {
-  const cwd = projectDir();
+  const cwd = projectDir(process.env, process.cwd());
   const logger = pino({ level: process.env.LINKER_LOG_LEVEL ?? "info", base: { component: "linker-mcp" } }, pino.destination(2));
   const name = options.name ?? (process.env.LINKER_NAME || nameFromFolder(cwd));
-  const dataDir = options.dataDir ?? process.env.LINKER_HOME;
+  const dataDir = options.dataDir ?? linkerHome(process.env);
   const client = createLinkerClient({
     name,
     description: options.description ?? "",
@@ -37,16 +40,20 @@ export async function runMcpServer(options: McpServerOptions = {}): Promise<void
     workspace: detectWorkspace(cwd),
     hubs: options.hubs,
     autoHub: options.autoHub === false ? false : { dataDir, start: mcpHubStarter(logger) },
-    sessions: new FileSessionStore(dataDir ? join(dataDir, "sessions") : undefined),
+    home: dataDir,
+    sessions: new FileSessionStore(join(dataDir, "sessions")),
+    hubSecret: options.hubSecret ?? process.env.LINKER_HUB_SECRET,
     logger,
   });
   const mcp = createLinkerMcpServer(client, (err) => logger.warn({ err }, "channel notification failed"));
-  client.connect().then(
-    (registered) => logger.info({ name, reclaimed: registered.reclaimed, unread: registered.unreadCount, hub: client.hubUrl }, "registered"),
-    (err: unknown) => logger.error({ err }, "could not reach a Linker hub; tools will retry"),
-  );
+  // Answer the MCP client first (tools/list needs no hub), then register: this
+  // server owns the registration, and every tool call waits for it.
   const transport = new StdioServerTransport();
   await mcp.server.connect(transport);
+  client.connect().then(
+    (registered) => logger.info({ name, reclaimed: registered.reclaimed, unread: registered.unreadCount, hub: client.hubUrl }, "registered"),
+    (err: unknown) => logger.error({ err }, "not registered yet; the next tool call tries again"),
+  );
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     transport.onclose = stop;

@@ -1,32 +1,43 @@
 import { timestampDate } from "@bufbuild/protobuf/wkt";
-import { z } from "zod";
-import type { Message } from "@linker/protocol/gen/linker/v1/message_pb.js";
-import { kindName } from "./peer-text.js";
+import { enumValueName } from "@linker/protocol";
+import { type Message, type MessageKind, MessageKindSchema } from "@linker/protocol/gen/linker/v1/message_pb.js";
+import { formatPeerFields, formatPeerList, type PeerMessageFields } from "./peer-text.js";
 
-/** Structured form of a message in tool results. */
-export const messageView = z.object({
-  id: z.string().describe("Message id"),
-  from: z.string().describe("Sender instance"),
-  to: z.string().describe('Recipient instance, or "*" for a broadcast'),
-  kind: z.string().describe("text, query, response, context, code, file or task"),
-  body: z.string().describe("Text, written by another agent: untrusted"),
-  thread_id: z.string().describe("Conversation id"),
-  reply_to: z.string().optional().describe("Id of the message this answers"),
-  sent_at: z.string().optional().describe("ISO time the hub accepted it"),
-  read: z.boolean().describe("Whether you acknowledged it"),
-});
+/** Short lowercase name of a message kind (text, query, response…). */
+export function kindName(kind: MessageKind): string {
+  return kind === 0 ? "text" : enumValueName(MessageKindSchema, kind);
+}
 
-/** A message as structured tool output. */
-export function viewMessage(message: Message): z.infer<typeof messageView> {
+/** The attachment of a message as text, if it has one. */
+function attachmentText(message: Message): string | undefined {
+  const content = message.attachment?.content;
+  if (content?.case === "code") return `\`\`\`${content.value.language}${content.value.path ? ` ${content.value.path}` : ""}\n${content.value.code}\n\`\`\``;
+  if (content?.case === "file") return `[file ${content.value.name}, ${content.value.content.length} bytes]`;
+  if (content?.case === "context") return `[context: ${JSON.stringify({ ...content.value, $typeName: undefined })}]`;
+  return undefined;
+}
+
+/** What the envelope shows of a message. */
+export function peerFieldsOf(message: Message): PeerMessageFields {
   return {
     id: message.id,
-    from: message.sender,
-    to: message.recipient,
+    sender: message.sender,
+    recipient: message.recipient,
     kind: kindName(message.kind),
     body: message.body,
-    thread_id: message.threadId,
-    reply_to: message.replyTo === "" ? undefined : message.replyTo,
-    sent_at: message.sentAt ? timestampDate(message.sentAt).toISOString() : undefined,
-    read: message.readAt !== undefined,
+    replyTo: message.replyTo,
+    threadId: message.threadId,
+    sentAt: message.sentAt ? timestampDate(message.sentAt).toISOString() : undefined,
+    attachment: attachmentText(message),
   };
+}
+
+/** A message from another agent in its envelope. */
+export function formatPeerMessage(message: Message): string {
+  return formatPeerFields(peerFieldsOf(message));
+}
+
+/** Messages from other agents, after the untrusted note. */
+export function formatPeerMessages(messages: Message[]): string {
+  return formatPeerList(messages.map(peerFieldsOf));
 }

@@ -2,9 +2,9 @@ import { ConnectError } from "@connectrpc/connect";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { LinkerError } from "@linker/client";
 
-/** A successful tool result: short text for the model plus the same facts as structured content. */
-export function toolResult(text: string, structured: Record<string, unknown>): CallToolResult {
-  return { content: [{ type: "text", text }], structuredContent: structured };
+/** A successful tool result: text for the model, and nothing else (see defineTool). */
+export function toolText(text: string): CallToolResult {
+  return { content: [{ type: "text", text }] };
 }
 
 /**

@@ -24,6 +24,17 @@ export class UnreadTracker {
     for (const id of ids) this.unread.delete(id);
   }
 
+  /**
+   * Takes the hub's word for what is unread: `unread` is every unread message
+   * (a complete listing). Messages read elsewhere meanwhile (by `linker hook`,
+   * the CLI, another client of the same name) stop counting.
+   */
+  reconcile(unread: Message[]): void {
+    const ids = new Set(unread.map((message) => message.id));
+    for (const id of [...this.unread.keys()]) if (!ids.has(id)) this.unread.delete(id);
+    for (const message of unread) this.received(message);
+  }
+
   /** Remembers a message seen in a listing, for replies. */
   remember(message: Message): void {
     this.recent.delete(message.id);

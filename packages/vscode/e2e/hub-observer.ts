@@ -67,7 +67,7 @@ export async function hostingLogLines(userDataDir: string): Promise<string[]> {
 export async function hubState(peer: LinkerClient, windowName: string): Promise<string> {
   const messages: string[] = [];
   for (let pageToken = "", first = true; first || pageToken; first = false) {
-    const page = await peer.conversation({ peer: windowName }, { pageSize: 200, pageToken });
+    const page = await peer.getConversation({ selector: { case: "peer", value: windowName }, pageSize: 200, pageToken });
     for (const message of page.messages) messages.push(`${message.id} ${message.sender}→${message.recipient}: ${message.body}`);
     pageToken = page.nextPageToken;
   }

@@ -27,7 +27,7 @@ export class Peer {
       const task = change.task;
       if (!task || task.assigner !== client.name || task.status !== TaskStatus.COMPLETED) return;
       this.record.completedTasks.push({ title: task.title, result: task.result });
-      void client.send(task.assignee, `peer saw “${task.title}” completed: ${task.result}`).catch((err: unknown) => this.fail(err));
+      void client.send({ recipient: task.assignee, body: `peer saw “${task.title}” completed: ${task.result}` }).catch((err: unknown) => this.fail(err));
     });
   }
 
@@ -40,42 +40,42 @@ export class Peer {
     if (message.sender === client.name) return;
     if (message.kind === MessageKind.QUERY) {
       this.record.queries.push(message.body);
-      await client.reply(message, `pong: ${message.body}`);
+      await client.reply(message, { body: `pong: ${message.body}` });
       return;
     }
     if (message.kind === MessageKind.CONTEXT && message.attachment?.content.case === "context") {
       const context = message.attachment.content.value;
       this.record.contexts.push({ project: context.projectName, branch: context.gitBranch });
-      await client.send(message.sender, `peer saw context: project=${context.projectName} branch=${context.gitBranch} file=${context.currentFile}`);
+      await client.send({ recipient: message.sender, body: `peer saw context: project=${context.projectName} branch=${context.gitBranch} file=${context.currentFile}` });
       return;
     }
     if (message.kind === MessageKind.CODE && message.attachment?.content.case === "code") {
       const code = message.attachment.content.value;
-      await client.reply(message, `peer saw code from ${code.path} (${code.language}, ${code.code.split("\n").length} lines)`);
+      await client.reply(message, { body: `peer saw code from ${code.path} (${code.language}, ${code.code.split("\n").length} lines)` });
       return;
     }
     switch (message.body) {
       case PEER_REQUESTS.messageMe:
-        await client.send(message.sender, PEER_GREETING);
+        await client.send({ recipient: message.sender, body: PEER_GREETING });
         break;
       case PEER_REQUESTS.assignMeATask:
         await client.createTask({ title: PEER_TASK_TITLE, description: "Summarize what changed in 1.4.2.", assignee: message.sender });
         break;
       case PEER_REQUESTS.askMyVersion: {
-        const { reply } = await client.ask(message.sender, "what version are you on?", { timeoutMs: 20_000 });
-        await client.send(message.sender, `peer got: ${reply?.body ?? "(nothing)"}`);
+        const { reply } = await client.ask({ recipient: message.sender, body: "what version are you on?", timeoutMs: 20_000 });
+        await client.send({ recipient: message.sender, body: `peer got: ${reply?.body ?? "(nothing)"}` });
         break;
       }
       case PEER_REQUESTS.askClaude: {
-        const { reply } = await client.ask(message.sender, PEER_CLAUDE_QUESTION, { timeoutMs: 30_000 });
-        await client.send(message.sender, `peer got: ${reply?.body ?? "(nothing)"}`);
+        const { reply } = await client.ask({ recipient: message.sender, body: PEER_CLAUDE_QUESTION, timeoutMs: 30_000 });
+        await client.send({ recipient: message.sender, body: `peer got: ${reply?.body ?? "(nothing)"}` });
         break;
       }
       case PEER_REQUESTS.changeMemory: {
         const key = "api/base-url";
-        const current = await client.getMemory(key);
-        await client.putMemory(key, "http://peer-changed:9090", { expectedRevision: current?.revision ?? 0n });
-        await client.send(message.sender, `peer changed ${key}`);
+        const current = await client.getMemory({ key });
+        await client.putMemory({ key, value: "http://peer-changed:9090", expectedRevision: current?.revision ?? 0n });
+        await client.send({ recipient: message.sender, body: `peer changed ${key}` });
         break;
       }
     }

@@ -309,7 +309,7 @@ async function main(): Promise<number> {
     }
     const after = await hubState(peer, WINDOW_NAME);
     if (after !== before) throw new Error(`the hand-over changed the hub's state:\nbefore ${before}\nafter ${after}`);
-    const task = taskId ? await peer.getTask(taskId) : undefined;
+    const task = taskId ? await peer.getTask({ taskId }) : undefined;
     if (task?.status !== TaskStatus.COMPLETED) throw new Error("after the hand-over the completed task is missing");
     const cliMemory = await cli("memory", "get", "cli/answer");
     const cliTasks = await cli("--json", "task", "ls");

@@ -128,9 +128,9 @@ export class AutoResponder {
   private async send(client: LinkerClient, message: Message, body: string, metadata: Record<string, string>, ack: boolean): Promise<void> {
     const { log } = this.deps;
     try {
-      await client.reply(message, body, { metadata });
+      await client.reply(message, { body, metadata });
       log.info(`auto-responder: answered ${message.sender}'s query ${message.id} (${metadata.autoAnswer})`);
-      if (ack) await client.ack(message.id);
+      if (ack) await client.ack({ messageIds: [message.id] });
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
       log.error(`auto-responder: the answer to ${message.sender} was not sent: ${reason}`);

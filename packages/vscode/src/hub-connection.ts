@@ -4,7 +4,7 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import * as vscode from "vscode";
 import type { WorkspaceSchema } from "@linker/protocol/gen/linker/v1/instance_pb.js";
 import { isLoopbackHost } from "@linker/protocol";
-import { type AutoHubOptions, chooseHostingPath, createHubKeeper, type DataEvent, FileSessionStore, type HostingCandidate, type HostingPathStarter, type HubKeeper, hubStarter, LinkerClient, type LinkerClientOptions, LinkerError, linkerHome } from "@linker/client";
+import { type AutoHubOptions, chooseHostingPath, createHubKeeper, type DataEvent, FileSessionStore, type HostingCandidate, type HostingPathStarter, type HubKeeper, hubStarter, LinkerClient, type LinkerClientOptions, LinkerError } from "@linker/client";
 import { HOSTING_ADVICE, windowHostingCandidates } from "./hosting-paths.js";
 import { HubOfflineError } from "./hub-offline-error.js";
 import { instanceNameCandidates } from "./instance-name.js";
@@ -239,7 +239,7 @@ export class HubConnection implements vscode.Disposable {
     const settings = this.options.settings();
     const urls = hubUrlsOf(settings);
     const identity = await this.options.identity();
-    const dataDir = resolve(settings.dataDir || linkerHome());
+    const dataDir = resolve(settings.dataDir);
     const hostable = settings.autoHub && isLoopbackUrl(urls[0]);
     const keeper = hostable ? await this.hostingKeeper(urls[0], dataDir) : undefined;
     const names = instanceNameCandidates(settings.windowName, identity.project);
@@ -253,8 +253,9 @@ export class HubConnection implements vscode.Disposable {
         workspace: identity.workspace,
         clientKind: "vscode",
         hubs: urls,
+        hubSecret: process.env.LINKER_HUB_SECRET,
         autoHub: keeper ? { keeper: borrowed(keeper) } : false,
-        ...(hostable ? { hubKey: `db:${dataDir}`, sessions: new FileSessionStore(join(dataDir, "sessions")) } : {}),
+        home: dataDir, sessions: new FileSessionStore(join(dataDir, "sessions")), hubKey: hostable ? `db:${dataDir}` : undefined,
         logger: clientLogger(log),
       });
       this.attach(client, generation);

@@ -145,7 +145,7 @@ export class MessageThreads implements vscode.Disposable {
 
   /** Loads a whole thread (including what this window sent before it started). */
   async loadThread(client: LinkerClient, threadId: string): Promise<void> {
-    const response = await client.conversation({ threadId }, { pageSize: 200 });
+    const response = await client.getConversation({ selector: { case: "threadId", value: threadId }, pageSize: 200 });
     this.add(...response.messages);
   }
 

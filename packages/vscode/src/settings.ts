@@ -1,4 +1,5 @@
 import * as vscode from "vscode";
+import { linkerHome } from "@linker/protocol";
 
 /** The configuration section of every setting. */
 export const SETTINGS_SECTION = "claudeTeam";
@@ -53,7 +54,7 @@ export function readSettings(config: Pick<vscode.WorkspaceConfiguration, "get"> 
     hubPort: Math.round(number("hubPort", 3847, 1, 65535)),
     hubUrls: Array.isArray(urls) ? urls.filter((url): url is string => typeof url === "string" && url.trim() !== "").map((url) => url.trim()) : [],
     autoHub: flag("autoHub", true),
-    dataDir: text("dataDir", ""),
+    dataDir: text("dataDir", "") || linkerHome(process.env),
     nodePath: text("nodePath", ""),
     autoRespond: flag("autoRespond", false),
     useClaudeCli: flag("useClaudeCli", false),

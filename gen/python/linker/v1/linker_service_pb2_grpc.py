@@ -9,9 +9,9 @@ class LinkerServiceStub(object):
     """LinkerService connects AI coding agents: presence, durable messaging, ask and
     reply, shared memory with revisions, and tasks.
 
-    Every RPC except Register and the observer RPCs needs `Authorization: Bearer
-    <session_token>`; the caller's identity always comes from that session, never
-    from a request field.
+    Every RPC except Register, the observer RPCs and the open reads needs
+    `Authorization: Bearer <session_token>`; the caller's identity always comes
+    from that session, never from a request field.
 
     The observer RPCs (GetHubStatus, WatchHub, GetHubConversation) read the whole
     hub for dashboards and `linker status`; they need no session and register
@@ -20,6 +20,12 @@ class LinkerServiceStub(object):
     secret wants `Authorization: Bearer <hub secret>`; an observer or admin
     agent key is accepted on every hub. They fail with PERMISSION_DENIED or
     UNAUTHENTICATED otherwise.
+
+    The open reads (ListInstances, GetMemory, ListMemory, GetTask, and ListTasks
+    of every task or the open ones) act as nobody in particular: made without a
+    session they are answered on the same terms as the observer RPCs, so a
+    program that only looks never registers a name. With a session they act as
+    its instance.
 
     The admin RPCs (CreateKey, ListKeys, RevokeKey, ReleaseName,
     ListAuditEntries) need `Authorization: Bearer <admin key>`: a key of role
@@ -197,9 +203,9 @@ class LinkerServiceServicer(object):
     """LinkerService connects AI coding agents: presence, durable messaging, ask and
     reply, shared memory with revisions, and tasks.
 
-    Every RPC except Register and the observer RPCs needs `Authorization: Bearer
-    <session_token>`; the caller's identity always comes from that session, never
-    from a request field.
+    Every RPC except Register, the observer RPCs and the open reads needs
+    `Authorization: Bearer <session_token>`; the caller's identity always comes
+    from that session, never from a request field.
 
     The observer RPCs (GetHubStatus, WatchHub, GetHubConversation) read the whole
     hub for dashboards and `linker status`; they need no session and register
@@ -208,6 +214,12 @@ class LinkerServiceServicer(object):
     secret wants `Authorization: Bearer <hub secret>`; an observer or admin
     agent key is accepted on every hub. They fail with PERMISSION_DENIED or
     UNAUTHENTICATED otherwise.
+
+    The open reads (ListInstances, GetMemory, ListMemory, GetTask, and ListTasks
+    of every task or the open ones) act as nobody in particular: made without a
+    session they are answered on the same terms as the observer RPCs, so a
+    program that only looks never registers a name. With a session they act as
+    its instance.
 
     The admin RPCs (CreateKey, ListKeys, RevokeKey, ReleaseName,
     ListAuditEntries) need `Authorization: Bearer <admin key>`: a key of role
@@ -225,6 +237,8 @@ class LinkerServiceServicer(object):
         Reclaiming keeps the registered details a request leaves empty, and
         announces the instance only when its details changed. Registering alone
         does not make an instance online: a Subscribe stream or heartbeats do.
+        Repeating a Register that carries resume_token is safe; one without it
+        would register anew.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -265,6 +279,7 @@ class LinkerServiceServicer(object):
     def Send(self, request, context):
         """Send delivers a direct message. It returns only after the message is
         durably stored; an offline recipient gets it when it comes back.
+        Repeating a Send is safe only with the same idempotency_key.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -272,6 +287,7 @@ class LinkerServiceServicer(object):
 
     def Broadcast(self, request, context):
         """Broadcast delivers one message to every other registered instance.
+        Repeating it is safe only with the same idempotency_key.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -307,7 +323,9 @@ class LinkerServiceServicer(object):
 
     def ListMessages(self, request, context):
         """ListMessages lists the caller's messages; it only marks them read when
-        mark_read is set (peeking is the default).
+        mark_read is set (peeking is the default). Repeating it is safe unless it
+        both consumes and lists only unread messages: the repeat would return the
+        next ones and the first would be lost to the caller.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -340,7 +358,8 @@ class LinkerServiceServicer(object):
     def PutMemory(self, request, context):
         """PutMemory writes a key; with expected_revision it is compare-and-set
         (0 = create only) and a lost race fails with FAILED_PRECONDITION carrying
-        the current revision.
+        the current revision. Repeating a write without expected_revision leaves
+        the value the caller asked for; with it, the repeat fails as a lost race.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -637,9 +656,9 @@ class LinkerService(object):
     """LinkerService connects AI coding agents: presence, durable messaging, ask and
     reply, shared memory with revisions, and tasks.
 
-    Every RPC except Register and the observer RPCs needs `Authorization: Bearer
-    <session_token>`; the caller's identity always comes from that session, never
-    from a request field.
+    Every RPC except Register, the observer RPCs and the open reads needs
+    `Authorization: Bearer <session_token>`; the caller's identity always comes
+    from that session, never from a request field.
 
     The observer RPCs (GetHubStatus, WatchHub, GetHubConversation) read the whole
     hub for dashboards and `linker status`; they need no session and register
@@ -648,6 +667,12 @@ class LinkerService(object):
     secret wants `Authorization: Bearer <hub secret>`; an observer or admin
     agent key is accepted on every hub. They fail with PERMISSION_DENIED or
     UNAUTHENTICATED otherwise.
+
+    The open reads (ListInstances, GetMemory, ListMemory, GetTask, and ListTasks
+    of every task or the open ones) act as nobody in particular: made without a
+    session they are answered on the same terms as the observer RPCs, so a
+    program that only looks never registers a name. With a session they act as
+    its instance.
 
     The admin RPCs (CreateKey, ListKeys, RevokeKey, ReleaseName,
     ListAuditEntries) need `Authorization: Bearer <admin key>`: a key of role

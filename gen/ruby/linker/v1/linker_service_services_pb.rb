@@ -10,9 +10,9 @@ module Linker
       # LinkerService connects AI coding agents: presence, durable messaging, ask and
       # reply, shared memory with revisions, and tasks.
       #
-      # Every RPC except Register and the observer RPCs needs `Authorization: Bearer
-      # <session_token>`; the caller's identity always comes from that session, never
-      # from a request field.
+      # Every RPC except Register, the observer RPCs and the open reads needs
+      # `Authorization: Bearer <session_token>`; the caller's identity always comes
+      # from that session, never from a request field.
       #
       # The observer RPCs (GetHubStatus, WatchHub, GetHubConversation) read the whole
       # hub for dashboards and `linker status`; they need no session and register
@@ -21,6 +21,12 @@ module Linker
       # secret wants `Authorization: Bearer <hub secret>`; an observer or admin
       # agent key is accepted on every hub. They fail with PERMISSION_DENIED or
       # UNAUTHENTICATED otherwise.
+      #
+      # The open reads (ListInstances, GetMemory, ListMemory, GetTask, and ListTasks
+      # of every task or the open ones) act as nobody in particular: made without a
+      # session they are answered on the same terms as the observer RPCs, so a
+      # program that only looks never registers a name. With a session they act as
+      # its instance.
       #
       # The admin RPCs (CreateKey, ListKeys, RevokeKey, ReleaseName,
       # ListAuditEntries) need `Authorization: Bearer <admin key>`: a key of role
@@ -43,6 +49,8 @@ module Linker
         # Reclaiming keeps the registered details a request leaves empty, and
         # announces the instance only when its details changed. Registering alone
         # does not make an instance online: a Subscribe stream or heartbeats do.
+        # Repeating a Register that carries resume_token is safe; one without it
+        # would register anew.
         rpc :Register, ::Linker::V1::RegisterRequest, ::Linker::V1::RegisterResponse
         # Unregister takes the caller offline now and closes its streams; its stored
         # messages wait and its token still reclaims the name. With forget=true it
@@ -58,8 +66,10 @@ module Linker
         rpc :ListInstances, ::Linker::V1::ListInstancesRequest, ::Linker::V1::ListInstancesResponse
         # Send delivers a direct message. It returns only after the message is
         # durably stored; an offline recipient gets it when it comes back.
+        # Repeating a Send is safe only with the same idempotency_key.
         rpc :Send, ::Linker::V1::SendRequest, ::Linker::V1::SendResponse
         # Broadcast delivers one message to every other registered instance.
+        # Repeating it is safe only with the same idempotency_key.
         rpc :Broadcast, ::Linker::V1::BroadcastRequest, ::Linker::V1::BroadcastResponse
         # Publish sends many messages over one stream, for high-rate senders: each
         # PublishRequest is a Send or a Broadcast, stored in the order it arrived
@@ -75,7 +85,9 @@ module Linker
         # Ack marks messages read and sends read receipts to their senders.
         rpc :Ack, ::Linker::V1::AckRequest, ::Linker::V1::AckResponse
         # ListMessages lists the caller's messages; it only marks them read when
-        # mark_read is set (peeking is the default).
+        # mark_read is set (peeking is the default). Repeating it is safe unless it
+        # both consumes and lists only unread messages: the repeat would return the
+        # next ones and the first would be lost to the caller.
         rpc :ListMessages, ::Linker::V1::ListMessagesRequest, ::Linker::V1::ListMessagesResponse
         # GetConversation pages a thread or the history with one peer, oldest first.
         rpc :GetConversation, ::Linker::V1::GetConversationRequest, ::Linker::V1::GetConversationResponse
@@ -88,7 +100,8 @@ module Linker
         rpc :GetMemory, ::Linker::V1::GetMemoryRequest, ::Linker::V1::GetMemoryResponse
         # PutMemory writes a key; with expected_revision it is compare-and-set
         # (0 = create only) and a lost race fails with FAILED_PRECONDITION carrying
-        # the current revision.
+        # the current revision. Repeating a write without expected_revision leaves
+        # the value the caller asked for; with it, the repeat fails as a lost race.
         rpc :PutMemory, ::Linker::V1::PutMemoryRequest, ::Linker::V1::PutMemoryResponse
         # DeleteMemory deletes a key, optionally only at an expected revision.
         rpc :DeleteMemory, ::Linker::V1::DeleteMemoryRequest, ::Linker::V1::DeleteMemoryResponse

@@ -33,7 +33,7 @@ Examples:
       const { settings, out } = contextOf(command);
       checkName(to, "recipient");
       const question = await textArg(words, "question");
-      const answer = await withClient(settings, (client) => client.ask(to, question, { timeoutMs: opts.timeout, threadId: opts.thread }));
+      const answer = await withClient(settings, (client) => client.ask({ recipient: to, body: question, timeoutMs: opts.timeout, threadId: opts.thread }));
       out.data(protoJson(AskResponseSchema, answer));
       if (answer.reply) out.text(messageBody(answer.reply));
     });

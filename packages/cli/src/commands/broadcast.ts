@@ -27,7 +27,7 @@ Examples:
       const { settings, out } = contextOf(command);
       const body = await textArg(words, "message");
       const sent = await withClient(settings, (client) =>
-        client.broadcast(body, { onlineOnly: opts.onlineOnly ?? false, priority: opts.priority, ttlSeconds: opts.ttl, threadId: opts.thread }),
+        client.broadcast({ body, onlineOnly: opts.onlineOnly ?? false, priority: opts.priority, ttlSeconds: opts.ttl, threadId: opts.thread }),
       );
       out.data(protoJson(BroadcastResponseSchema, sent));
       const reached = sent.recipients.length === 0 ? "nobody (no other instance is registered)" : `${sent.recipients.length}: ${sent.recipients.join(", ")}`;

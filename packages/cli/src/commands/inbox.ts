@@ -4,7 +4,7 @@ import { ListMessagesResponseSchema } from "@linker/protocol/gen/linker/v1/linke
 import type { Message } from "@linker/protocol/gen/linker/v1/message_pb.js";
 import { type LinkerClient } from "@linker/client";
 import { contextOf } from "../command-context.js";
-import { withClient } from "../connect.js";
+import { withReader } from "../connect.js";
 import { checkName } from "../instance-name.js";
 import { messageLines } from "../message-text.js";
 import { protoJson } from "../output.js";
@@ -54,14 +54,14 @@ Examples:
     .action(async (opts: InboxOptions, command: Command) => {
       const { settings, out } = contextOf(command);
       const sender = opts.from === undefined ? "" : checkName(opts.from, "--from");
-      const result = await withClient(settings, async (client) => {
+      const result = await withReader(settings, "stored", async (client) => {
         const listed = opts.all
           ? { ...(await newestMessages(client, sender, opts.limit)), unreadCount: 0 }
           : await client.listMessages({ unreadOnly: true, sender, limit: opts.limit });
         let unreadCount = listed.unreadCount;
         const unread = listed.messages.filter((message) => !message.readAt).map((message) => message.id);
-        if (opts.markRead && unread.length > 0) unreadCount = (await client.ack(unread)).unreadCount;
-        else if (opts.all) unreadCount = client.registered?.unreadCount ?? 0;
+        if (opts.markRead && unread.length > 0) unreadCount = (await client.ack({ messageIds: unread })).unreadCount;
+        else if (opts.all) unreadCount = (await client.listMessages({ unreadOnly: true, limit: 1 })).unreadCount;
         return { messages: listed.messages, hasMore: listed.hasMore, unreadCount, marked: opts.markRead ? unread.length : 0 };
       });
       out.data(protoJson(ListMessagesResponseSchema, create(ListMessagesResponseSchema, result)));

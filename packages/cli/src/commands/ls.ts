@@ -2,7 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import { Command } from "commander";
 import { ListInstancesResponseSchema } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
 import { contextOf } from "../command-context.js";
-import { withClient } from "../connect.js";
+import { withReader } from "../connect.js";
 import { instanceLines } from "../instance-text.js";
 import { protoJson } from "../output.js";
 
@@ -16,7 +16,7 @@ export function lsCommand(): Command {
       "after",
       `
 An instance is online while it keeps an event stream open (linker mcp, linker tail)
-or sends heartbeats.
+or sends heartbeats. Listing registers nothing.
 
 Examples:
   linker ls
@@ -24,7 +24,7 @@ Examples:
     )
     .action(async (opts: { online?: boolean }, command: Command) => {
       const { settings, out } = contextOf(command);
-      const instances = await withClient(settings, (client) => client.listInstances({ onlineOnly: opts.online ?? false }));
+      const instances = await withReader(settings, "none", (client) => client.listInstances({ onlineOnly: opts.online ?? false }));
       out.data(protoJson(ListInstancesResponseSchema, create(ListInstancesResponseSchema, { instances })));
       out.text(...instanceLines(instances, settings.name));
     });

@@ -4,7 +4,7 @@ import { DeleteMemoryResponseSchema, ListMemoryResponseSchema } from "@linker/pr
 import { MemoryEntrySchema } from "@linker/protocol/gen/linker/v1/memory_pb.js";
 import { CliError } from "../cli-error.js";
 import { contextOf } from "../command-context.js";
-import { withClient } from "../connect.js";
+import { withClient, withReader } from "../connect.js";
 import { ExitCode } from "../exit-codes.js";
 import { textArg } from "../message-input.js";
 import { oneLine, protoJson, table } from "../output.js";
@@ -26,7 +26,7 @@ Examples:
     )
     .action(async (key: string, _opts: object, command: Command) => {
       const { settings, out } = contextOf(command);
-      const entry = await withClient(settings, (client) => client.getMemory(key));
+      const entry = await withReader(settings, "none", (client) => client.getMemory({ key }));
       if (!entry) throw new CliError(`memory key "${key}" does not exist`, ExitCode.notFound, "list keys with `linker memory ls`");
       out.data(protoJson(MemoryEntrySchema, entry));
       out.text(entry.value);
@@ -52,7 +52,7 @@ Examples:
     .action(async (key: string, words: string[], opts: { ifRevision?: bigint; ttl?: number }, command: Command) => {
       const { settings, out } = contextOf(command);
       const value = await textArg(words, "value", { stdinWhenEmpty: true, allowEmpty: true });
-      const entry = await withClient(settings, (client) => client.putMemory(key, value, { expectedRevision: opts.ifRevision, ttlSeconds: opts.ttl }));
+      const entry = await withClient(settings, (client) => client.putMemory({ key, value, expectedRevision: opts.ifRevision, ttlSeconds: opts.ttl }));
       out.data(protoJson(MemoryEntrySchema, entry));
       out.text(`${entry.key}: revision ${entry.revision}`);
     });
@@ -74,7 +74,7 @@ Examples:
     )
     .action(async (prefix: string, opts: { keysOnly?: boolean; limit: number; page?: string }, command: Command) => {
       const { settings, out } = contextOf(command);
-      const page = await withClient(settings, (client) => client.listMemory({ prefix, keysOnly: opts.keysOnly ?? false, pageSize: opts.limit, pageToken: opts.page }));
+      const page = await withReader(settings, "none", (client) => client.listMemory({ prefix, keysOnly: opts.keysOnly ?? false, pageSize: opts.limit, pageToken: opts.page }));
       out.data(protoJson(ListMemoryResponseSchema, page));
       if (page.entries.length === 0) out.text(prefix ? `no keys under "${prefix}"` : "no keys");
       else {
@@ -110,7 +110,7 @@ Examples:
     )
     .action(async (key: string, opts: { ifRevision?: bigint }, command: Command) => {
       const { settings, out } = contextOf(command);
-      const revision = await withClient(settings, (client) => client.deleteMemory(key, { expectedRevision: opts.ifRevision }));
+      const revision = await withClient(settings, (client) => client.deleteMemory({ key, expectedRevision: opts.ifRevision }));
       out.data({ key, ...(protoJson(DeleteMemoryResponseSchema, create(DeleteMemoryResponseSchema, { revision })) as object) });
       out.text(`${key}: deleted (revision ${revision})`);
     });

@@ -14,7 +14,7 @@ import { protoJson } from "../output.js";
 export function replyCommand(): Command {
   return new Command("reply")
     .summary("answer a message (completes a waiting ask)")
-    .description("Answer a message: a response to its sender, in its thread (this completes a waiting ask)")
+    .description("Answer a message: a response to its sender, in its thread (this completes a waiting ask); the message is marked read")
     .argument("<message-id>", "id of the message to answer (see `linker inbox`)")
     .argument("<message...>", 'the answer; "-" reads it from stdin')
     .option("--to <name>", "who to send the answer to (default: the message's sender)")
@@ -33,15 +33,15 @@ Examples:
       const body = await textArg(words, "answer");
       const kind = opts.kind === "text" ? MessageKind.TEXT : MessageKind.RESPONSE;
       const sent = await withClient(settings, async (client) => {
-        let to = opts.to;
-        if (to === undefined) {
-          const original = await findMessage(client, id);
-          if (!original) {
-            throw new CliError(`no message with id ${id} in the inbox or threads of "${settings.name}"`, ExitCode.notFound, "check the id with `linker inbox --all`, or pass --to <name>");
-          }
-          to = original.sender === settings.name && original.recipient !== "*" ? original.recipient : original.sender;
+        const original = await findMessage(client, id);
+        if (!original && opts.to === undefined) {
+          throw new CliError(`no message with id ${id} in the inbox or threads of "${settings.name}"`, ExitCode.notFound, "check the id with `linker inbox --all`, or pass --to <name>");
         }
-        return client.send(to, body, { kind, replyTo: id });
+        const to = opts.to ?? (original!.sender === settings.name && original!.recipient !== "*" ? original!.recipient : original!.sender);
+        const response = await client.send({ recipient: to, body, kind, replyTo: id });
+        // The question is answered: mark it read, so hooks and inboxes stop showing it.
+        if (original && original.sender !== settings.name && !original.readAt) await client.ack({ messageIds: [original.id] });
+        return response;
       });
       out.data(protoJson(SendResponseSchema, sent));
       out.text(`replied to ${sent.message?.recipient ?? opts.to}: ${sent.message?.id ?? "?"}`);

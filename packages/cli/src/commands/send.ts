@@ -29,7 +29,7 @@ Examples:
       const { settings, out } = contextOf(command);
       checkName(to, "recipient");
       const body = await textArg(words, "message");
-      const sent = await withClient(settings, (client) => client.send(to, body, { threadId: opts.thread, priority: opts.priority, ttlSeconds: opts.ttl }));
+      const sent = await withClient(settings, (client) => client.send({ recipient: to, body, threadId: opts.thread, priority: opts.priority, ttlSeconds: opts.ttl }));
       out.data(protoJson(SendResponseSchema, sent));
       out.text(`sent to ${to}: ${sent.message?.id ?? "?"}${sent.recipientOnline ? "" : ` (${to} is offline; it gets the message when it comes back)`}`);
     });

@@ -1,7 +1,7 @@
 import { Command } from "commander";
 import { ConnectError, createClient } from "@connectrpc/connect";
 import { type HubStatus, HubStatusSchema } from "@linker/protocol/gen/linker/v1/hub_status_pb.js";
-import { InstanceSchema, Presence } from "@linker/protocol/gen/linker/v1/instance_pb.js";
+import { InstanceSchema, PresenceSchema } from "@linker/protocol/gen/linker/v1/instance_pb.js";
 import { LinkerService } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
 import { CliError } from "../cli-error.js";
 import { contextOf } from "../command-context.js";
@@ -84,8 +84,8 @@ async function showStatus(command: Command): Promise<void> {
     session: store.describe(hubKey, settings.name),
     hasSession: session !== undefined,
     registered: mine?.registered ?? null,
-    instance: mine?.registered ? { name: mine.name, status: mine.status, presence: enumName(Presence, mine.presence) } : null,
-    presence: mine?.registered ? enumName(Presence, mine.presence) : null,
+    instance: mine?.registered ? { name: mine.name, status: mine.status, presence: enumName(PresenceSchema, mine.presence) } : null,
+    presence: mine?.registered ? enumName(PresenceSchema, mine.presence) : null,
     unreadCount: mine?.registered ? mine.unread : null,
     hub: status ? protoJson(HubStatusSchema, status) : null,
     hubError: read.error ?? null,
@@ -93,7 +93,7 @@ async function showStatus(command: Command): Promise<void> {
   let standing = "unknown while the hub is unreachable";
   if (serving && mine) {
     standing = mine.registered
-      ? `${enumName(Presence, mine.presence)}${mine.status ? `, status "${oneLine(mine.status, 50)}"` : ""}, ${mine.unread} unread`
+      ? `${enumName(PresenceSchema, mine.presence)}${mine.status ? `, status "${oneLine(mine.status, 50)}"` : ""}, ${mine.unread} unread`
       : "not registered yet (any command that sends or receives registers it)";
   } else if (serving) standing = "unknown (the hub's status is not readable)";
   out.text(
@@ -136,7 +136,7 @@ Examples:
       const { settings, out } = contextOf(command);
       if (opts.clear && words.length > 0) throw new CliError("give a status text or --clear, not both", ExitCode.usage);
       const text = opts.clear ? "" : await textArg(words, "status");
-      const instance = await withClient(settings, (client) => client.setStatus(text));
+      const instance = await withClient(settings, (client) => client.setStatus({ status: text }));
       if (instance) out.data(protoJson(InstanceSchema, instance));
       out.text(text === "" ? `status of ${settings.name} cleared` : `status of ${settings.name}: ${text}`);
     });

@@ -3,7 +3,7 @@ import { ListTasksResponseSchema, TaskScope } from "@linker/protocol/gen/linker/
 import { type TaskPriority, TaskSchema, TaskStatus } from "@linker/protocol/gen/linker/v1/task_pb.js";
 import { CliError } from "../cli-error.js";
 import { contextOf } from "../command-context.js";
-import { withClient } from "../connect.js";
+import { withClient, withReader } from "../connect.js";
 import { ExitCode } from "../exit-codes.js";
 import { checkName } from "../instance-name.js";
 import { textArg } from "../message-input.js";
@@ -68,9 +68,11 @@ Examples:
     .action(async (opts: LsOptions, command: Command) => {
       const { settings, out } = contextOf(command);
       const scope = opts.mine ? TaskScope.ASSIGNED_TO_ME : opts.byMe ? TaskScope.ASSIGNED_BY_ME : opts.open ? TaskScope.OPEN : TaskScope.UNSPECIFIED;
-      const page = await withClient(settings, (client) => client.listTasks({ scope, statuses: opts.status ?? [], pageSize: opts.limit, pageToken: opts.page }));
+      const own = scope === TaskScope.ASSIGNED_TO_ME || scope === TaskScope.ASSIGNED_BY_ME;
+      const page = await withReader(settings, own ? "stored" : "none", (client) => client.listTasks({ scope, statuses: opts.status ?? [], pageSize: opts.limit, pageToken: opts.page }));
       out.data(protoJson(ListTasksResponseSchema, page));
-      out.text(...(page.tasks.length === 0 ? ["no tasks"] : taskLines(page.tasks)));
+      const none = opts.mine ? "no tasks assigned to you" : opts.byMe ? "no tasks created by you" : opts.open ? "no open tasks" : "no tasks";
+      out.text(...(page.tasks.length === 0 ? [`${none}${opts.status ? " in these states" : ""}`] : taskLines(page.tasks)));
       if (page.nextPageToken) out.text(`(more: add --page ${page.nextPageToken})`);
     });
 }
@@ -82,7 +84,7 @@ function showCommand(): Command {
     .addHelpText("after", "\nExample:\n  linker task show 0b6e4c8a-3f7d-4d2e-9a51-7c1f0e2b9d34")
     .action(async (id: string, _opts: object, command: Command) => {
       const { settings, out } = contextOf(command);
-      const task = await withClient(settings, (client) => client.getTask(id));
+      const task = await withReader(settings, "none", (client) => client.getTask({ taskId: id }));
       out.data(protoJson(TaskSchema, task));
       out.text(...taskDetail(task));
     });
@@ -95,7 +97,7 @@ function claimCommand(): Command {
     .addHelpText("after", "\nExample:\n  linker task ls --open && linker task claim 0b6e4c8a-3f7d-4d2e-9a51-7c1f0e2b9d34")
     .action(async (id: string, _opts: object, command: Command) => {
       const { settings, out } = contextOf(command);
-      const task = await withClient(settings, (client) => client.claimTask(id));
+      const task = await withClient(settings, (client) => client.claimTask({ taskId: id }));
       out.data(protoJson(TaskSchema, task));
       out.text(`claimed task ${task.id} (${taskStatusText(task)})`);
     });
@@ -138,7 +140,7 @@ function cancelCommand(): Command {
     .addHelpText("after", '\nExample:\n  linker task cancel "$TASK" "not needed after all"')
     .action(async (id: string, words: string[], _opts: object, command: Command) => {
       const { settings, out } = contextOf(command);
-      const task = await withClient(settings, (client) => client.cancelTask(id, words.join(" ")));
+      const task = await withClient(settings, (client) => client.cancelTask({ taskId: id, reason: words.join(" ") }));
       out.data(protoJson(TaskSchema, task));
       out.text(`task ${task.id}: ${taskStatusText(task)}`);
     });

@@ -2,7 +2,7 @@ import { Command } from "commander";
 import { GetConversationResponseSchema } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
 import { CliError } from "../cli-error.js";
 import { contextOf } from "../command-context.js";
-import { withClient } from "../connect.js";
+import { withReader } from "../connect.js";
 import { ExitCode } from "../exit-codes.js";
 import { checkName } from "../instance-name.js";
 import { messageLines } from "../message-text.js";
@@ -31,8 +31,8 @@ Examples:
       if ((threadId === undefined) === (opts.with === undefined)) {
         throw new CliError("give either a thread id or --with <peer>", ExitCode.usage, "for example `linker thread --with backend`");
       }
-      const selector = opts.with !== undefined ? { peer: checkName(opts.with, "--with") } : { threadId: threadId! };
-      const page = await withClient(settings, (client) => client.conversation(selector, { pageSize: opts.limit, pageToken: opts.page }));
+      const selector = opts.with !== undefined ? { case: "peer" as const, value: checkName(opts.with, "--with") } : { case: "threadId" as const, value: threadId! };
+      const page = await withReader(settings, "stored", (client) => client.getConversation({ selector, pageSize: opts.limit, pageToken: opts.page }));
       out.data(protoJson(GetConversationResponseSchema, page));
       if (page.messages.length === 0) out.text("no messages");
       else out.text(...messageLines(page.messages, { direction: true }));

@@ -17,7 +17,7 @@ import { LinkerService } from "@linker/protocol/gen/linker/v1/linker_service_pb.
 import { toConnectError } from "../errors.js";
 import { decodeEnvelopes, encodeEnvelope, END_STREAM_FLAG } from "./envelope.js";
 import { IncomingHeaders } from "./incoming-headers.js";
-import { type MessageEncoder, messageEncoder } from "./message-encoder.js";
+import { type MessageEncoder, type MessageFramer, messageEncoder, messageFramer } from "./message-encoder.js";
 import { requestStream } from "./request-stream.js";
 
 /** A protocol the direct path speaks: gRPC, or Connect with binary messages. */
@@ -34,6 +34,8 @@ interface Route {
   method: DescMethod;
   call: (req: UnaryRequest | StreamRequest) => Promise<UnaryResponse | StreamResponse>;
   encode: MessageEncoder;
+  /** Frames each message of a streamed response. */
+  frame: MessageFramer;
 }
 
 /** What the direct path is built from. */
@@ -49,10 +51,10 @@ export interface DirectRpcOptions {
 }
 
 /** The RPCs served directly: the hottest ones, a message per call or per event. */
-const DIRECT_METHODS = [LinkerService.method.send, LinkerService.method.subscribe, LinkerService.method.publish];
+const DIRECT_METHODS = [LinkerService.method.send, LinkerService.method.broadcast, LinkerService.method.subscribe, LinkerService.method.publish];
 
 /**
- * Serves the hottest RPCs (Send, Subscribe, Publish) on node:http2 itself, for gRPC
+ * Serves the hottest RPCs (Send, Broadcast, Subscribe, Publish) on node:http2 itself, for gRPC
  * and Connect's binary protocol, without connect-node's per-call pipeline
  * (async iterables, abort controllers, Headers copies). Each call still runs
  * the router's interceptors (request log, errors, observer access,
@@ -81,7 +83,7 @@ export function createDirectRpc(options: DirectRpcOptions): (req: Http2ServerReq
       return { stream: true, service: method.parent, method, header, trailer, message } as StreamResponse;
     };
     const call = [...options.interceptors].reverse().reduce<(req: never) => Promise<unknown>>((next, interceptor) => interceptor(next as never) as never, invoke as never);
-    routes.set(`/${method.parent.typeName}/${method.name}`, { method, call: call as Route["call"], encode: messageEncoder(method.output) });
+    routes.set(`/${method.parent.typeName}/${method.name}`, { method, call: call as Route["call"], encode: messageEncoder(method.output), frame: messageFramer(method.output) });
   }
 
   return (req, res) => {
@@ -123,6 +125,9 @@ function emptyHeaders(): Headers {
 
 /** The context a service method sees, from the request the interceptors passed on. */
 function handlerContext(req: UnaryRequest | StreamRequest, method: DescMethod): HandlerContext {
+  // Response headers are made when a handler first looks (none does on the hot path): an open stream keeps less.
+  let responseHeader: Headers | undefined;
+  let responseTrailer: Headers | undefined;
   return {
     method: method as never,
     service: method.parent,
@@ -132,8 +137,12 @@ function handlerContext(req: UnaryRequest | StreamRequest, method: DescMethod): 
     signal: req.signal,
     timeoutMs: () => undefined,
     requestHeader: req.header,
-    responseHeader: emptyHeaders(),
-    responseTrailer: emptyHeaders(),
+    get responseHeader() {
+      return (responseHeader ??= emptyHeaders());
+    },
+    get responseTrailer() {
+      return (responseTrailer ??= emptyHeaders());
+    },
     values: req.contextValues,
     abort: () => undefined,
   } as unknown as HandlerContext;
@@ -149,18 +158,34 @@ function readBody(req: Http2ServerRequest, max: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on("data", (chunk: Buffer) => {
+    // Listeners go once the body is read (a server stream lives on long after it), but for the error
+    // listener: a request stream must never emit an error nobody listens to.
+    const settle = () => {
+      req.off("data", onData).off("end", onEnd).off("aborted", onAborted);
+    };
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > max) {
-        req.removeAllListeners("data");
+        settle();
         reject(new ConnectError(`message size is larger than configured readMaxBytes ${max}`, Code.ResourceExhausted));
         return;
       }
       chunks.push(chunk);
-    });
-    req.once("end", () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)));
-    req.once("error", reject);
-    req.once("aborted", () => reject(new ConnectError("the client canceled the request", Code.Canceled)));
+    };
+    const onEnd = () => {
+      settle();
+      resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+    };
+    const onError = (err: Error) => {
+      settle();
+      reject(err);
+    };
+    req.once("error", onError);
+    const onAborted = () => {
+      settle();
+      reject(new ConnectError("the client canceled the request", Code.Canceled));
+    };
+    req.on("data", onData).on("end", onEnd).on("aborted", onAborted);
   });
 }
 
@@ -303,7 +328,7 @@ async function respondStream(res: Http2ServerResponse, wire: Wire, route: Route,
   try {
     for await (const message of messages) {
       if (res.writableEnded || res.destroyed) return;
-      if (!res.write(encodeEnvelope(0, route.encode(message)))) await drained(res);
+      if (!res.write(route.frame(message))) await drained(res);
     }
   } catch (err) {
     failure = toConnectError(err);

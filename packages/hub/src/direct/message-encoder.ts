@@ -7,12 +7,13 @@ import {
   SubscribeResponseSchema,
 } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
 import { encodedMessage } from "../encoded-messages.js";
+import { encodeEnvelope } from "./envelope.js";
 
 /** Turns a response message into its wire bytes. */
 export type MessageEncoder = (message: MessageShape<DescMessage>) => Uint8Array;
 
-/** Encoded events, kept while the event object lives: one event pushed to many streams is encoded once. */
-const encodedEvents = new WeakMap<Event, Uint8Array>();
+/** Stream frames of events, kept while the event object lives: one event pushed to many streams is encoded and framed once. */
+const eventFrames = new WeakMap<Event, Buffer>();
 
 /** Tag of field 1, length-delimited (SubscribeResponse.event, SendResponse.message). */
 const EVENT_TAG = (1 << 3) | 2;
@@ -48,23 +49,31 @@ function encodeSendResponse(response: SendResponse): Uint8Array {
   ]);
 }
 
-/** A SubscribeResponse carrying an event, from the event's cached encoding. */
-function encodeSubscribeResponse(response: SubscribeResponse): Uint8Array {
-  if (response.item.case !== "event" || Object.keys(response.$unknown ?? {}).length > 0) return toBinary(SubscribeResponseSchema, response);
+/** A SubscribeResponse as one stream frame; a frame carrying an event is built once per event object. */
+function frameSubscribeResponse(response: SubscribeResponse): Buffer {
+  if (response.item.case !== "event" || Object.keys(response.$unknown ?? {}).length > 0) return encodeEnvelope(0, toBinary(SubscribeResponseSchema, response));
   const event = response.item.value;
-  let bytes = encodedEvents.get(event);
-  if (!bytes) encodedEvents.set(event, (bytes = toBinary(EventSchema, event)));
-  return withMessageField(bytes, []);
+  let frame = eventFrames.get(event);
+  if (!frame) eventFrames.set(event, (frame = encodeEnvelope(0, withMessageField(toBinary(EventSchema, event), []))));
+  return frame;
 }
 
-/**
- * The encoder of a response type. Subscribe responses encode each event once
- * however many streams carry it (a broadcast, a presence change); a Send
- * response reuses the bytes its message was stored with; every other message
- * is encoded as usual.
- */
+/** The encoder of a unary response type: a Send response reuses the bytes its message was stored with. */
 export function messageEncoder(schema: DescMessage): MessageEncoder {
-  if (schema.typeName === SubscribeResponseSchema.typeName) return encodeSubscribeResponse as MessageEncoder;
   if (schema.typeName === SendResponseSchema.typeName) return encodeSendResponse as MessageEncoder;
   return (message) => toBinary(schema, message);
+}
+
+/** Turns a response message into one stream frame (an envelope holding its bytes). */
+export type MessageFramer = (message: MessageShape<DescMessage>) => Buffer;
+
+/**
+ * The framer of a streamed response type. Subscribe responses frame each
+ * event once however many streams carry it (a broadcast, a presence change);
+ * every other message is encoded and framed as usual.
+ */
+export function messageFramer(schema: DescMessage): MessageFramer {
+  if (schema.typeName === SubscribeResponseSchema.typeName) return frameSubscribeResponse as MessageFramer;
+  const encode = messageEncoder(schema);
+  return (message) => encodeEnvelope(0, encode(message));
 }

@@ -1,7 +1,7 @@
 import { Code, ConnectError, createContextKey, type Interceptor } from "@connectrpc/connect";
 import { timingSafeEqual } from "node:crypto";
 import { LinkerService } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
-import { bearerToken, isLoopbackHost } from "@linker/protocol";
+import { bearerToken, isLoopbackHost, isWellFormedSessionToken } from "@linker/protocol";
 import { AuditKind } from "@linker/protocol/gen/linker/v1/credential_pb.js";
 import type { AuditLog } from "../access/audit-log.js";
 import { actorOf, isAdmin, isObserver } from "../access/credential.js";
@@ -14,6 +14,18 @@ export const OBSERVER_METHODS: ReadonlySet<string> = new Set([
   LinkerService.method.watchHub.name,
   LinkerService.method.getHubConversation.name,
 ]);
+
+/**
+ * Reads that act as nobody in particular (instances, memory, tasks): made
+ * without a session, the observer policy decides them, so a program that only
+ * looks never has to register a name. With a session token they act as its
+ * instance as usual (ListTasks' own scopes need one).
+ */
+export const OPEN_READS: ReadonlySet<string> = new Set(
+  [LinkerService.method.listInstances, LinkerService.method.getMemory, LinkerService.method.listMemory, LinkerService.method.getTask, LinkerService.method.listTasks].map(
+    (method) => method.name,
+  ),
+);
 
 /** Set on calls the observer policy let through; the auth interceptor then asks for no session. */
 export const observerGrantKey = createContextKey(false, { description: "observer access granted" });
@@ -130,13 +142,17 @@ export function credentialObserverPolicy(deps: ObserverPolicyDeps): ObserverPoli
 }
 
 /**
- * Applies `policy` to every observer RPC and marks the calls it allows, so
- * the session check lets them through; every other RPC passes untouched.
+ * Applies `policy` to every observer RPC, and to open reads made without a
+ * session, and marks the calls it allows, so the session check lets them
+ * through; every other RPC passes untouched.
  */
 export function createObserverAccessInterceptor(policy: ObserverPolicy): Interceptor {
   return (next) => async (req) => {
-    if (req.service.typeName !== LinkerService.typeName || !OBSERVER_METHODS.has(req.method.name)) return next(req);
-    const grant = await policy({ method: req.method.name, bearer: bearerToken(req.header.get("authorization")), peer: peerOf(req.contextValues.get(nodeRequestKey)) });
+    if (req.service.typeName !== LinkerService.typeName) return next(req);
+    const bearer = bearerToken(req.header.get("authorization"));
+    const sessionless = OPEN_READS.has(req.method.name) && !(bearer !== undefined && isWellFormedSessionToken(bearer));
+    if (!OBSERVER_METHODS.has(req.method.name) && !sessionless) return next(req);
+    const grant = await policy({ method: req.method.name, bearer, peer: peerOf(req.contextValues.get(nodeRequestKey)) });
     req.contextValues.set(observerGrantKey, true);
     req.contextValues.set(seesDataDirKey, grant ? grant.seesDataDir : true);
     return next(req);

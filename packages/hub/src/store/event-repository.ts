@@ -25,6 +25,12 @@ export interface NewEvent {
   at: number;
   /** What happened. A message payload is stored by id: insert the message first. */
   payload: Event["payload"];
+  /**
+   * For a message to EVERYONE (a broadcast): the instances whose inboxes
+   * receive it. The event is stored once; each recipient gets an inbox entry
+   * at the event's sequence number with its own delivered and read state.
+   */
+  recipients?: readonly string[];
 }
 
 /** Selects events for a subscriber, oldest first. */
@@ -39,12 +45,19 @@ export interface EventQuery {
   limit: number;
   /** The hub clock: unread messages whose TTL ran out by now are skipped. */
   now: number;
+  /**
+   * Whose inbox fields message events carry: broadcasts appear only when the
+   * viewer received them. Absent for observers, who see each broadcast once,
+   * without inbox fields.
+   */
+  viewer?: string;
 }
 
 /**
  * The event log: every change anyone may see, numbered in commit order, so a
  * subscriber's cursor (the last sequence number it saw) resumes with no gap
- * and no duplicate. Message events are also the recipients' inbox entries.
+ * and no duplicate. A direct message event is also its recipient's inbox
+ * entry; a broadcast is one event with one inbox entry per recipient.
  */
 export interface EventRepository {
   /** Appends events; returns their sequence numbers in order. */
@@ -53,7 +66,7 @@ export interface EventRepository {
   read(query: EventQuery): Promise<Event[]>;
   /** The highest sequence number assigned so far. */
   head(): Promise<bigint>;
-  /** Deletes every event addressed to `audience` (its inbox included). */
+  /** Deletes every event addressed to `audience`, and its inbox. */
   deleteAudience(audience: string): Promise<void>;
   /** Deletes events other than inbox entries that are older than `before`; returns how many. */
   prune(before: number): Promise<number>;

@@ -47,8 +47,13 @@ export interface StoreTx {
 export interface CommittedEvent {
   /** Instance name or EVERYONE. */
   audience: string;
-  /** The event with its sequence number (a message event carries the recipient's inbox fields). */
+  /**
+   * The event with its sequence number. A broadcast's event is one object
+   * shared by all its recipients, so it is encoded once for every stream.
+   */
   event: Event;
+  /** For a broadcast: the instances whose inboxes received it. */
+  recipients?: readonly string[];
   /** True when another hub on the same database committed it. */
   remote?: boolean;
 }

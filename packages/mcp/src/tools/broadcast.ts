@@ -1,8 +1,8 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
-import { MessageKind } from "@linker/protocol/gen/linker/v1/message_pb.js";
 import type { McpDeps } from "../mcp-deps.js";
 import { defineTool } from "./define-tool.js";
+import { sendableKinds } from "./send-message.js";
 
 /** linker_broadcast: one message to every other instance. */
 export function registerBroadcastTool(server: McpServer, deps: McpDeps): void {
@@ -11,30 +11,19 @@ export function registerBroadcastTool(server: McpServer, deps: McpDeps): void {
     deps,
     {
       name: "linker_broadcast",
-      title: "Broadcast a message",
-      description: "Send one message to every other registered instance (or only those online now). Use it for announcements and shared context.",
+      description: "Send one message to every other registered instance (or only those online): announcements, shared context.",
       input: {
-        message: z.string().min(1).describe("The message text"),
-        kind: z.enum(["text", "context"]).default("text").describe("text, or context for shared project context"),
+        message: z.string().min(1).describe("The text"),
+        kind: sendableKinds.schema.default("text").describe("What it is"),
         online_only: z.boolean().default(false).describe("Only instances online now"),
       },
-      output: {
-        message_id: z.string().describe("Id of the stored message"),
-        recipients: z.array(z.string()).describe("Who received it"),
-        skipped: z.array(z.string()).describe("Who was left out because their inbox is full"),
-      },
-      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+      annotations: { destructiveHint: false },
     },
     async (args) => {
-      const result = await deps.client.broadcast(args.message, {
-        kind: args.kind === "context" ? MessageKind.CONTEXT : MessageKind.TEXT,
-        onlineOnly: args.online_only,
-      });
-      const skipped = result.skipped.length > 0 ? `; skipped (inbox full): ${result.skipped.join(", ")}` : "";
-      return {
-        text: `Broadcast to ${result.recipients.length} instance${result.recipients.length === 1 ? "" : "s"}${result.recipients.length ? `: ${result.recipients.join(", ")}` : ""}${skipped}.`,
-        structured: { message_id: result.message!.id, recipients: result.recipients, skipped: result.skipped },
-      };
+      const result = await deps.client.broadcast({ body: args.message, kind: sendableKinds.value(args.kind), onlineOnly: args.online_only });
+      const count = result.recipients.length;
+      const skipped = result.skipped.length > 0 ? ` Skipped (inbox full): ${result.skipped.join(", ")}.` : "";
+      return `Broadcast to ${count} instance${count === 1 ? "" : "s"}${count ? `: ${result.recipients.join(", ")}` : ""} (id ${result.message!.id}).${skipped}`;
     },
   );
 }

@@ -10,3 +10,4 @@ export { registerReplyTool } from "./reply.js";
 export { registerSendMessageTool } from "./send-message.js";
 export { registerSetStatusTool } from "./set-status.js";
 export { registerTaskTools } from "./tasks.js";
+export { registerUnregisterTool } from "./unregister.js";

@@ -10,19 +10,12 @@ export function registerReplyTool(server: McpServer, deps: McpDeps): void {
     deps,
     {
       name: "linker_reply",
-      title: "Reply to a message",
-      description:
-        "Reply to a message you received, in its thread. If the sender is waiting in linker_ask, this is the answer it gets. Marks the original read.",
+      description: "Answer a message you received, in its thread; an asker waiting in linker_ask gets it at once. Marks the message read.",
       input: {
         message_id: z.string().describe("Id of the message you answer"),
         message: z.string().min(1).describe("Your answer"),
       },
-      output: {
-        message_id: z.string().describe("Id of your reply"),
-        to: z.string().describe("Who receives it"),
-        thread_id: z.string().describe("Conversation id"),
-      },
-      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+      annotations: { destructiveHint: false },
     },
     async (args) => {
       let original = deps.unread.find(args.message_id);
@@ -31,14 +24,16 @@ export function registerReplyTool(server: McpServer, deps: McpDeps): void {
         original = inbox.messages.find((m) => m.id === args.message_id);
       }
       if (!original) throw new Error(`message ${args.message_id} is not among your recent messages; check the id with linker_get_messages`);
-      const sent = await deps.client.reply(original, args.message);
-      await deps.client.ack(original.id).catch(() => undefined);
+      const sent = await deps.client.reply(original, { body: args.message });
+      const replied = `Replied to ${original.sender} (id ${sent.message!.id}).`;
+      if (original.sender === deps.client.name) return replied;
+      try {
+        await deps.client.ack({ messageIds: [original.id] });
+      } catch (err) {
+        return `${replied} It could not be marked read (${err instanceof Error ? err.message : String(err)}); call linker_mark_read.`;
+      }
       deps.unread.read([original.id]);
-      const message = sent.message!;
-      return {
-        text: `Replied to ${original.sender}. id ${message.id}`,
-        structured: { message_id: message.id, to: original.sender, thread_id: message.threadId },
-      };
+      return replied;
     },
   );
 }

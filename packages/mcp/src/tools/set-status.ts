@@ -10,15 +10,13 @@ export function registerSetStatusTool(server: McpServer, deps: McpDeps): void {
     deps,
     {
       name: "linker_set_status",
-      title: "Set status",
-      description: 'Set your status text, shown to every other instance (for example "reviewing PR 12"). Empty clears it.',
+      description: 'Set the status text every instance sees (e.g. "reviewing PR 12"); empty clears it.',
       input: { status: z.string().max(256).describe("Status text") },
-      output: { status: z.string().describe("Your status now") },
-      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+      annotations: { destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
     async (args) => {
-      const instance = await deps.client.setStatus(args.status);
-      return { text: args.status ? `Status: ${args.status}` : "Status cleared.", structured: { status: instance?.status ?? args.status } };
+      await deps.client.setStatus({ status: args.status });
+      return args.status ? `Status: ${args.status}` : "Status cleared.";
     },
   );
 }

@@ -54,19 +54,19 @@ export async function setMemory(deps: CommandDeps, arg?: unknown): Promise<Memor
   const args: SetMemoryArgs = arg instanceof MemoryItem ? { key: arg.entry.key, expectedRevision: arg.entry.revision } : ((arg as SetMemoryArgs | undefined) ?? {});
   const key = args.key ?? (await pickKey(deps));
   if (!key) return undefined;
-  const known = args.expectedRevision === undefined ? (deps.memory.get(key) ?? (await client.getMemory(key))) : undefined;
+  const known = args.expectedRevision === undefined ? (deps.memory.get(key) ?? (await client.getMemory({ key }))) : undefined;
   const expectedRevision = args.expectedRevision !== undefined ? BigInt(args.expectedRevision) : (known?.revision ?? 0n);
   const value = args.value ?? (await askText(`Value of ${key}`, { title: "Set Memory", value: known?.value, optional: true }));
   if (value === undefined) return undefined;
   try {
-    const entry = await client.putMemory(key, value, { expectedRevision });
+    const entry = await client.putMemory({ key, value, expectedRevision });
     deps.memory.upsert(entry);
     deps.log.info(`memory ${key} = ${JSON.stringify(value.slice(0, 200))} (revision ${entry.revision})`);
     return entry;
   } catch (err) {
     const conflict = err instanceof LinkerError && err.code === Code.FailedPrecondition ? err.memoryConflict : undefined;
     if (!conflict) throw err;
-    const current = conflict.currentRevision === 0n ? undefined : await client.getMemory(key);
+    const current = conflict.currentRevision === 0n ? undefined : await client.getMemory({ key });
     if (current) deps.memory.upsert(current);
     else deps.memory.remove(key);
     const who = current?.updatedBy ? ` by ${current.updatedBy}` : "";
@@ -80,7 +80,7 @@ export async function setMemory(deps: CommandDeps, arg?: unknown): Promise<Memor
       void deps.errors.warn(`Set Memory: ${text} Your value was not written.`);
       return undefined;
     }
-    const entry = await client.putMemory(key, value, { expectedRevision: conflict.currentRevision });
+    const entry = await client.putMemory({ key, value, expectedRevision: conflict.currentRevision });
     deps.memory.upsert(entry);
     deps.log.info(`memory ${key} overwritten (revision ${entry.revision})`);
     return entry;
@@ -96,7 +96,7 @@ export async function deleteMemory(deps: CommandDeps, arg?: unknown, confirmed =
     const choice = await vscode.window.showWarningMessage(`Delete ${entry.key} for every instance?`, { modal: true }, "Delete");
     if (choice !== "Delete") return false;
   }
-  await client.deleteMemory(entry.key, { expectedRevision: entry.revision });
+  await client.deleteMemory({ key: entry.key, expectedRevision: entry.revision });
   deps.memory.remove(entry.key);
   deps.log.info(`memory ${entry.key} deleted`);
   return true;

@@ -96,7 +96,7 @@ export async function sendQuery(deps: CommandDeps, arg?: unknown): Promise<Messa
   try {
     response = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Asking ${target}…` },
-      () => client.ask(target, query, { attachment: contextAttachment(deps), timeoutMs }),
+      () => client.ask({ recipient: target, body: query, attachment: contextAttachment(deps), timeoutMs }),
     );
   } catch (err) {
     if (err instanceof LinkerError && (err.code === Code.Unavailable || err.code === Code.DeadlineExceeded) && !err.hubFailure) {
@@ -128,7 +128,7 @@ async function queryNotAnswered(deps: CommandDeps, target: string, query: string
       if (picked !== "Send as a message") return;
       try {
         const client = deps.connection.require();
-        const sent = await client.send(target, query, { kind: MessageKind.QUERY, attachment: contextAttachment(deps) });
+        const sent = await client.send({ recipient: target, body: query, kind: MessageKind.QUERY, attachment: contextAttachment(deps) });
         deps.threads.add(sent.message);
       } catch (sendErr) {
         deps.errors.report("Send Query", sendErr);
@@ -146,7 +146,7 @@ export async function sendMessage(deps: CommandDeps, arg?: unknown): Promise<Mes
   if (target === undefined) return undefined;
   const body = args.body ?? (await askText(`Message to ${target === EVERYONE ? "everyone" : target}`, { title: "Send Message" }));
   if (!body) return undefined;
-  const sent = target === EVERYONE ? (await client.broadcast(body)).message : (await client.send(target, body)).message;
+  const sent = target === EVERYONE ? (await client.broadcast({ body })).message : (await client.send({ recipient: target, body })).message;
   deps.threads.add(sent);
   deps.log.info(`message to ${target === EVERYONE ? "everyone" : target}: ${body}`);
   return sent;
@@ -157,7 +157,7 @@ export async function broadcastContext(deps: CommandDeps): Promise<BroadcastResp
   const client = deps.connection.require();
   const context = deps.context.collect();
   const summary = describeContext(context) || "(no workspace open)";
-  const response = await client.broadcast(`Context from ${client.name}:\n${summary}`, { kind: MessageKind.CONTEXT, attachment: { content: { case: "context", value: context } } });
+  const response = await client.broadcast({ body: `Context from ${client.name}:\n${summary}`, kind: MessageKind.CONTEXT, attachment: { content: { case: "context", value: context } } });
   deps.threads.add(response.message);
   deps.log.info(`context broadcast to ${response.recipients.length} instance(s)`);
   void vscode.window.showInformationMessage(
@@ -173,11 +173,9 @@ export async function requestHelp(deps: CommandDeps, arg?: unknown): Promise<Bro
   const errors = deps.context.errors();
   const problem = given ?? (await askText("What do you need help with?", { title: "Request Help", value: errors[0] }));
   if (!problem) return undefined;
-  const response = await client.broadcast(`Help wanted by ${client.name}: ${problem}`, {
-    kind: MessageKind.QUERY,
+  const response = await client.broadcast({ body: `Help wanted by ${client.name}: ${problem}`, kind: MessageKind.QUERY,
     priority: Priority.HIGH,
-    attachment: contextAttachment(deps),
-  });
+    attachment: contextAttachment(deps) });
   deps.threads.add(response.message);
   deps.log.info(`help request broadcast to ${response.recipients.length} instance(s): ${problem}`);
   void vscode.window.showInformationMessage(
@@ -202,7 +200,7 @@ export async function shareSelection(deps: CommandDeps, arg?: unknown): Promise<
   const body = note.trim() || `Code from ${path}:${line}`;
   const attachment = { content: { case: "code" as const, value: { language: editor.document.languageId, code, path: `${path}:${line}` } } };
   const sent: SendResponse | BroadcastResponse =
-    target === EVERYONE ? await client.broadcast(body, { kind: MessageKind.CODE, attachment }) : await client.send(target, body, { kind: MessageKind.CODE, attachment });
+    target === EVERYONE ? await client.broadcast({ body, kind: MessageKind.CODE, attachment }) : await client.send({ recipient: target, body, kind: MessageKind.CODE, attachment });
   deps.threads.add(sent.message);
   deps.log.info(`shared ${path}:${line} (${code.length} characters) with ${target === EVERYONE ? "everyone" : target}`);
   return sent.message;
@@ -232,8 +230,8 @@ export async function reply(deps: CommandDeps, arg?: unknown, text?: string): Pr
   if (!body) return undefined;
   const sent =
     incoming && message.kind === MessageKind.QUERY
-      ? await client.reply(message, body)
-      : await client.send(to, body, { replyTo: message.id, threadId: message.threadId });
+      ? await client.reply(message, { body })
+      : await client.send({ recipient: to, body, replyTo: message.id, threadId: message.threadId });
   deps.threads.add(sent.message);
   if (incoming && deps.threads.isUnread(message)) await markMessagesRead(deps, [message.id]);
   deps.log.info(`reply to ${to}: ${body}`);
@@ -243,7 +241,7 @@ export async function reply(deps: CommandDeps, arg?: unknown, text?: string): Pr
 /** Acks messages and marks them read here. */
 async function markMessagesRead(deps: CommandDeps, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
-  await deps.connection.require().ack(ids);
+  await deps.connection.require().ack({ messageIds: ids });
   deps.threads.markRead(ids);
 }
 

@@ -90,7 +90,7 @@ export async function cancelTask(deps: CommandDeps, arg?: unknown, reason?: stri
   const task = taskOf(deps, arg);
   const text = reason ?? (await askText(`Why cancel “${task.title}”? (optional)`, { title: "Cancel Task", optional: true }));
   if (text === undefined) return undefined;
-  const updated = await deps.connection.require().cancelTask(task.id, text);
+  const updated = await deps.connection.require().cancelTask({ taskId: task.id, reason: text });
   deps.tasks.upsert(updated);
   deps.log.info(`canceled task "${task.title}"`);
   return updated;
@@ -99,7 +99,7 @@ export async function cancelTask(deps: CommandDeps, arg?: unknown, reason?: stri
 /** Claims an open task; of concurrent claimers exactly one wins. */
 export async function claimTask(deps: CommandDeps, arg?: unknown): Promise<Task> {
   const task = taskOf(deps, arg);
-  const updated = await deps.connection.require().claimTask(task.id);
+  const updated = await deps.connection.require().claimTask({ taskId: task.id });
   deps.tasks.upsert(updated);
   deps.log.info(`claimed task "${task.title}"`);
   void vscode.window.showInformationMessage(`You claimed “${task.title}”.`);

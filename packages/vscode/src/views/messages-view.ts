@@ -1,5 +1,6 @@
 import * as vscode from "vscode";
-import { type Message, MessageKind } from "@linker/protocol/gen/linker/v1/message_pb.js";
+import { type Message, MessageKind, MessageKindSchema } from "@linker/protocol/gen/linker/v1/message_pb.js";
+import { enumValueName } from "@linker/protocol";
 import { type DataEvent } from "@linker/client";
 import type { HubConnection } from "../hub-connection.js";
 import { type MessageThreads, sentAtMs, type Thread } from "../message-threads.js";
@@ -27,14 +28,10 @@ const KIND_ICONS: Record<number, string> = {
   [MessageKind.TASK]: "tasklist",
 };
 
-const KIND_NAMES: Record<number, string> = {
-  [MessageKind.QUERY]: "query",
-  [MessageKind.RESPONSE]: "answer",
-  [MessageKind.CONTEXT]: "context",
-  [MessageKind.CODE]: "code",
-  [MessageKind.FILE]: "file",
-  [MessageKind.TASK]: "task",
-};
+/** A message's kind as the Messages view shows it (plain text shows none). */
+function kindName(kind: MessageKind): string {
+  return kind === MessageKind.UNSPECIFIED || kind === MessageKind.TEXT ? "" : enumValueName(MessageKindSchema, kind);
+}
 
 /** A message inside a thread. */
 export class MessageItem extends vscode.TreeItem {
@@ -45,7 +42,7 @@ export class MessageItem extends vscode.TreeItem {
   ) {
     super(`${message.sender}: ${message.body.split("\n")[0].slice(0, 120)}`, vscode.TreeItemCollapsibleState.None);
     this.id = `message:${message.id}`;
-    this.description = [unread ? "unread" : "", KIND_NAMES[message.kind] ?? "", relativeTime(sentAtMs(message)), readBy.length > 0 ? `read by ${readBy.join(", ")}` : ""]
+    this.description = [unread ? "unread" : "", kindName(message.kind), relativeTime(sentAtMs(message)), readBy.length > 0 ? `read by ${readBy.join(", ")}` : ""]
       .filter((part) => part)
       .join(" · ");
     this.iconPath = new vscode.ThemeIcon(KIND_ICONS[message.kind] ?? "comment", unread ? new vscode.ThemeColor("charts.blue") : undefined);

@@ -1,7 +1,8 @@
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import * as vscode from "vscode";
 import { TaskScope } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
-import { type Task, TaskStatus } from "@linker/protocol/gen/linker/v1/task_pb.js";
+import { type Task, TaskStatus, TaskStatusSchema } from "@linker/protocol/gen/linker/v1/task_pb.js";
+import { enumValueName } from "@linker/protocol";
 import { type DataEvent } from "@linker/client";
 import type { HubConnection } from "../hub-connection.js";
 import type { Log } from "../output-log.js";
@@ -14,20 +15,7 @@ const GROUP_LABELS: Record<TaskGroup, string> = { "to-me": "Assigned to me", "by
 
 /** Readable name of a task status. */
 export function statusName(status: TaskStatus): string {
-  switch (status) {
-    case TaskStatus.PENDING:
-      return "pending";
-    case TaskStatus.IN_PROGRESS:
-      return "in progress";
-    case TaskStatus.COMPLETED:
-      return "completed";
-    case TaskStatus.FAILED:
-      return "failed";
-    case TaskStatus.CANCELED:
-      return "canceled";
-    default:
-      return "unknown";
-  }
+  return status === TaskStatus.UNSPECIFIED ? "unknown" : enumValueName(TaskStatusSchema, status, " ");
 }
 
 /** True for COMPLETED, FAILED and CANCELED. */

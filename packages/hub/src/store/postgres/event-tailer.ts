@@ -1,7 +1,7 @@
 import type { ClientBase } from "pg";
 import type { HubLogger } from "../../logger.js";
 import type { CommitListener } from "../store.js";
-import { committedEventOf, EVENT_COLUMNS, type EventRow } from "./events.js";
+import { COMMITTED_EVENT_COLUMNS, committedEventOf, type EventRow } from "./events.js";
 
 /** Events read per query while catching up. */
 const PAGE = 500;
@@ -51,7 +51,7 @@ export class EventTailer {
         for (;;) {
           const client = await this.reader();
           const { rows } = await client.query<EventRow>(
-            `SELECT ${EVENT_COLUMNS} FROM events e LEFT JOIN messages m ON m.id = e.message_id WHERE e.seq > $1 ORDER BY e.seq LIMIT $2`,
+            `SELECT ${COMMITTED_EVENT_COLUMNS} FROM events e LEFT JOIN messages m ON m.id = e.message_id WHERE e.seq > $1 ORDER BY e.seq LIMIT $2`,
             [this.last, PAGE],
           );
           if (rows.length === 0) break;

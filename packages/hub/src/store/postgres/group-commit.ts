@@ -16,10 +16,10 @@ export interface PostgresConnection {
   client(): Promise<ClientBase>;
   /** The error to answer a failed group with: a broken connection becomes UNAVAILABLE (and is replaced), anything else as it is. */
   failed(err: unknown): unknown;
-  /** Runs at the start of every group, inside its transaction (takes the write lock). */
-  begin(client: ClientBase): Promise<void>;
-  /** Runs at the end of every group, before COMMIT (announces appended events). */
-  end(client: ClientBase): Promise<void>;
+  /** Statements that open every group's transaction (BEGIN and the write lock), sent as one round trip. */
+  begin(): string;
+  /** Statements that end every group's transaction (announcing appended events, then COMMIT), sent as one round trip. */
+  commit(): string;
   /** Runs after every COMMIT. */
   committed(): void;
 }
@@ -74,25 +74,24 @@ export class PostgresGroupCommit<C extends CommitHooks> {
         let client: ClientBase | undefined;
         try {
           client = await this.connection.client();
-          await client.query("BEGIN");
-          await this.connection.begin(client);
+          await client.query(this.connection.begin());
           const single = group.length === 1;
-          for (const job of group) {
-            if (!single) await client.query("SAVEPOINT job");
+          // Each job runs in its own savepoint; releasing one and opening the next is one round trip.
+          if (!single) await client.query("SAVEPOINT job");
+          for (const [i, job] of group.entries()) {
+            const next = i + 1 < group.length ? "; SAVEPOINT job" : "";
             try {
               const value = await job.fn(this.context);
-              if (!single) await client.query("RELEASE SAVEPOINT job");
+              if (!single) await client.query(`RELEASE SAVEPOINT job${next}`);
               done.push({ job, ok: true, value, callbacks: this.callbacks.splice(0) });
             } catch (err) {
               this.callbacks.length = 0;
               if (single) throw err;
-              await client.query("ROLLBACK TO SAVEPOINT job");
-              await client.query("RELEASE SAVEPOINT job");
+              await client.query(`ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job${next}`);
               done.push({ job, ok: false, value: err, callbacks: [] });
             }
           }
-          await this.connection.end(client);
-          await client.query("COMMIT");
+          await client.query(this.connection.commit());
         } catch (err) {
           this.callbacks.length = 0;
           await client?.query("ROLLBACK").catch(() => undefined);

@@ -17,6 +17,7 @@ export function postgresIdentity(sql: Sql): IdentityRepository {
     listInstancesAfter: async (afterName, limit) =>
       (await sql<{ data: Buffer }>("SELECT data FROM instances WHERE name > $1 ORDER BY name LIMIT $2", [afterName, limit])).map(decode),
     countInstances: async () => Number((await sql<{ n: string }>("SELECT COUNT(*) AS n FROM instances"))[0].n),
+    instanceNames: async () => (await sql<{ name: string }>("SELECT name FROM instances ORDER BY name")).map((row) => row.name),
     putInstance: async (instance: Instance) => {
       await sql("INSERT INTO instances (name, name_key, data) VALUES ($1, lower($1), $2) ON CONFLICT (name) DO UPDATE SET data = excluded.data", [
         instance.name,

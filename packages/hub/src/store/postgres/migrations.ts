@@ -2,7 +2,8 @@ import type { ClientBase } from "pg";
 import { SchemaError } from "../store-errors.js";
 import { initial } from "./migrations/0001-initial.js";
 import { leanEventIndexes } from "./migrations/0002-lean-event-indexes.js";
-import { credentialsAndAudit } from "./migrations/0003-credentials-and-audit.js";
+import { broadcastsStoredOnce } from "./migrations/0003-broadcasts-stored-once.js";
+import { credentialsAndAudit } from "./migrations/0004-credentials-and-audit.js";
 
 /** One step of the PostgreSQL schema, applied in its own transaction. */
 export interface PostgresMigration {
@@ -18,7 +19,8 @@ export interface PostgresMigration {
 export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   { version: 1, name: "initial schema", sql: initial },
   { version: 2, name: "lean event indexes", sql: leanEventIndexes },
-  { version: 3, name: "credentials and audit", sql: credentialsAndAudit },
+  { version: 3, name: "broadcasts stored once", sql: broadcastsStoredOnce },
+  { version: 4, name: "credentials and audit", sql: credentialsAndAudit },
 ];
 
 /** The schema version this code reads and writes. */

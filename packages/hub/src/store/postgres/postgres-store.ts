@@ -120,7 +120,7 @@ export class PostgresStore implements Store {
         this.appended = true;
         this.tailer.appendedHere(seqs);
       }),
-      messages: postgresMessages(sql, counter("message_ordinal")),
+      messages: postgresMessages(sql),
       memory: postgresMemory(sql, counter("memory_revision")),
       tasks: postgresTasks(sql, counter("task_ordinal")),
       credentials: postgresCredentials(sql),
@@ -130,13 +130,11 @@ export class PostgresStore implements Store {
       {
         client: () => this.writerClient(),
         failed: (err) => this.failed(err, "writer"),
-        begin: async (client) => {
+        begin: () => {
           this.appended = false;
-          await client.query("SELECT pg_advisory_xact_lock($1, $2)", [this.lockClass, LOCK.write]);
+          return `BEGIN; SELECT pg_advisory_xact_lock(${this.lockClass}, ${LOCK.write})`;
         },
-        end: async (client) => {
-          if (this.appended) await client.query("SELECT pg_notify($1, '')", [this.channel]);
-        },
+        commit: () => (this.appended ? `SELECT pg_notify(${pg.escapeLiteral(this.channel)}, ''); COMMIT` : "COMMIT"),
         committed: () => {
           if (this.appended) this.tailer.poke();
         },

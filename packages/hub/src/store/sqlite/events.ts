@@ -22,7 +22,8 @@ interface EventRow {
  * The event log in SQLite. `seq` is an AUTOINCREMENT key and SQLite has one
  * writer at a time, so sequence order is commit order. A message event stores
  * only the message id (the message row holds the body once); other events
- * store their encoded payload. Appended events are handed to `committed`
+ * store their encoded payload; a broadcast is one event, its recipients'
+ * inbox entries rows of `broadcast_inbox`. Appended events are handed to `committed`
  * once their transaction commits, built from what was appended (nothing is
  * read back).
  */
@@ -32,18 +33,29 @@ export function sqliteEvents(db: Database.Database, statements: StatementCache, 
       "INSERT INTO events (audience, type, at, message_id, expires_at, data, subject) VALUES (?, ?, ?, ?, ?, ?, ?)",
     ),
     compact: db.prepare("DELETE FROM events WHERE subject = ?"),
+    addRecipients: db.prepare<[number | bigint, number | null, string]>("INSERT INTO broadcast_inbox (seq, recipient, expires_at) SELECT ?, value, ? FROM json_each(?)"),
     head: db.prepare<[], { seq: number | null }>("SELECT seq FROM sqlite_sequence WHERE name = 'events'"),
     maxSeq: db.prepare<[], { seq: number | null }>("SELECT MAX(seq) AS seq FROM events"),
     deleteAudience: db.prepare("DELETE FROM events WHERE audience = ?"),
+    deleteBroadcastEntries: db.prepare("DELETE FROM broadcast_inbox WHERE recipient = ?"),
     prune: db.prepare("DELETE FROM events WHERE message_id IS NULL AND at < ?"),
   };
-  const readStatement = (audiences: number, types: number) => {
+  // A viewer sees a broadcast through its own inbox entry (and its state); an observer sees the event itself.
+  const readStatement = (audiences: number, types: number, viewer: boolean) => {
     const audienceClause = Array.from({ length: audiences }, () => "e.audience = ?").join(" OR ");
     const typeClause = types > 0 ? ` AND e.type IN (${Array.from({ length: types }, () => "?").join(", ")})` : "";
+    const entry = viewer
+      ? {
+          join: "LEFT JOIN broadcast_inbox b ON e.audience = '*' AND e.message_id IS NOT NULL AND b.seq = e.seq AND b.recipient = ?",
+          state: "COALESCE(b.delivered_at, e.delivered_at) AS delivered_at, COALESCE(b.read_at, e.read_at) AS read_at",
+          held: " AND (e.audience <> '*' OR e.message_id IS NULL OR b.seq IS NOT NULL)",
+          readAt: "COALESCE(b.read_at, e.read_at)",
+        }
+      : { join: "", state: "e.delivered_at, e.read_at", held: "", readAt: "e.read_at" };
     return statements.get<EventRow>(
-      `SELECT e.seq, e.at, e.message_id, e.delivered_at, e.read_at, e.data, m.data AS mdata
-       FROM events e LEFT JOIN messages m ON m.id = e.message_id
-       WHERE (${audienceClause}) AND e.seq > ?${typeClause} AND (e.expires_at IS NULL OR e.expires_at > ? OR e.read_at IS NOT NULL)
+      `SELECT e.seq, e.at, e.message_id, ${entry.state}, e.data, m.data AS mdata
+       FROM events e LEFT JOIN messages m ON m.id = e.message_id ${entry.join}
+       WHERE (${audienceClause}) AND e.seq > ?${typeClause}${entry.held} AND (e.expires_at IS NULL OR e.expires_at > ? OR ${entry.readAt} IS NOT NULL)
        ORDER BY e.seq LIMIT ?`,
     );
   };
@@ -61,7 +73,9 @@ export function sqliteEvents(db: Database.Database, statements: StatementCache, 
     if (event.payload.case === "message") {
       const message = event.payload.value;
       const expiresAt = message.expiresAt ? timestampMs(message.expiresAt) : null;
-      return BigInt(s.append.run(event.audience, type, event.at, message.id, expiresAt, null, null).lastInsertRowid);
+      const seq = s.append.run(event.audience, type, event.at, message.id, expiresAt, null, null).lastInsertRowid;
+      if (event.recipients && event.recipients.length > 0) s.addRecipients.run(seq, expiresAt, JSON.stringify(event.recipients));
+      return BigInt(seq);
     }
     const data = toBinary(EventSchema, create(EventSchema, { at: timestampFromMs(event.at), payload: event.payload }));
     const subject = compactionSubject(event);
@@ -71,10 +85,12 @@ export function sqliteEvents(db: Database.Database, statements: StatementCache, 
   const committedEvent = (event: NewEvent, seq: bigint): CommittedEvent => {
     const at = timestampFromMs(event.at);
     if (event.payload.case === "message") {
-      // Messages never change after they are stored: a shallow copy per
-      // recipient carries its own seq without copying the body again.
+      // Messages never change after they are stored: a shallow copy carries
+      // the seq without copying the body again.
       const message = { ...event.payload.value, seq };
-      return { audience: event.audience, event: create(EventSchema, { seq, at, payload: { case: "message", value: message } }) };
+      const result: CommittedEvent = { audience: event.audience, event: create(EventSchema, { seq, at, payload: { case: "message", value: message } }) };
+      if (event.recipients) result.recipients = event.recipients;
+      return result;
     }
     // Other payloads are private copies: callers keep using their objects.
     return { audience: event.audience, event: clone(EventSchema, create(EventSchema, { seq, at, payload: event.payload })) };
@@ -85,13 +101,16 @@ export function sqliteEvents(db: Database.Database, statements: StatementCache, 
       if (events.length > 0) committed(events.map((event, i) => committedEvent(event, seqs[i])));
       return seqs;
     },
-    read: async (query: EventQuery) =>
-      readStatement(query.audiences.length, query.types.length)
-        .all(...query.audiences, query.afterSeq, ...query.types, query.now, query.limit)
-        .map(decode),
+    read: async (query: EventQuery) => {
+      const viewer = query.viewer === undefined ? [] : [query.viewer];
+      return readStatement(query.audiences.length, query.types.length, viewer.length > 0)
+        .all(...viewer, ...query.audiences, query.afterSeq, ...query.types, query.now, query.limit)
+        .map(decode);
+    },
     head: async () => BigInt(s.head.get()?.seq ?? s.maxSeq.get()?.seq ?? 0),
     deleteAudience: async (audience) => {
       s.deleteAudience.run(audience);
+      s.deleteBroadcastEntries.run(audience);
     },
     prune: async (before) => s.prune.run(before).changes,
   };

@@ -12,6 +12,7 @@ export function sqliteIdentity(db: Database.Database): IdentityRepository {
     list: db.prepare<[], { data: Buffer }>("SELECT data FROM instances ORDER BY name"),
     listAfter: db.prepare<[string, number], { data: Buffer }>("SELECT data FROM instances WHERE name > ? ORDER BY name LIMIT ?"),
     count: db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM instances"),
+    names: db.prepare<[], { name: string }>("SELECT name FROM instances ORDER BY name"),
     put: db.prepare(
       "INSERT INTO instances (name, name_key, data) VALUES (?, lower(?), ?) ON CONFLICT (name) DO UPDATE SET data = excluded.data",
     ),
@@ -35,6 +36,7 @@ export function sqliteIdentity(db: Database.Database): IdentityRepository {
     listInstances: async () => s.list.all().map(decode),
     listInstancesAfter: async (afterName, limit) => s.listAfter.all(afterName, limit).map(decode),
     countInstances: async () => s.count.get()!.n,
+    instanceNames: async () => s.names.all().map((row) => row.name),
     putInstance: async (instance: Instance) => {
       s.put.run(instance.name, instance.name, Buffer.from(toBinary(InstanceSchema, instance)));
     },

@@ -10,8 +10,8 @@ export interface InboxRow {
   data: Buffer;
 }
 
-/** The columns that select an InboxRow from `events e JOIN messages m`. */
-export const INBOX_COLUMNS = "e.seq, e.delivered_at, e.read_at, m.data";
+/** The columns that select an InboxRow from `inbox i JOIN messages m`. */
+export const INBOX_COLUMNS = "i.seq, i.delivered_at, i.read_at, m.data";
 
 /** A stored message with the recipient's inbox fields (seq, delivered, read) filled in. */
 export function inboxMessage(row: InboxRow): Message {

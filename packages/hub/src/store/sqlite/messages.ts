@@ -7,7 +7,11 @@ import type { ConversationPage, ConversationQuery, InboxQuery, MessageRepository
 import { INBOX_COLUMNS, type InboxRow, inboxMessage } from "./inbox-row.js";
 import type { StatementCache } from "./statement-cache.js";
 
-/** Messages in SQLite; inbox entries are the message rows of the events table. */
+/**
+ * Messages in SQLite. An inbox is the `inbox` view: a direct message's
+ * inbox entry is its event row; a broadcast's are rows of `broadcast_inbox`
+ * beside its one event.
+ */
 export function sqliteMessages(db: Database.Database, statements: StatementCache, nextOrdinal: () => bigint): MessageRepository {
   const s = {
     insert: db.prepare(
@@ -15,23 +19,47 @@ export function sqliteMessages(db: Database.Database, statements: StatementCache
     ),
     get: db.prepare<[string], { data: Buffer }>("SELECT data FROM messages WHERE id = ?"),
     findByKey: db.prepare<[string, string], { data: Buffer }>("SELECT data FROM messages WHERE sender = ? AND idempotency_key = ?"),
-    // A scan: only a retried broadcast asks for this.
-    recipientsOf: db.prepare<[string], { audience: string }>("SELECT audience FROM events WHERE message_id = ? ORDER BY seq"),
+    broadcastSeq: db.prepare<[string], { seq: number | bigint }>("SELECT seq FROM events WHERE audience = '*' AND message_id = ?"),
+    broadcastRecipients: db.prepare<[number | bigint], { recipient: string }>("SELECT recipient FROM broadcast_inbox WHERE seq = ?"),
+    // Broadcasts stored before they were stored once: a scan, and only a retried broadcast asks.
+    legacyRecipients: db.prepare<[string], { audience: string }>("SELECT audience FROM events WHERE message_id = ? AND audience <> '*' ORDER BY seq"),
     getEntry: db.prepare<[string, string], InboxRow>(
-      `SELECT ${INBOX_COLUMNS} FROM events e JOIN messages m ON m.id = e.message_id WHERE e.audience = ? AND e.message_id = ?`,
+      `SELECT ${INBOX_COLUMNS} FROM inbox i JOIN messages m ON m.id = i.message_id WHERE i.recipient = ? AND i.message_id = ?`,
     ),
-    countUnread: db.prepare<[string, number], { n: number }>(
-      "SELECT COUNT(*) AS n FROM events INDEXED BY inbox_unread_by_expiry WHERE audience = ? AND message_id IS NOT NULL AND read_at IS NULL AND (expires_at IS NULL OR expires_at > ?)",
+    getEntryAt: db.prepare<[string, number | bigint], InboxRow>(
+      `SELECT ${INBOX_COLUMNS} FROM inbox i JOIN messages m ON m.id = i.message_id WHERE i.recipient = ? AND i.seq = ?`,
     ),
-    markRead: db.prepare<[{ at: number; audience: string; ids: string }], { message_id: string }>(
-      "UPDATE events SET read_at = @at, delivered_at = COALESCE(delivered_at, @at) WHERE audience = @audience AND message_id IN (SELECT value FROM json_each(@ids)) AND read_at IS NULL RETURNING message_id",
+    countUnread: db.prepare<[{ recipient: string; now: number }], { n: number }>(
+      `SELECT (SELECT COUNT(*) FROM events INDEXED BY inbox_unread_by_expiry
+                WHERE audience = @recipient AND message_id IS NOT NULL AND read_at IS NULL AND (expires_at IS NULL OR expires_at > @now))
+            + (SELECT COUNT(*) FROM events e JOIN broadcast_inbox b ON b.seq = e.seq AND b.recipient = @recipient
+                WHERE e.audience = '*' AND e.message_id IS NOT NULL AND b.read_at IS NULL AND (b.expires_at IS NULL OR b.expires_at > @now)) AS n`,
     ),
-    markDelivered: db.prepare<[number, string, string], { message_id: string }>(
-      "UPDATE events SET delivered_at = ? WHERE audience = ? AND message_id IN (SELECT value FROM json_each(?)) AND delivered_at IS NULL RETURNING message_id",
+    markRead: db.prepare<[{ at: number; recipient: string; ids: string }], { seq: number | bigint }>(
+      "UPDATE events SET read_at = @at, delivered_at = COALESCE(delivered_at, @at) WHERE audience = @recipient AND message_id IN (SELECT value FROM json_each(@ids)) AND read_at IS NULL RETURNING seq",
     ),
-    pruneExpired: db.prepare("DELETE FROM events WHERE message_id IS NOT NULL AND expires_at IS NOT NULL AND expires_at <= ? AND read_at IS NULL"),
-    pruneRead: db.prepare("DELETE FROM events WHERE message_id IS NOT NULL AND read_at IS NOT NULL AND read_at < ?"),
-    // A direct message is held by its recipient's inbox entry; a broadcast by any (one scan of the inbox entries).
+    markBroadcastsRead: db.prepare<[{ at: number; recipient: string; ids: string }], { seq: number | bigint }>(
+      `UPDATE broadcast_inbox SET read_at = @at, delivered_at = COALESCE(delivered_at, @at)
+       WHERE recipient = @recipient AND seq IN (SELECT seq FROM events WHERE audience = '*' AND message_id IN (SELECT value FROM json_each(@ids))) AND read_at IS NULL
+       RETURNING seq`,
+    ),
+    markDelivered: db.prepare<[{ at: number; recipient: string; ids: string }], { seq: number | bigint }>(
+      "UPDATE events SET delivered_at = @at WHERE audience = @recipient AND message_id IN (SELECT value FROM json_each(@ids)) AND delivered_at IS NULL RETURNING seq",
+    ),
+    markBroadcastsDelivered: db.prepare<[{ at: number; recipient: string; ids: string }], { seq: number | bigint }>(
+      `UPDATE broadcast_inbox SET delivered_at = @at
+       WHERE recipient = @recipient AND seq IN (SELECT seq FROM events WHERE audience = '*' AND message_id IN (SELECT value FROM json_each(@ids))) AND delivered_at IS NULL
+       RETURNING seq`,
+    ),
+    pruneExpired: db.prepare("DELETE FROM events WHERE message_id IS NOT NULL AND audience <> '*' AND expires_at IS NOT NULL AND expires_at <= ? AND read_at IS NULL"),
+    pruneExpiredBroadcasts: db.prepare("DELETE FROM broadcast_inbox WHERE expires_at IS NOT NULL AND expires_at <= ? AND read_at IS NULL"),
+    pruneRead: db.prepare("DELETE FROM events WHERE message_id IS NOT NULL AND audience <> '*' AND read_at IS NOT NULL AND read_at < ?"),
+    pruneReadBroadcasts: db.prepare("DELETE FROM broadcast_inbox WHERE read_at IS NOT NULL AND read_at < ?"),
+    // A broadcast's event goes once no inbox holds it any more.
+    pruneBroadcastEvents: db.prepare(
+      "DELETE FROM events WHERE audience = '*' AND message_id IS NOT NULL AND at < ? AND NOT EXISTS (SELECT 1 FROM broadcast_inbox b WHERE b.seq = events.seq)",
+    ),
+    // A direct message is held by its recipient's inbox entry; a broadcast by its event (or, stored earlier, by any entry: one scan).
     pruneMessages: db.prepare(
       `DELETE FROM messages WHERE sent_at < @before AND CASE WHEN recipient = '*'
          THEN id NOT IN (SELECT message_id FROM events WHERE message_id IS NOT NULL)
@@ -39,8 +67,11 @@ export function sqliteMessages(db: Database.Database, statements: StatementCache
     ),
   };
   const decode = (row: { data: Buffer }) => fromBinary(MessageSchema, row.data);
-  const entries = (recipient: string, ids: string[]) =>
-    ids.map((id) => inboxMessage(s.getEntry.get(recipient, id)!)).sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0));
+  const entries = (recipient: string, rows: { seq: number | bigint }[]) =>
+    rows
+      .map((row) => BigInt(row.seq))
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+      .map((seq) => inboxMessage(s.getEntryAt.get(recipient, seq)!));
   return {
     insert: async (message: Message) => {
       s.insert.run(
@@ -63,12 +94,16 @@ export function sqliteMessages(db: Database.Database, statements: StatementCache
       const row = s.findByKey.get(sender, key);
       return row && decode(row);
     },
-    recipientsOf: async (messageId) => s.recipientsOf.all(messageId).map((row) => row.audience),
+    recipientsOf: async (messageId) => {
+      const broadcast = s.broadcastSeq.get(messageId);
+      if (broadcast) return s.broadcastRecipients.all(broadcast.seq).map((entry) => entry.recipient);
+      return s.legacyRecipients.all(messageId).map((entry) => entry.audience);
+    },
     listInbox: async (query: InboxQuery) => {
-      const where = ["e.audience = ?", "e.message_id IS NOT NULL", "e.seq > ?"];
+      const where = ["i.recipient = ?", "i.seq > ?"];
       const params: unknown[] = [query.recipient, query.afterSeq];
       if (query.unreadOnly) {
-        where.push("e.read_at IS NULL", "(e.expires_at IS NULL OR e.expires_at > ?)");
+        where.push("i.read_at IS NULL", "(i.expires_at IS NULL OR i.expires_at > ?)");
         params.push(query.now);
       }
       if (query.sender !== "") {
@@ -77,7 +112,7 @@ export function sqliteMessages(db: Database.Database, statements: StatementCache
       }
       params.push(query.limit);
       return statements
-        .get<InboxRow>(`SELECT ${INBOX_COLUMNS} FROM events e JOIN messages m ON m.id = e.message_id WHERE ${where.join(" AND ")} ORDER BY e.seq LIMIT ?`)
+        .get<InboxRow>(`SELECT ${INBOX_COLUMNS} FROM inbox i JOIN messages m ON m.id = i.message_id WHERE ${where.join(" AND ")} ORDER BY i.seq LIMIT ?`)
         .all(...params)
         .map(inboxMessage);
     },
@@ -85,20 +120,28 @@ export function sqliteMessages(db: Database.Database, statements: StatementCache
       const row = s.getEntry.get(recipient, messageId);
       return row && inboxMessage(row);
     },
-    countUnread: async (recipient, now) => s.countUnread.get(recipient, now)!.n,
-    markRead: async (recipient, ids, at) =>
-      entries(recipient, s.markRead.all({ at, audience: recipient, ids: JSON.stringify(ids) }).map((row) => row.message_id)),
-    markDelivered: async (recipient, ids, at) =>
-      entries(recipient, s.markDelivered.all(at, recipient, JSON.stringify(ids)).map((row) => row.message_id)),
+    countUnread: async (recipient, now) => s.countUnread.get({ recipient, now })!.n,
+    markRead: async (recipient, ids, at) => {
+      const marks = { at, recipient, ids: JSON.stringify(ids) };
+      return entries(recipient, [...s.markRead.all(marks), ...s.markBroadcastsRead.all(marks)]);
+    },
+    markDelivered: async (recipient, ids, at) => {
+      const marks = { at, recipient, ids: JSON.stringify(ids) };
+      return entries(recipient, [...s.markDelivered.all(marks), ...s.markBroadcastsDelivered.all(marks)]);
+    },
     conversation: async (query: ConversationQuery): Promise<ConversationPage> => {
       const selector =
         "threadId" in query
-          ? { where: "m.thread_id = @selector AND (m.sender = @viewer OR e.seq IS NOT NULL)", value: query.threadId }
+          ? { where: "m.thread_id = @selector AND (m.sender = @viewer OR d.seq IS NOT NULL OR b.seq IS NOT NULL)", value: query.threadId }
           : { where: "((m.sender = @viewer AND m.recipient = @selector) OR (m.sender = @selector AND m.recipient = @viewer))", value: query.peer };
+      // The viewer's entry: a direct one (or a broadcast stored per recipient), or a broadcast's.
       const rows = statements
         .get<InboxRow & { ordinal: number | bigint; seq: number | bigint | null }>(
-          `SELECT m.ordinal, m.data, e.seq, e.delivered_at, e.read_at
-           FROM messages m LEFT JOIN events e ON e.message_id = m.id AND e.audience = @viewer
+          `SELECT m.ordinal, m.data, COALESCE(d.seq, b.seq) AS seq, COALESCE(d.delivered_at, b.delivered_at) AS delivered_at, COALESCE(d.read_at, b.read_at) AS read_at
+           FROM messages m
+             LEFT JOIN events d ON d.message_id = m.id AND d.audience = @viewer
+             LEFT JOIN events e ON m.recipient = '*' AND e.message_id = m.id AND e.audience = '*'
+             LEFT JOIN broadcast_inbox b ON b.seq = e.seq AND b.recipient = @viewer
            WHERE ${selector.where} AND m.ordinal > @after ORDER BY m.ordinal LIMIT @limit`,
         )
         .all({ selector: selector.value, viewer: query.viewer, after: query.afterCursor, limit: query.limit + 1 });
@@ -108,6 +151,12 @@ export function sqliteMessages(db: Database.Database, statements: StatementCache
       const cursor = rows.length > 0 ? BigInt(rows[rows.length - 1].ordinal) : query.afterCursor;
       return { messages, cursor, hasMore };
     },
-    prune: async (now, before) => s.pruneExpired.run(now).changes + s.pruneRead.run(before).changes + s.pruneMessages.run({ before }).changes,
+    prune: async (now, before) =>
+      s.pruneExpired.run(now).changes +
+      s.pruneExpiredBroadcasts.run(now).changes +
+      s.pruneRead.run(before).changes +
+      s.pruneReadBroadcasts.run(before).changes +
+      s.pruneBroadcastEvents.run(before).changes +
+      s.pruneMessages.run({ before }).changes,
   };
 }

@@ -4,7 +4,8 @@ import { initial } from "./migrations/0001-initial.js";
 import { caseInsensitiveNames } from "./migrations/0002-case-insensitive-names.js";
 import { presenceLeases } from "./migrations/0003-presence-leases.js";
 import { leanEventIndexes } from "./migrations/0004-lean-event-indexes.js";
-import { credentialsAndAudit } from "./migrations/0005-credentials-and-audit.js";
+import { broadcastsStoredOnce } from "./migrations/0005-broadcasts-stored-once.js";
+import { credentialsAndAudit } from "./migrations/0006-credentials-and-audit.js";
 
 /** One step of the schema, applied in its own transaction. */
 export interface Migration {
@@ -22,7 +23,8 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { version: 2, name: "case-insensitive names", sql: caseInsensitiveNames },
   { version: 3, name: "presence leases", sql: presenceLeases },
   { version: 4, name: "lean event indexes", sql: leanEventIndexes },
-  { version: 5, name: "credentials and audit", sql: credentialsAndAudit },
+  { version: 5, name: "broadcasts stored once", sql: broadcastsStoredOnce },
+  { version: 6, name: "credentials and audit", sql: credentialsAndAudit },
 ];
 
 /** The schema version this code reads and writes. */

@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, renameSync, statSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { existsSync, linkSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import type { HubLogger } from "../../logger.js";
 import { DataDirLock } from "./data-dir-lock.js";
@@ -54,11 +55,34 @@ function checkFile(path: string): void {
   }
 }
 
+/**
+ * Creates a missing database file whole: its first page is written under a
+ * temporary name, which is then linked into place. A process killed while
+ * creating it (a hub being started, then stopped at once) so never leaves an
+ * empty file that every later start would refuse; of processes creating it
+ * together, the first link wins and the others open that file.
+ */
+function createFile(path: string): void {
+  if (path === ":memory:" || existsSync(path)) return;
+  mkdirSync(dirname(path), { recursive: true });
+  const temporary = `${path}.${randomBytes(6).toString("hex")}.creating`;
+  try {
+    const db = new Database(temporary);
+    db.pragma("journal_mode = WAL");
+    db.close();
+    linkSync(temporary, path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+  } finally {
+    rmSync(temporary, { force: true });
+  }
+}
+
 /** Opens `path` and brings its schema up to date, with errors that say what to do. */
 function open(options: SqliteStoreOptions): Database.Database {
   const { path } = options;
   checkFile(path);
-  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  createFile(path);
   const db = new Database(path);
   try {
     db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);

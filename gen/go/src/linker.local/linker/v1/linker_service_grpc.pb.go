@@ -23,6 +23,8 @@ type LinkerServiceClient interface {
 	// Reclaiming keeps the registered details a request leaves empty, and
 	// announces the instance only when its details changed. Registering alone
 	// does not make an instance online: a Subscribe stream or heartbeats do.
+	// Repeating a Register that carries resume_token is safe; one without it
+	// would register anew.
 	Register(ctx context.Context, in *RegisterRequest, opts ...grpc.CallOption) (*RegisterResponse, error)
 	// Unregister takes the caller offline now and closes its streams; its stored
 	// messages wait and its token still reclaims the name. With forget=true it
@@ -38,8 +40,10 @@ type LinkerServiceClient interface {
 	ListInstances(ctx context.Context, in *ListInstancesRequest, opts ...grpc.CallOption) (*ListInstancesResponse, error)
 	// Send delivers a direct message. It returns only after the message is
 	// durably stored; an offline recipient gets it when it comes back.
+	// Repeating a Send is safe only with the same idempotency_key.
 	Send(ctx context.Context, in *SendRequest, opts ...grpc.CallOption) (*SendResponse, error)
 	// Broadcast delivers one message to every other registered instance.
+	// Repeating it is safe only with the same idempotency_key.
 	Broadcast(ctx context.Context, in *BroadcastRequest, opts ...grpc.CallOption) (*BroadcastResponse, error)
 	// Publish sends many messages over one stream, for high-rate senders: each
 	// PublishRequest is a Send or a Broadcast, stored in the order it arrived
@@ -55,7 +59,9 @@ type LinkerServiceClient interface {
 	// Ack marks messages read and sends read receipts to their senders.
 	Ack(ctx context.Context, in *AckRequest, opts ...grpc.CallOption) (*AckResponse, error)
 	// ListMessages lists the caller's messages; it only marks them read when
-	// mark_read is set (peeking is the default).
+	// mark_read is set (peeking is the default). Repeating it is safe unless it
+	// both consumes and lists only unread messages: the repeat would return the
+	// next ones and the first would be lost to the caller.
 	ListMessages(ctx context.Context, in *ListMessagesRequest, opts ...grpc.CallOption) (*ListMessagesResponse, error)
 	// GetConversation pages a thread or the history with one peer, oldest first.
 	GetConversation(ctx context.Context, in *GetConversationRequest, opts ...grpc.CallOption) (*GetConversationResponse, error)
@@ -68,7 +74,8 @@ type LinkerServiceClient interface {
 	GetMemory(ctx context.Context, in *GetMemoryRequest, opts ...grpc.CallOption) (*GetMemoryResponse, error)
 	// PutMemory writes a key; with expected_revision it is compare-and-set
 	// (0 = create only) and a lost race fails with FAILED_PRECONDITION carrying
-	// the current revision.
+	// the current revision. Repeating a write without expected_revision leaves
+	// the value the caller asked for; with it, the repeat fails as a lost race.
 	PutMemory(ctx context.Context, in *PutMemoryRequest, opts ...grpc.CallOption) (*PutMemoryResponse, error)
 	// DeleteMemory deletes a key, optionally only at an expected revision.
 	DeleteMemory(ctx context.Context, in *DeleteMemoryRequest, opts ...grpc.CallOption) (*DeleteMemoryResponse, error)
@@ -479,6 +486,8 @@ type LinkerServiceServer interface {
 	// Reclaiming keeps the registered details a request leaves empty, and
 	// announces the instance only when its details changed. Registering alone
 	// does not make an instance online: a Subscribe stream or heartbeats do.
+	// Repeating a Register that carries resume_token is safe; one without it
+	// would register anew.
 	Register(context.Context, *RegisterRequest) (*RegisterResponse, error)
 	// Unregister takes the caller offline now and closes its streams; its stored
 	// messages wait and its token still reclaims the name. With forget=true it
@@ -494,8 +503,10 @@ type LinkerServiceServer interface {
 	ListInstances(context.Context, *ListInstancesRequest) (*ListInstancesResponse, error)
 	// Send delivers a direct message. It returns only after the message is
 	// durably stored; an offline recipient gets it when it comes back.
+	// Repeating a Send is safe only with the same idempotency_key.
 	Send(context.Context, *SendRequest) (*SendResponse, error)
 	// Broadcast delivers one message to every other registered instance.
+	// Repeating it is safe only with the same idempotency_key.
 	Broadcast(context.Context, *BroadcastRequest) (*BroadcastResponse, error)
 	// Publish sends many messages over one stream, for high-rate senders: each
 	// PublishRequest is a Send or a Broadcast, stored in the order it arrived
@@ -511,7 +522,9 @@ type LinkerServiceServer interface {
 	// Ack marks messages read and sends read receipts to their senders.
 	Ack(context.Context, *AckRequest) (*AckResponse, error)
 	// ListMessages lists the caller's messages; it only marks them read when
-	// mark_read is set (peeking is the default).
+	// mark_read is set (peeking is the default). Repeating it is safe unless it
+	// both consumes and lists only unread messages: the repeat would return the
+	// next ones and the first would be lost to the caller.
 	ListMessages(context.Context, *ListMessagesRequest) (*ListMessagesResponse, error)
 	// GetConversation pages a thread or the history with one peer, oldest first.
 	GetConversation(context.Context, *GetConversationRequest) (*GetConversationResponse, error)
@@ -524,7 +537,8 @@ type LinkerServiceServer interface {
 	GetMemory(context.Context, *GetMemoryRequest) (*GetMemoryResponse, error)
 	// PutMemory writes a key; with expected_revision it is compare-and-set
 	// (0 = create only) and a lost race fails with FAILED_PRECONDITION carrying
-	// the current revision.
+	// the current revision. Repeating a write without expected_revision leaves
+	// the value the caller asked for; with it, the repeat fails as a lost race.
 	PutMemory(context.Context, *PutMemoryRequest) (*PutMemoryResponse, error)
 	// DeleteMemory deletes a key, optionally only at an expected revision.
 	DeleteMemory(context.Context, *DeleteMemoryRequest) (*DeleteMemoryResponse, error)

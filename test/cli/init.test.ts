@@ -1,0 +1,127 @@
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { LINKER_BIN } from "../support/hub-process.js";
+import { isLinkerHookCommand, mergeSettings } from "../../packages/cli/src/claude-setup.js";
+import { removeTempDirs, runCli, tempDir } from "./cli-process.js";
+
+const readJson = (path: string) => JSON.parse(readFileSync(path, "utf8")) as Record<string, any>;
+
+describe.concurrent("linker init", () => {
+  afterAll(() => removeTempDirs());
+
+  /** A project folder and a scratch HOME for one run of `linker init`. */
+  const setUp = (name = "shop") => {
+    const root = tempDir("linker-init-");
+    const project = join(root, name);
+    const home = join(root, "home");
+    mkdirSync(project);
+    mkdirSync(home);
+    const init = (args: string[]) => runCli([...args], { home: join(home, ".linker"), cwd: project, env: { HOME: home } });
+    return { project, home, init };
+  };
+
+  it("writes .mcp.json and .claude/settings.json so the server and the hooks act as one instance, and changes nothing the second time", async () => {
+    const { project, init } = setUp();
+    const first = await init(["--hub", "http://127.0.0.1:4000", "init"]);
+    expect(first.code, first.stderr).toBe(0);
+    const words = ["--name", "shop", "--hub", "http://127.0.0.1:4000"];
+    expect(readJson(join(project, ".mcp.json"))).toEqual({ mcpServers: { linker: { command: process.execPath, args: [LINKER_BIN, ...words, "mcp"] } } });
+    const settings = readJson(join(project, ".claude", "settings.json"));
+    const hook = [process.execPath, LINKER_BIN, ...words, "hook"].join(" ");
+    expect(settings.hooks).toEqual({
+      UserPromptSubmit: [{ hooks: [{ type: "command", command: hook }] }],
+      PostToolUse: [{ matcher: "*", hooks: [{ type: "command", command: hook }] }],
+    });
+    expect(settings.enabledMcpjsonServers).toEqual(["linker"]);
+    expect(settings.permissions).toEqual({ allow: ["mcp__linker"] });
+    expect(first.stdout).toContain(".mcp.json:\n  added mcpServers.linker (stdio: ");
+    expect(first.stdout).toContain("  added hooks.UserPromptSubmit (");
+    expect(first.stdout).toMatch(/Start Claude Code here: claude {2}\(the session is "shop" on Linker\)\n$/);
+
+    const again = await init(["--hub", "http://127.0.0.1:4000", "init"]);
+    expect(again.stdout).toBe('.mcp.json: unchanged\n.claude/settings.json: unchanged\nStart Claude Code here: claude  (the session is "shop" on Linker)\n');
+  });
+
+  it("merges into existing files, keeping what is not Linker's and replacing an older Linker hook", async () => {
+    const { project, init } = setUp("api");
+    writeFileSync(join(project, ".mcp.json"), JSON.stringify({ mcpServers: { other: { command: "other-server" } } }));
+    mkdirSync(join(project, ".claude"));
+    writeFileSync(
+      join(project, ".claude", "settings.json"),
+      JSON.stringify({
+        model: "opus",
+        permissions: { allow: ["Bash(npm test)"] },
+        hooks: { PostToolUse: [{ matcher: "Edit", hooks: [{ type: "command", command: "prettier --write" }, { type: "command", command: "node /old/linker/bin/linker.js hook" }] }] },
+      }),
+    );
+    const run = await init(["--json", "init"]);
+    expect(run.code, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout) as { files: Array<{ path: string; changes: string[] }> };
+    expect(report.files[1].changes.some((change) => change.startsWith("replaced hooks.PostToolUse"))).toBe(true);
+    expect(readJson(join(project, ".mcp.json")).mcpServers.other).toEqual({ command: "other-server" });
+    const settings = readJson(join(project, ".claude", "settings.json"));
+    expect(settings.model).toBe("opus");
+    expect(settings.permissions.allow).toEqual(["Bash(npm test)", "mcp__linker"]);
+    expect(settings.hooks.PostToolUse).toEqual([
+      { matcher: "Edit", hooks: [{ type: "command", command: "prettier --write" }] },
+      { matcher: "*", hooks: [{ type: "command", command: `${process.execPath} ${LINKER_BIN} --name api hook` }] },
+    ]);
+  });
+
+  it("with --user configures every project, each acting as its own folder's name", async () => {
+    const { home, project, init } = setUp();
+    const run = await init(["init", "--user"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(readJson(join(home, ".claude.json")).mcpServers.linker).toEqual({ command: process.execPath, args: [LINKER_BIN, "mcp"] });
+    const settings = readJson(join(home, ".claude", "settings.json"));
+    expect(settings.hooks.UserPromptSubmit[0].hooks[0].command).toBe(`${process.execPath} ${LINKER_BIN} hook`);
+    expect(settings.enabledMcpjsonServers).toBeUndefined();
+    expect(run.stdout).toContain("~/.claude.json:");
+    expect(() => readFileSync(join(project, ".mcp.json"))).toThrow();
+  });
+
+  it("with --http points the server at a remote hub's /mcp endpoint and the hook at its /mcp/hook", async () => {
+    const { project, init } = setUp("container-app");
+    const run = await init(["--name", "api-container", "init", "--http", "http://host.docker.internal:3847"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(readJson(join(project, ".mcp.json")).mcpServers.linker).toEqual({
+      type: "http",
+      url: "http://host.docker.internal:3847/mcp",
+      headers: { "X-Linker-Name": "api-container", Authorization: "Bearer ${LINKER_HUB_SECRET}" },
+    });
+    const hook = readJson(join(project, ".claude", "settings.json")).hooks.UserPromptSubmit[0].hooks[0].command as string;
+    expect(hook).toBe(`${process.execPath} ${LINKER_BIN} --name api-container hook --http http://host.docker.internal:3847`);
+    const refused = await init(["init", "--user", "--http", "http://host.docker.internal:3847"]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("needs a fixed --name");
+  });
+
+  it("shows what it would change with --dry-run, and how to start with channels", async () => {
+    const { project, init } = setUp();
+    const run = await init(["init", "--dry-run", "--channels"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain("  would have added mcpServers.linker");
+    expect(run.stdout).toContain("claude --dangerously-load-development-channels server:linker");
+    expect(() => readFileSync(join(project, ".mcp.json"))).toThrow();
+  });
+
+  it("refuses a settings file that is not JSON, changing nothing", async () => {
+    const { project, init } = setUp();
+    mkdirSync(join(project, ".claude"));
+    writeFileSync(join(project, ".claude", "settings.json"), "{ broken");
+    const run = await init(["init"]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/settings\.json is not a JSON object; nothing was changed/);
+    expect(() => readFileSync(join(project, ".mcp.json"))).toThrow();
+  });
+
+  it("recognizes its own hook commands and no others", () => {
+    expect(isLinkerHookCommand("linker hook")).toBe(true);
+    expect(isLinkerHookCommand("/usr/bin/node /x/bin/linker.js --name a --hub http://h hook")).toBe(true);
+    expect(isLinkerHookCommand("'/my dir/bin/linker.js' hook --peek")).toBe(true);
+    expect(isLinkerHookCommand("prettier --write")).toBe(false);
+    expect(isLinkerHookCommand("linker send bob hook")).toBe(false);
+    expect(mergeSettings({}, "linker hook", { approveProjectServer: false }).changes).toHaveLength(3);
+  });
+});
