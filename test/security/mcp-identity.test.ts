@@ -31,8 +31,10 @@ async function initializeStatus(url: string, headers: Record<string, string>): P
   return res.status;
 }
 
-async function inbox(client: Client): Promise<unknown> {
-  return ((await client.callTool({ name: "linker_get_messages", arguments: {} })) as CallToolResult).structuredContent;
+/** The text the model is given for linker_get_messages. */
+async function inbox(client: Client): Promise<string> {
+  const result = (await client.callTool({ name: "linker_get_messages", arguments: {} })) as CallToolResult;
+  return result.content.map((part) => (part.type === "text" ? part.text : "")).join("\n");
 }
 
 /** Finding 1: /mcp handed each name's stored token to whoever sent X-Linker-Name. */
@@ -62,7 +64,7 @@ describe("identity at /mcp comes from the credential, never from a header alone"
 
     await expect(session(url, { "X-Linker-Name": "mcp-alice" })).rejects.toThrow(/403|cannot act as/);
     expect(await initializeStatus(url, { "X-Linker-Name": "mcp-alice" })).toBe(403);
-    expect(await inbox(alice)).toMatchObject({ messages: [{ body: "for alice only" }] });
+    expect(await inbox(alice)).toMatch(/<peer-message from="bob" [^>]*>\nfor alice only\n<\/peer-message>/);
   });
 
   it("a session token the caller holds keeps its name across MCP sessions on loopback", async () => {
@@ -72,7 +74,7 @@ describe("identity at /mcp comes from the credential, never from a header alone"
     await first.close();
     const second = await session(url, { "X-Linker-Name": "mcp-carol", Authorization: `Bearer ${token}` });
     clients.push(second);
-    expect(await inbox(second)).toMatchObject({ messages: [] });
+    expect(await inbox(second)).toMatch(/^No (unread )?messages\./);
     expect(await initializeStatus(url, { "X-Linker-Name": "mcp-carol", Authorization: `Bearer lk_${"b".repeat(43)}` })).toBe(403);
   });
 
@@ -92,7 +94,7 @@ describe("identity at /mcp comes from the credential, never from a header alone"
     // Bob's key cannot pick alice's name, and no key-less caller can either.
     expect(await initializeStatus(url, { "X-Linker-Name": "mcp-alice", Authorization: `Bearer ${bobKey}` })).toBe(403);
     expect(await initializeStatus(url, { "X-Linker-Name": "mcp-alice" })).toBe(401);
-    expect(await inbox(alice)).toMatchObject({ messages: [{ from: "mcp-bob", body: "from bob's key" }] });
+    expect(await inbox(alice)).toMatch(/<peer-message from="mcp-bob" [^>]*>\nfrom bob's key\n<\/peer-message>/);
   });
 
   it("a session id works only with the credential that opened it", async () => {

@@ -23,7 +23,7 @@ describe("the CLI escapes control characters in everything a peer wrote", { time
 
   it("linker inbox and ls show escapes where the peer put control characters, keeping newlines and tabs", async () => {
     const reader = new Agent("term-reader", hub.url);
-    expect((await reader.run(["inbox"])).code).toBe(0);
+    expect((await reader.run(["register"])).code).toBe(0);
     const peer = await registerAgent(transports(hub.url, "grpc"), "term-peer", { description: HOSTILE });
     await peer.client.setStatus({ status: `busy ${HOSTILE}` });
     await peer.client.send({ recipient: "term-reader", body: `line one\n\tindented ${HOSTILE}` });
@@ -45,7 +45,7 @@ describe("the CLI escapes control characters in everything a peer wrote", { time
 
   it("linker tail prints a hostile message escaped", async () => {
     const reader = new Agent("term-tail", hub.url);
-    expect((await reader.run(["inbox"])).code).toBe(0);
+    expect((await reader.run(["register"])).code).toBe(0);
     const tail = reader.spawn(["tail", "--types", "message"]);
     await tail.waitForStderr(/tailing events of "term-tail"/);
     const peer = await registerAgent(transports(hub.url, "grpc"), "term-peer-2");

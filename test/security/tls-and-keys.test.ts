@@ -60,8 +60,8 @@ describe("TLS on the one port, and agent keys over it", { timeout: 60_000 }, () 
     const denied = await mallory.run(["memory", "put", "tls/probe", "taken"], withKey);
     expect(denied.code).toBe(5);
     expect(denied.stderr).toMatch(/does not bind the name "tls-mallory"/);
-    const keyless = await mallory.run(["inbox"], { env: { LINKER_CA: ca } });
-    expect(keyless.code).toBe(5);
+    const keyless = await new Agent("tls-nokey", hub.url).run(["register"], { env: { LINKER_CA: ca } });
+    expect(keyless.code).not.toBe(0);
     expect(keyless.stderr).toMatch(/agent key/);
 
     const listed = await runCli(["--hub", hub.url, "--ca", ca, "--json", "key", "ls"], { home: hub.dataDir });

@@ -74,7 +74,8 @@ describe("presence leases", () => {
     const clock = new FakeClock();
     const asking = await hubOn(dataDir, clock);
     hubs.push(asking.hub);
-    const serving = await hubOn(dataDir, clock);
+    // (The data folder's lock keeps a second live hub off one file; the store underneath is what replicas share.)
+    const serving = await hubOn(dataDir, clock, { crashedBefore: true });
     hubs.push(serving.hub);
     const asker = await asking.agent("asker");
     const streaming = await serving.agent("streaming");
