@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -169,7 +170,10 @@ describe("Linker in real Claude Code sessions", { timeout: 180_000 }, () => {
 
   it("works over the hub's /mcp endpoint with no local MCP process", async () => {
     const delta = sessionHome({ projectName: "delta" });
-    const http = mcpConfigFile(delta, { linker: { type: "http", url: `${hub.url}/mcp`, headers: { "X-Linker-Name": "delta" } } });
+    // Claude Code opens more than one MCP session; a session token of its own keeps the name across them.
+    const token = `lk_${randomBytes(32).toString("base64url")}`;
+    const headers = { "X-Linker-Name": "delta", Authorization: `Bearer ${token}` };
+    const http = mcpConfigFile(delta, { linker: { type: "http", url: `${hub.url}/mcp`, headers } });
     model.script("http-delta", calls(["linker_set_status", { status: "in a container" }], ["linker_list_instances", {}]));
     const run = await runClaude(delta, "say where you are", { modelUrl: model.urlFor("http-delta"), args: withConfig(http) });
     expect(run.code, run.stderr).toBe(0);
