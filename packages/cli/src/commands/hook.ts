@@ -15,7 +15,7 @@ export function hookCommand(): Command {
     .addOption(new Option("--event <name>", "hook event (default: hook_event_name from stdin, else UserPromptSubmit)").choices([...HOOK_EVENTS]))
     .option("--peek", "leave the messages unread")
     .option("--limit <n>", "at most this many messages per prompt (1-100)", integerArg(1, 100), 20)
-    .option("--http <url>", "the session is held by this remote hub's /mcp endpoint (linker init --http); sends LINKER_HUB_SECRET")
+    .option("--http <url>", "the session is held by this remote hub's /mcp endpoint (linker init --http); sends LINKER_KEY")
     .addHelpText(
       "after",
       `

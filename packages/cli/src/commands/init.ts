@@ -57,7 +57,7 @@ export function initCommand(): Command {
     .summary("set Claude Code up: the MCP server and the hooks, as one instance")
     .description("Write or merge the project's .mcp.json and .claude/settings.json so Claude Code's linker MCP server and hooks act as the same instance on the same hub")
     .option("--user", "configure every project of this user (~/.claude.json and ~/.claude/settings.json) instead of this one")
-    .option("--http <url>", "reach a remote hub's MCP endpoint over HTTP (a container with no local hub); the secret comes from LINKER_HUB_SECRET")
+    .option("--http <url>", "reach a remote hub's MCP endpoint over HTTP (a container with no local hub); the agent key comes from LINKER_KEY")
     .option("--channels", "also print how to start Claude Code with channel push (a command-line choice of Claude Code)")
     .option("--dry-run", "show what would change without writing")
     .addHelpText(
@@ -71,9 +71,10 @@ linker tools (mcp__linker) so they run without a prompt.
 
 With --user the server and hooks apply to every project, each acting as its own
 folder's name (pass --name to pin one). With --http the session reaches the hub's
-/mcp endpoint with no local process; the hub must bind beyond loopback with a secret
-(\`linker hub --host 0.0.0.0 --hub-secret …\`), and LINKER_HUB_SECRET must be set
-where Claude Code runs.
+/mcp endpoint with no local process; the hub must bind beyond loopback
+(\`linker hub --host 0.0.0.0 --auth keys\`), and LINKER_KEY must hold an agent key
+that binds the name (\`linker key create NAME\` on the hub's machine) where Claude
+Code runs.
 
 Examples:
   linker init
@@ -100,7 +101,7 @@ Examples:
       let hookWords: string[];
       if (opts.http) {
         const [base] = parseHubUrls(opts.http, "--http");
-        server = { type: "http", url: `${base}/mcp`, headers: { "X-Linker-Name": settings.name, Authorization: "Bearer ${LINKER_HUB_SECRET}" } };
+        server = { type: "http", url: `${base}/mcp`, headers: { "X-Linker-Name": settings.name, Authorization: "Bearer ${LINKER_KEY}" } };
         hookWords = [...linkerCommand(), "--name", settings.name, "hook", "--http", base];
       } else {
         server = { command: process.execPath, args: [realpathSync(process.argv[1]), ...global, "mcp"] };
