@@ -248,11 +248,8 @@ export class Mailbox {
     return { messages: page.messages.map((message) => servable(message, depth)), nextPageToken: page.hasMore ? pageTokenAt(page.cursor) : "" };
   }
 
-  /** Rejects empty or oversized messages before touching any state. */
+  /** Rejects oversized messages before touching any state (the contract's rules ensure a body or an attachment). */
   private checkContent(draft: Outgoing): void {
-    if (draft.body === "" && !draft.attachment?.content.case) {
-      throw new InvalidArgumentError("a message needs a body or an attachment");
-    }
     if (draft.attachment?.content.case === "data") {
       const limit = this.deps.config.limits.maxPayloadDepth;
       const depth = jsonDepth(draft.attachment.content.value, limit);
@@ -298,9 +295,6 @@ export class Mailbox {
         throw new NotFoundError(`reply_to ${replyTo} is not a message you sent or received`);
       }
       if (threadId === "") threadId = original.threadId;
-    }
-    if (draft.kind === MessageKind.RESPONSE && replyTo === "") {
-      throw new InvalidArgumentError("a RESPONSE needs reply_to: the id of the query it answers");
     }
     return create(MessageSchema, {
       id,
