@@ -5,7 +5,7 @@
  * message that arrives wakes an idle interactive session with one line. The
  * project's settings declare the folder as a marketplace and enable the
  * plugin, and Claude Code loads it from there as it is. (The repository's
- * own plugin, in plugins/linker, bundles the MCP server and hooks too, for
+ * own plugin, in plugins/claude-code, bundles the MCP server and hooks too, for
  * installing with `claude plugin install`.)
  */
 import { createHash } from "node:crypto";

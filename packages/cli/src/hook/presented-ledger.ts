@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { mkdir, open, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { processAlive } from "../process-alive.js";
 
 /** The ways a message reaches a Claude Code session's model without the model asking for it. */
 export type PresentingPath = "watch" | "hook" | "drain" | "rewake" | "bridge";
@@ -22,16 +23,6 @@ const STALE_PENDING_MS = 5_000;
 
 /** Message ids are hub-made UUIDs (time-ordered); anything else is not a file name we write. */
 const MESSAGE_ID = /^[0-9A-Za-z][0-9A-Za-z_-]{0,63}$/;
-
-/** True while a process with this pid exists. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /**
  * Which messages of one instance were already presented to its session's
@@ -81,7 +72,7 @@ export class PresentedLedger {
         if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
       }
       const record = await this.read(file);
-      const abandoned = record !== undefined && !record.done && record.pid !== process.pid && !alive(record.pid) && Date.now() - record.at > STALE_PENDING_MS;
+      const abandoned = record !== undefined && !record.done && record.pid !== process.pid && !processAlive(record.pid) && Date.now() - record.at > STALE_PENDING_MS;
       if (!abandoned) return false;
       await rm(file, { force: true });
     }

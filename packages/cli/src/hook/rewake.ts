@@ -5,6 +5,7 @@ import { Backoff, LinkerClient } from "@linker/client";
 import { EventType } from "@linker/protocol/gen/linker/v1/event_pb.js";
 import { type Message, MessageSchema } from "@linker/protocol/gen/linker/v1/message_pb.js";
 import { clientOptions } from "../connect.js";
+import { processAlive } from "../process-alive.js";
 import type { Settings } from "../settings.js";
 import { hookContext, type JsonMessage } from "./hook-context.js";
 import type { HookInput } from "./hook-input.js";
@@ -33,16 +34,6 @@ const GATHER_MS = 300;
 /** True when Claude Code runs without a terminal (`claude -p`): there an asyncRewake hook holds the run until it ends. */
 function printMode(): boolean {
   return process.env.CLAUDE_CODE_ENTRYPOINT === "sdk-cli";
-}
-
-/** True while the process `pid` exists. */
-function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 /**
@@ -87,7 +78,7 @@ export async function runRewake(settings: Settings, options: RewakeOptions, inpu
   let failed = false;
   client.on("error", () => (failed = true));
 
-  const over = () => Date.now() >= deadline || (Number.isInteger(parent) && parent > 1 && !running(parent));
+  const over = () => Date.now() >= deadline || (Number.isInteger(parent) && parent > 1 && !processAlive(parent));
   const backoff = new Backoff({ initialMs: 500, maxMs: 5_000 });
   try {
     let connected = false;

@@ -4,6 +4,7 @@ import { EventType } from "@linker/protocol/gen/linker/v1/event_pb.js";
 import type { Message } from "@linker/protocol/gen/linker/v1/message_pb.js";
 import { clientOptions } from "../connect.js";
 import { PresentedLedger } from "../hook/presented-ledger.js";
+import { processAlive } from "../process-alive.js";
 import { describeError } from "../report-error.js";
 import type { Settings } from "../settings.js";
 import { Announcer } from "./announcer.js";
@@ -27,16 +28,6 @@ function writeLine(line: string): Promise<void> {
   return new Promise((resolve, reject) => {
     process.stdout.write(`${line}\n`, (err) => (err ? reject(err) : resolve()));
   });
-}
-
-/** True while the process `pid` exists. */
-function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 /**
@@ -107,7 +98,7 @@ export async function runWatch(settings: Settings, options: WatchOptions = {}): 
   process.once("SIGINT", () => stop());
   process.stdout.once("error", () => stop("nobody reads the output any more; stopping"));
   const parent = Number(process.env.CLAUDE_PID);
-  const watchdog = Number.isInteger(parent) && parent > 1 ? setInterval(() => running(parent) || stop(`Claude Code (pid ${parent}) is gone; stopping`), PARENT_CHECK_MS) : undefined;
+  const watchdog = Number.isInteger(parent) && parent > 1 ? setInterval(() => processAlive(parent) || stop(`Claude Code (pid ${parent}) is gone; stopping`), PARENT_CHECK_MS) : undefined;
   watchdog?.unref();
 
   const backoff = new Backoff({ initialMs: 500, maxMs: 5_000 });
