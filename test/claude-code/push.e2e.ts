@@ -163,6 +163,14 @@ describe("messages that reach a Claude Code session by themselves", { timeout: 2
     expect(occurrences(conversation, "Stop hook feedback")).toBe(1);
     const inbox = await runLinker(sender, ["--name", "sender", "--hub", hub.url, "--json", "inbox"]);
     expect(JSON.parse(inbox.stdout)).toMatchObject({ messages: [{ sender: "drained", body: "rebased, tests green", kind: "MESSAGE_KIND_RESPONSE" }] });
+
+    // With the rewake hooks set up, the waiter does not hold a -p run (it would, for up to --wait-seconds).
+    const printed = sessionHome({ projectName: "printed", linkerHome });
+    expect((await runLinker(printed, ["--hub", hub.url, "init", "--rewake", "--wait-seconds", "600"])).code).toBe(0);
+    model.script("printed", () => ({ text: "done" }));
+    const quick = await runClaude(printed, "say done", { modelUrl: model.urlFor("printed"), timeoutMs: 60_000 });
+    expect(quick.code, quick.stderr).toBe(0);
+    expect(quick.stdout).toContain("done");
   });
 
   it("wakes an idle session through the rewake hooks, across a hub restart and a takeover, each message once", async () => {

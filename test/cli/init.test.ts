@@ -136,11 +136,11 @@ describe.concurrent("linker init", () => {
     const { project, init } = setUp("waker");
     mkdirSync(join(project, ".claude"));
     writeFileSync(join(project, ".claude", "settings.json"), JSON.stringify({ hooks: { Stop: [{ hooks: [{ type: "command", command: "say done" }] }] } }));
-    const rewake = await init(["init", "--rewake", "--wait-seconds", "600"]);
+    const rewake = await init(["init", "--rewake"]);
     expect(rewake.code, rewake.stderr).toBe(0);
     let settings = readJson(join(project, ".claude", "settings.json"));
     const hook = `${process.execPath} ${LINKER_BIN} --name waker hook`;
-    const waiter = { type: "command", command: `${hook} --rewake --wait-seconds 600`, asyncRewake: true, timeout: 660, rewakeMessage: expect.stringContaining("Linker woke this session"), rewakeSummary: "Linker message" };
+    const waiter = { type: "command", command: `${hook} --rewake --wait-seconds 3600`, asyncRewake: true, timeout: 3660, rewakeMessage: expect.stringContaining("Linker woke this session"), rewakeSummary: "Linker message" };
     expect(settings.hooks.SessionStart).toEqual([{ hooks: [waiter] }]);
     expect(settings.hooks.Stop).toEqual([{ hooks: [{ type: "command", command: "say done" }] }, { hooks: [{ type: "command", command: hook }, waiter] }]);
     expect(settings.enabledPlugins).toBeUndefined();

@@ -92,6 +92,21 @@ describe.concurrent("push: linker watch, the drain and the rewake waiter", { tim
     await watch.stop();
   });
 
+  it("watch --bridge outside its Claude Code session says why the bridge stays off, and announces as usual", async () => {
+    const jo = new Agent("bridge-jo", hub.url);
+    const kim = new Agent("bridge-kim", hub.url);
+    expect((await jo.run(["register"])).code).toBe(0);
+    // A CLAUDE_PID that is not a process the watch runs under (the hub's): the bridge serves only the session that started it.
+    const foreign = jo.spawn(["watch", "--bridge"], { env: { CLAUDE_PID: String(hub.child.pid) } });
+    await foreign.waitForStderr(/linker watch: the bridge stays off: CLAUDE_PID \d+ is not a process this one runs under/);
+    await foreign.stop();
+    const watch = jo.spawn(["watch", "--bridge"]);
+    await watch.waitForStderr(/linker watch: the bridge stays off: not started by a Claude Code session \(no CLAUDE_PID\)/);
+    expect((await kim.run(["send", "bridge-jo", "still here"])).code).toBe(0);
+    await watch.waitForStdout(/^\[linker\] message from "bridge-kim", id [0-9a-f-]{36}: "still here"/m);
+    await watch.stop();
+  });
+
   it("the rewake waiter wakes with a message (exit 2, stderr), a newer waiter replaces an older one, and a wait runs out quietly", async () => {
     const hal = new Agent("rewake-hal", hub.url);
     const ivy = new Agent("rewake-ivy", hub.url);
