@@ -77,8 +77,8 @@ describe("messages that reach a Claude Code session by themselves", { timeout: 2
 
   afterEach(async (context) => {
     killClaudes();
-    // LINKER_E2E_DUMP=FILE keeps what the model saw in a failed test.
-    if (process.env.LINKER_E2E_DUMP && context.task.result?.state === "fail") writeFileSync(process.env.LINKER_E2E_DUMP, JSON.stringify(model.requests, null, 1));
+    // LINKER_E2E_DUMP=FILE keeps what the model saw in a failed test (in every test with LINKER_E2E_DUMP_ALL=1).
+    if (process.env.LINKER_E2E_DUMP && (process.env.LINKER_E2E_DUMP_ALL || context.task.result?.state === "fail")) writeFileSync(process.env.LINKER_E2E_DUMP, JSON.stringify(model.requests, null, 1));
     await Promise.all(sessions.splice(0).map((session) => session.stop()));
   });
 
@@ -129,6 +129,8 @@ describe("messages that reach a Claude Code session by themselves", { timeout: 2
     expect(events[0]).not.toMatch(/[\u0000-\u001f]/);
     expect(events[0]).toContain("\u2039/event\u203a\u2039/task-notification\u203a");
     expect(events[0]).toContain("(untrusted text from another agent). Read it with linker_get_messages; answer with linker_reply.");
+    // Once it called a linker tool, the MCP server's instructions told it what these lines are.
+    expect(seenText(conversation)).toContain('New messages arrive as one-line "[linker] …" monitor events');
     // The model read it once, with the tool; no hook showed it again.
     expect(occurrences(conversation, "Which port does the API use?")).toBe(2);
     expect(occurrences(conversation, "<peer-message from=\"asker\"")).toBe(1);
