@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { type Figure, figure } from "./bench-report.js";
 import { sleep } from "./load-patterns.js";
+import { freePort } from "../test/support/free-port.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const AGENT_SCRIPT = join(ROOT, "scripts/agent-process.ts");
@@ -137,18 +137,6 @@ function tail(lines: readonly AgentLine[]): string {
     .slice(-10)
     .map((line) => JSON.stringify(line))
     .join("\n");
-}
-
-/** A TCP port that was free a moment ago on 127.0.0.1. */
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = net.createServer();
-    server.once("error", fail);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => done(port));
-    });
-  });
 }
 
 /** How one survivor came back after the kill. */

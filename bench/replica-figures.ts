@@ -1,5 +1,4 @@
-import pg from "pg";
-import { hasPostgresServer, startPostgresCluster } from "../test/support/postgres-cluster.js";
+import { createDatabase, hasPostgresServer, startPostgresCluster } from "../test/support/postgres-cluster.js";
 import { type ServerLauncher, startLinkerHub, withServer } from "./bench-processes.js";
 import { type Figure, figure } from "./bench-report.js";
 import { measureLatency } from "./end-to-end-latency.js";
@@ -15,20 +14,6 @@ const RATE = 200;
 const LATENCY = { ratePerSecond: RATE, durationMs: 3_000, warmupMessages: 300 };
 /** Send throughput with the lean client only (the others are client-limited). */
 const SEND = { ...defaultSendThroughputOptions, clients: ["lean-h2" as const] };
-
-/** A fresh database on the cluster, so each run starts from an empty schema. */
-async function createDatabase(clusterUrl: string, name: string): Promise<string> {
-  const client = new pg.Client({ connectionString: clusterUrl });
-  await client.connect();
-  try {
-    await client.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await client.end();
-  }
-  const url = new URL(clusterUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
 
 /**
  * Cross-replica figures: Send with 50 in flight on a hub backed by

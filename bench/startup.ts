@@ -6,12 +6,12 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { type Figure, figure } from "./bench-report.js";
+import { freePort } from "../test/support/free-port.js";
 
 const LINKER_BIN = resolve(import.meta.dirname, "../bin/linker.js");
 
@@ -47,14 +47,6 @@ async function timeToolsListed(env: Record<string, string>, hub: string): Promis
   const ms = performance.now() - started;
   await client.close();
   return ms;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((done) => server.close(() => done()));
-  return port;
 }
 
 /** A `linker hub` child process on a free port. */

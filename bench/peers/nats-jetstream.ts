@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
@@ -8,6 +7,7 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { type PhaseCpu, startCpuMeter } from "../bench-processes.js";
 import { type LatencySummary, summarizeLatency } from "../latency-stats.js";
 import { runClosedLoop, runOpenLoop, waitForQuiet } from "../load-patterns.js";
+import { freePort } from "../../test/support/free-port.js";
 
 /** A nats-server with JetStream (file storage) the bench started. */
 export interface NatsServer {
@@ -23,17 +23,6 @@ export interface NatsServer {
 export function natsServerPath(): string | undefined {
   const found = spawnSync("sh", ["-c", "command -v nats-server"], { encoding: "utf8" });
   return found.status === 0 ? found.stdout.trim() : undefined;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Starts `nats-server -js` with file storage in a fresh folder, on a free port. */

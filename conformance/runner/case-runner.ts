@@ -1,155 +1,22 @@
-import { create, createRegistry, type DescMethodUnary, fromJson, type JsonValue, type MessageInitShape, toJson } from "@bufbuild/protobuf";
+import { create, type DescMethodUnary, fromJson, type JsonValue, type MessageInitShape, toJson } from "@bufbuild/protobuf";
 import { anyPack, anyUnpack, type Value, ValueSchema } from "@bufbuild/protobuf/wkt";
-import { file_buf_validate_validate } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
-import {
-  type CallOutcome,
-  ClientCompatRequestSchema,
-  type ClientCompatResponse,
-  Code,
-  type Protocol,
-  type RpcError,
-  type StreamItems,
-} from "@linker/protocol/gen/linker/conformance/v1/client_compat_pb.js";
+import { type CallOutcome, ClientCompatRequestSchema, type ClientCompatResponse, type RpcError } from "@linker/protocol/gen/linker/conformance/v1/client_compat_pb.js";
 import { type CaseResult, CaseResultSchema, CaseStatus, type StepResult, StepResultSchema } from "@linker/protocol/gen/linker/conformance/v1/result_pb.js";
-import {
-  type Call,
-  type ErrorExpectation,
-  type Expectation,
-  type ReadStream,
-  type Reflect,
-  type Step,
-  type StreamExpectation,
-  type TestCase,
-} from "@linker/protocol/gen/linker/conformance/v1/suite_pb.js";
-import { type Event, EventSchema, EventType, file_linker_v1_event } from "@linker/protocol/gen/linker/v1/event_pb.js";
-import { file_linker_v1_instance } from "@linker/protocol/gen/linker/v1/instance_pb.js";
-import { file_linker_v1_memory } from "@linker/protocol/gen/linker/v1/memory_pb.js";
-import { file_linker_v1_message } from "@linker/protocol/gen/linker/v1/message_pb.js";
-import { file_linker_v1_task } from "@linker/protocol/gen/linker/v1/task_pb.js";
-import { file_linker_v1_linker_service, LinkerService, SubscribeRequestSchema } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
-import type { ClientExecutor } from "../protocol/client-executor.js";
-import { matches, matchPattern } from "./pattern-match.js";
+import type { Call, ReadStream, Reflect, Step, StreamCall, StreamExpectation, TestCase } from "@linker/protocol/gen/linker/conformance/v1/suite_pb.js";
+import { SubscribeRequestSchema } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
+import type { CaseContext } from "./case-context.js";
+import { checkOutcome, checkOutcomeCounts } from "./expectations.js";
+import { errorView, jsonOptions, registry } from "./json-view.js";
+import { HarnessFault, type Outcome, type StreamRead, type StreamState } from "./outcomes.js";
+import { describe, methodByName, streamingMethodByName } from "./steps.js";
+import { checkStreamOrder, collectItems, streamSelector } from "./stream-reading.js";
+import { matches } from "./pattern-match.js";
 import { lookup, PlaceholderError, Scope } from "./placeholders.js";
-
-/** The hub a case runs against. */
-export interface HubTarget {
-  /** Base URL now (it may change after a restart). */
-  url(): string;
-  /** Stops and restarts the hub on the same data. */
-  restart(abrupt: boolean): Promise<void>;
-}
-
-/** Everything a case needs besides its script. */
-export interface CaseContext {
-  /** Executes instructions: a client under test, or the reference client. */
-  executor: ClientExecutor;
-  /** The hub. */
-  hub: HubTarget;
-  /** Wire protocol the client is asked to speak. */
-  protocol: Protocol;
-  /** Unique id of this run, part of every agent name. */
-  runId: string;
-  /** Position of the case in the run, part of every agent name. */
-  index: number;
-}
-
-/** Registry that turns responses, events and error details into JSON. */
-const registry = createRegistry(
-  file_linker_v1_linker_service,
-  file_linker_v1_event,
-  file_linker_v1_instance,
-  file_linker_v1_memory,
-  file_linker_v1_message,
-  file_linker_v1_task,
-  file_buf_validate_validate,
-);
-const jsonOptions = { alwaysEmitImplicit: true, useProtoFieldName: true, registry } as const;
 
 /** Default deadline of a read that waits for something. */
 const READ_WAIT_MS = 5_000;
 /** Default length of a read that only proves nothing more arrives. */
 const READ_QUIET_MS = 300;
-
-const payloadOfType: Record<number, Event["payload"]["case"]> = {
-  [EventType.MESSAGE]: "message",
-  [EventType.PRESENCE]: "presence",
-  [EventType.MEMORY]: "memory",
-  [EventType.TASK]: "task",
-  [EventType.RECEIPT]: "receipt",
-};
-
-/** A mistake in the case or the harness (not in the implementation); fails the step with its message. */
-class HarnessFault extends Error {}
-
-/** What one action produced, with the JSON view that expectations and captures look at. */
-type Outcome =
-  | { kind: "none"; view: JsonValue }
-  | { kind: "call"; ok: boolean; error?: RpcError; view: JsonValue }
-  | { kind: "calls"; calls: { ok: boolean; error?: RpcError; view: JsonValue }[]; view: JsonValue }
-  | { kind: "stream"; read: StreamRead; view: JsonValue };
-
-interface StreamRead {
-  events: Event[];
-  eventViews: JsonValue[];
-  selected: JsonValue[];
-  caughtUp: boolean;
-  caughtUpSeq: bigint | undefined;
-  ended: boolean;
-  error: RpcError | undefined;
-  orderFailures: string[];
-}
-
-interface StreamState {
-  lastSeq: bigint;
-  messageIds: Set<string>;
-}
-
-function methodByName(name: string): DescMethodUnary {
-  const method = LinkerService.methods.find((m) => m.name === name);
-  if (!method || method.methodKind !== "unary") throw new HarnessFault(`"${name}" is not a unary LinkerService method`);
-  return method as DescMethodUnary;
-}
-
-function codeName(code: Code): string {
-  return `CODE_${Code[code] ?? code}`;
-}
-
-function errorView(error: RpcError): JsonValue {
-  return {
-    code: codeName(error.code),
-    message: error.message,
-    details: error.details.map((detail) => {
-      const type = detail.typeUrl.slice(detail.typeUrl.lastIndexOf("/") + 1);
-      const desc = registry.getMessage(type);
-      const value = desc ? anyUnpack(detail, desc) : undefined;
-      return { type, value: desc && value ? toJson(desc, value, jsonOptions) : Buffer.from(detail.value).toString("base64") };
-    }),
-  };
-}
-
-function describe(step: Step): string {
-  const { action } = step;
-  switch (action.case) {
-    case "call":
-      return action.value.handle ? `${action.value.method} (start ${action.value.handle})` : action.value.method;
-    case "openStream":
-      return `open_stream ${action.value.handle}`;
-    case "readStream":
-      return `read_stream ${action.value.handle}`;
-    case "closeStream":
-      return `close_stream ${action.value.handle}`;
-    case "awaitCall":
-      return `await ${action.value.handles.join(", ")}`;
-    case "sleep":
-      return `sleep ${action.value.ms} ms`;
-    case "restartServer":
-      return action.value.abrupt ? "restart_server (kill)" : "restart_server";
-    case "reflect":
-      return `reflect ${action.value.method}`;
-    default:
-      return "nothing";
-  }
-}
 
 /** Runs one case against a hub through an executor and reports every step. */
 export async function runCase(testCase: TestCase, ctx: CaseContext): Promise<CaseResult> {
@@ -212,10 +79,22 @@ class CaseRun {
     return `${this.prefix}-${agent}`;
   }
 
+  /**
+   * The hub an instruction goes to. With replicas, the agents of a case are
+   * spread over them in the order the case lists its agents, so A and B of a
+   * two-agent case talk to different hubs.
+   */
+  private hubUrlFor(instruction: MessageInitShape<typeof ClientCompatRequestSchema>["instruction"]): string {
+    const urls = this.ctx.hub.urls();
+    const agent = instruction?.value && "agent" in instruction.value ? instruction.value.agent : undefined;
+    const k = agent === undefined ? -1 : this.testCase.agents.findIndex((name) => this.agentKey(name) === agent);
+    return urls.length > 1 && k >= 0 ? urls[k % urls.length] : this.ctx.hub.url();
+  }
+
   private async send(instruction: MessageInitShape<typeof ClientCompatRequestSchema>["instruction"]): Promise<ClientCompatResponse["result"]> {
     const request = create(ClientCompatRequestSchema, {
       testName: this.testCase.name,
-      hubUrl: this.ctx.hub.url(),
+      hubUrl: this.hubUrlFor(instruction),
       protocol: this.ctx.protocol,
       instruction,
     });
@@ -233,25 +112,12 @@ class CaseRun {
     for (let i = 1; i <= times && failures.length === 0; i++) {
       this.scope.set("i", i);
       const outcome = await this.perform(step);
-      if (outcome.kind === "call") outcomes.push(outcome);
+      if (outcome.kind === "call" || outcome.kind === "streamCall") outcomes.push(outcome);
       if (outcome.kind === "calls") outcomes.push(...outcome.calls);
-      if (!expect?.outcomes) failures.push(...this.check(outcome, expect));
+      if (!expect?.outcomes) failures.push(...checkOutcome(this.scope, outcome, expect));
       if (failures.length === 0) failures.push(...this.capture(step, outcome.view));
     }
-    if (expect?.outcomes && failures.length === 0) {
-      const { succeeded, minFailed, failedWith } = expect.outcomes;
-      const ok = outcomes.filter((o) => o.ok).length;
-      const errors = outcomes.filter((o) => !o.ok).map((o) => o.error!);
-      if (succeeded !== undefined && ok !== succeeded) {
-        failures.push(`expected ${succeeded} of ${outcomes.length} calls to succeed, ${ok} did (${errors.map((e) => codeName(e.code)).join(", ") || "no errors"})`);
-      }
-      if (minFailed !== undefined && errors.length < minFailed) failures.push(`expected at least ${minFailed} calls to fail, ${errors.length} did`);
-      for (const error of errors) {
-        if (failedWith.length > 0 && !failedWith.includes(error.code)) {
-          failures.push(`a call failed with ${codeName(error.code)} (${error.message}), expected ${failedWith.map(codeName).join(" or ")}`);
-        }
-      }
-    }
+    if (expect?.outcomes && failures.length === 0) failures.push(...checkOutcomeCounts(expect.outcomes, outcomes));
     const elapsed = Date.now() - started;
     if (expect && expect.maxDurationMs > 0 && elapsed > expect.maxDurationMs) {
       failures.push(`took ${elapsed} ms, expected at most ${expect.maxDurationMs} ms`);
@@ -314,6 +180,8 @@ class CaseRun {
         return { kind: "none", view: {} };
       case "reflect":
         return this.reflect(agent, action.value);
+      case "streamCall":
+        return this.streamCall(agent, action.value);
       default:
         throw new HarnessFault("step has no action");
     }
@@ -351,6 +219,36 @@ class CaseRun {
     }
     if (result.case !== "outcome") throw new HarnessFault(`call answered ${result.case}, not an outcome`);
     return this.callOutcome(method, result.value, logicalAgent);
+  }
+
+  /**
+   * A call with a request stream: the client sends every request, half-closes
+   * and collects every response. The view is {responses: [...]}, plus the
+   * error's code, message and details when the call ended with one.
+   */
+  private async streamCall(agent: string, call: StreamCall): Promise<Outcome> {
+    const method = streamingMethodByName(call.method);
+    const requests = call.requests.map((raw, i) => {
+      try {
+        return anyPack(method.input, fromJson(method.input, this.scope.substitute(raw), { registry }));
+      } catch (err) {
+        if (err instanceof PlaceholderError) throw err;
+        throw new HarnessFault(`requests[${i}] is not a valid ${method.input.typeName}: ${(err as Error).message}`);
+      }
+    });
+    const result = await this.send({
+      case: "streamCall",
+      value: { agent, method: method.name, requests, auth: call.auth, token: this.scope.string(call.token), timeoutMs: call.timeoutMs },
+    });
+    if (result.case !== "streamOutcome") throw new HarnessFault(`stream call answered ${result.case}, not a stream outcome`);
+    const responses = result.value.responses.map((packed, i) => {
+      const response = anyUnpack(packed, method.output);
+      if (!response) throw new HarnessFault(`response ${i + 1} is ${packed.typeUrl}, not ${method.output.typeName}`);
+      return toJson(method.output, response, jsonOptions);
+    });
+    const { error } = result.value;
+    if (error) return { kind: "streamCall", ok: false, error, view: { ...(errorView(error) as object), responses } };
+    return { kind: "streamCall", ok: true, view: { responses } };
   }
 
   /**
@@ -419,7 +317,7 @@ class CaseRun {
   private async readStream(read: ReadStream, expectation: StreamExpectation | undefined): Promise<Outcome> {
     const state = this.streams.get(read.handle);
     if (!state) throw new HarnessFault(`stream "${read.handle}" is not open`);
-    const select = this.selector(expectation);
+    const select = streamSelector(this.scope, expectation);
     const target = read.minEvents || expectation?.events.length || expectation?.count || 0;
     const untilEnded = expectation?.error !== undefined;
     const includes = (expectation?.includes ?? []).map((pattern) => this.pattern(pattern));
@@ -443,7 +341,7 @@ class CaseRun {
         value: { handle, minItems: waiting ? 1 : 0, untilCaughtUp: false, timeoutMs: remaining },
       });
       if (result.case !== "streamItems") throw new HarnessFault(`read_stream answered ${result.case}, not stream items`);
-      this.collect(collected, result.value, select);
+      collectItems(collected, result.value, select);
       if (collected.ended) break;
       const done =
         waiting &&
@@ -453,7 +351,7 @@ class CaseRun {
         includes.every((pattern) => collected.selected.some((event) => matches(pattern, event)));
       if (done || Date.now() >= deadline) break;
     }
-    collected.orderFailures = this.checkStreamOrder(read.handle, state, collected);
+    collected.orderFailures = checkStreamOrder(read.handle, state, collected);
     const view: JsonValue = {
       events: collected.eventViews,
       selected: collected.selected,
@@ -465,128 +363,8 @@ class CaseRun {
     return { kind: "stream", read: collected, view };
   }
 
-  private selector(expectation: StreamExpectation | undefined): (event: Event, view: JsonValue) => boolean {
-    const kinds = new Set((expectation?.kinds ?? []).map((kind) => payloadOfType[kind]));
-    const where = expectation?.where ? this.pattern(expectation.where) : undefined;
-    return (event, view) => (kinds.size === 0 || kinds.has(event.payload.case)) && (where === undefined || matches(where, view));
-  }
-
-  private collect(into: StreamRead, items: StreamItems, select: (event: Event, view: JsonValue) => boolean): void {
-    for (const { item } of items.items) {
-      if (item.case === "caughtUp") {
-        into.caughtUp = true;
-        into.caughtUpSeq = item.value.seq;
-      } else if (item.case === "event") {
-        const view = toJson(EventSchema, item.value, jsonOptions);
-        into.events.push(item.value);
-        into.eventViews.push(view);
-        if (select(item.value, view)) into.selected.push(view);
-      }
-    }
-    if (items.ended) {
-      into.ended = true;
-      into.error = items.error;
-    }
-  }
-
-  /** Every stream must deliver strictly increasing seqs and each message once: no duplicate, no reordering. */
-  private checkStreamOrder(handle: string, state: StreamState, read: StreamRead): string[] {
-    const failures: string[] = [];
-    for (const event of read.events) {
-      if (event.seq <= state.lastSeq) failures.push(`stream ${handle}: event seq ${event.seq} came after seq ${state.lastSeq} (duplicate or out of order)`);
-      state.lastSeq = event.seq > state.lastSeq ? event.seq : state.lastSeq;
-      if (event.payload.case === "message") {
-        const id = event.payload.value.id;
-        if (state.messageIds.has(id)) failures.push(`stream ${handle}: message ${id} delivered twice`);
-        state.messageIds.add(id);
-      }
-    }
-    if (read.caughtUpSeq !== undefined && read.caughtUpSeq > state.lastSeq) state.lastSeq = read.caughtUpSeq;
-    return failures;
-  }
-
   private pattern(value: Value): JsonValue {
     return this.scope.substitute(toJson(ValueSchema, value));
-  }
-
-  private check(outcome: Outcome, expect: Expectation | undefined): string[] {
-    switch (outcome.kind) {
-      case "none":
-        return [];
-      case "call":
-        return this.checkCall(outcome, expect);
-      case "calls":
-        return outcome.calls.flatMap((call, i) => this.checkCall(call, expect).map((f) => `call ${i + 1}: ${f}`));
-      case "stream":
-        return this.checkStream(outcome.read, expect?.stream);
-    }
-  }
-
-  private checkCall(outcome: { ok: boolean; error?: RpcError; view: JsonValue }, expect: Expectation | undefined): string[] {
-    if (expect?.error) {
-      if (outcome.ok) return [`expected ${this.codes(expect.error)}, the call succeeded: ${JSON.stringify(outcome.view).slice(0, 400)}`];
-      return this.checkError(outcome.error!, expect.error);
-    }
-    if (!outcome.ok) return [`expected success, got ${codeName(outcome.error!.code)}: ${outcome.error!.message}`];
-    if (expect?.response) return matchPattern(this.pattern(expect.response), outcome.view, "response");
-    return [];
-  }
-
-  private codes(expectation: ErrorExpectation): string {
-    return expectation.codes.length === 0 ? "an error" : expectation.codes.map(codeName).join(" or ");
-  }
-
-  private checkError(error: RpcError, expectation: ErrorExpectation): string[] {
-    const failures: string[] = [];
-    if (expectation.codes.length > 0 && !expectation.codes.includes(error.code)) {
-      failures.push(`expected ${this.codes(expectation)}, got ${codeName(error.code)}: ${error.message}`);
-    }
-    const text = this.scope.string(expectation.messageContains);
-    if (text !== "" && !error.message.toLowerCase().includes(text.toLowerCase())) {
-      failures.push(`error message ${JSON.stringify(error.message)} does not contain ${JSON.stringify(text)}`);
-    }
-    const details = (errorView(error) as { details: JsonValue[] }).details;
-    for (const detail of expectation.details) {
-      const pattern = this.pattern(detail);
-      if (!details.some((d) => matches(pattern, d))) failures.push(`no error detail matches ${JSON.stringify(pattern)} in ${JSON.stringify(details)}`);
-    }
-    return failures;
-  }
-
-  private checkStream(read: StreamRead, expectation: StreamExpectation | undefined): string[] {
-    const failures: string[] = [...read.orderFailures];
-    if (expectation?.error) {
-      if (!read.ended) return [`expected the stream to end with ${this.codes(expectation.error)}, it is still open`];
-      if (!read.error) return [`expected the stream to end with ${this.codes(expectation.error)}, it ended cleanly`];
-      failures.push(...this.checkError(read.error, expectation.error).map((f) => `stream: ${f}`));
-    } else if (read.error) {
-      failures.push(`stream ended with ${codeName(read.error.code)}: ${read.error.message}`);
-    }
-    if (!expectation) return failures;
-    const selected = read.selected;
-    const shown = () => JSON.stringify(selected).slice(0, 1500);
-    if (expectation.events.length > 0) {
-      if (selected.length !== expectation.events.length) {
-        failures.push(`expected ${expectation.events.length} selected events, got ${selected.length}: ${shown()}`);
-      } else {
-        expectation.events.forEach((pattern, i) => failures.push(...matchPattern(this.pattern(pattern), selected[i], `events[${i}]`)));
-      }
-    }
-    if (expectation.count !== undefined && selected.length !== expectation.count) {
-      failures.push(`expected ${expectation.count} selected events, got ${selected.length}: ${shown()}`);
-    }
-    for (const pattern of expectation.includes) {
-      const p = this.pattern(pattern);
-      if (!selected.some((event) => matches(p, event))) failures.push(`no selected event matches ${JSON.stringify(p)}; got ${shown()}`);
-    }
-    for (const pattern of expectation.excludes) {
-      const p = this.pattern(pattern);
-      if (selected.some((event) => matches(p, event))) failures.push(`a selected event matches excluded ${JSON.stringify(p)}; got ${shown()}`);
-    }
-    if (expectation.caughtUp !== undefined && read.caughtUp !== expectation.caughtUp) {
-      failures.push(expectation.caughtUp ? "expected the caught_up marker, none came" : "expected no caught_up marker, one came");
-    }
-    return failures;
   }
 
   private capture(step: Step, view: JsonValue): string[] {

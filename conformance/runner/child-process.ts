@@ -15,7 +15,7 @@ import {
 } from "@linker/protocol/gen/linker/conformance/v1/server_compat_pb.js";
 import type { ClientExecutor } from "../protocol/client-executor.js";
 import { FrameReader, writeFrame } from "../protocol/size-delimited.js";
-import type { HubTarget } from "./case-runner.js";
+import type { HubTarget } from "./case-context.js";
 
 /** How to start a program under test. */
 export interface ProgramSpec {
@@ -114,7 +114,7 @@ export class ClientProcess implements ClientExecutor {
   async execute(request: ClientCompatRequest): Promise<ClientCompatResponse> {
     const { instruction } = request;
     const ownTimeout =
-      instruction.case === "call" || instruction.case === "reflect"
+      instruction.case === "call" || instruction.case === "reflect" || instruction.case === "streamCall"
         ? instruction.value.timeoutMs || 10_000
         : instruction.case === "readStream"
           ? instruction.value.timeoutMs
@@ -132,7 +132,7 @@ export class ClientProcess implements ClientExecutor {
 
 /** A server (a hub) started through the ServerCompat protocol. */
 export class ServerProcess implements HubTarget {
-  private current = "";
+  private current: string[] = [];
 
   private constructor(private readonly program: FramedProgram) {}
 
@@ -149,6 +149,10 @@ export class ServerProcess implements HubTarget {
   }
 
   url(): string {
+    return this.current[0] ?? "";
+  }
+
+  urls(): string[] {
     return this.current;
   }
 
@@ -168,7 +172,7 @@ export class ServerProcess implements HubTarget {
     );
     const response: ServerCompatResponse = fromBinary(ServerCompatResponseSchema, frame);
     if (response.error !== "") throw new Error(`server under test: ${response.error}`);
-    const host = response.host.includes(":") ? `[${response.host}]` : response.host;
-    this.current = `http://${host}:${response.port}`;
+    const urlOf = ({ host, port }: { host: string; port: number }) => `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+    this.current = [response, ...response.moreHubs].map(urlOf);
   }
 }

@@ -12,6 +12,12 @@
  *   --skip GLOB            leave out cases matching (repeatable)
  *   --server-arg ARG       extra `linker hub` flag for the hub being run (repeatable),
  *                          e.g. --server-arg=--fault-drop-every-nth=1
+ *   --server KIND          how Linker's hub runs (the reference hub, and linker-hub in
+ *                          server mode): "single" (default; one hub on SQLite) or
+ *                          "replicas" (two hubs on one PostgreSQL database, the agents
+ *                          of each case spread over both)
+ *   --postgres-url URL     for --server replicas: make the databases on this server
+ *                          instead of a throwaway PostgreSQL 15 cluster
  *   --known-failing FILE   use this known-failing list instead of the implementation's
  *   --report FILE          write the RunReports as JSON
  *   --sequential           run implementations one after another
@@ -31,6 +37,7 @@ import { loadImplementations } from "./implementations.js";
 import { globToRegExp } from "./known-failing.js";
 import { runImplementation } from "./run-implementation.js";
 import { loadSuite, SuiteError } from "./suite-loader.js";
+import { type PostgresCluster, startPostgresCluster } from "../../test/support/postgres-cluster.js";
 
 const repoRoot = resolve(import.meta.dirname, "../..");
 const { values } = parseArgs({
@@ -39,6 +46,8 @@ const { values } = parseArgs({
     run: { type: "string", multiple: true },
     skip: { type: "string", multiple: true },
     "server-arg": { type: "string", multiple: true },
+    server: { type: "string", default: "single" },
+    "postgres-url": { type: "string" },
     "known-failing": { type: "string" },
     report: { type: "string" },
     sequential: { type: "boolean" },
@@ -83,13 +92,38 @@ if (values["known-failing"] && implementations.length !== 1) {
   process.exit(2);
 }
 
+if (values.server !== "single" && values.server !== "replicas") {
+  process.stderr.write(`unknown --server "${values.server}"; known: single, replicas\n`);
+  process.exit(2);
+}
+const serverArgs = [...(values["server-arg"] ?? [])];
+let cluster: PostgresCluster | undefined;
+if (values.server === "replicas") {
+  // One PostgreSQL server for the run; every hub set gets a database of its own on it.
+  const clusterStarted = Date.now();
+  try {
+    if (!values["postgres-url"]) cluster = await startPostgresCluster();
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    process.exit(2);
+  }
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      cluster?.stop();
+      process.exit(1);
+    });
+  }
+  if (cluster) process.stderr.write(`PostgreSQL: a throwaway cluster started in ${((Date.now() - clusterStarted) / 1000).toFixed(1)} s\n`);
+  serverArgs.push("--replicas=2", `--postgres-url=${values["postgres-url"] ?? cluster!.url}`);
+}
+
 const runId = randomBytes(3).toString("hex");
 const logDir = mkdtempSync(join(tmpdir(), "linker-conformance-"));
 const started = Date.now();
 
-/** "client mode, grpc": how an implementation was run. */
+/** "client mode, grpc": how an implementation was run (", replicas" against replicas). */
 function modeOf(report: RunReport, protocol: Protocol): string {
-  return `${report.mode} mode, ${Protocol[protocol].toLowerCase().replace("_", "-")}`;
+  return `${report.mode} mode, ${Protocol[protocol].toLowerCase().replace("_", "-")}${values.server === "replicas" ? ", replicas" : ""}`;
 }
 
 /** "go: 74 passed, 0 failed", with known failures when there are any. */
@@ -144,7 +178,7 @@ const runOne = async (impl: (typeof implementations)[number]) => {
     suite,
     cases,
     referenceHub: config.referenceHub,
-    serverArgs: values["server-arg"] ?? [],
+    serverArgs,
     knownFailing: values["known-failing"] && resolve(values["known-failing"]),
     logDir,
     runId,
@@ -166,6 +200,7 @@ if (values.sequential) {
 if (values.report) {
   writeFileSync(values.report, JSON.stringify(reports.map((r) => toJson(RunReportSchema, r)), null, 2));
 }
+cluster?.stop();
 const passed = reports.reduce((n, r) => n + r.passed, 0);
 const failed = reports.reduce((n, r) => n + r.failed, 0);
 const seconds = ((Date.now() - started) / 1000).toFixed(1);

@@ -37,13 +37,19 @@ function checkCase(testCase: TestCase, file: string): void {
   const agents = new Set(testCase.agents);
   for (const agent of agents) if (!/^[A-Za-z][A-Za-z0-9]*$/.test(agent)) fail(`agent name "${agent}" must be letters and digits`);
   const unary = new Set(LinkerService.methods.filter((m) => m.methodKind === "unary").map((m) => m.name));
+  const requestStreams = new Set(LinkerService.methods.filter((m) => m.methodKind === "client_streaming" || m.methodKind === "bidi_streaming").map((m) => m.name));
   testCase.steps.forEach((step, i) => {
     const where = `step ${i + 1}`;
     const { action } = step;
     if (action.case === undefined) fail(`${where} has no action`);
-    const needsAgent = action.case === "call" || action.case === "openStream" || action.case === "readStream" || action.case === "closeStream" || action.case === "awaitCall";
+    const needsAgent = action.case === "call" || action.case === "openStream" || action.case === "readStream" || action.case === "closeStream" || action.case === "awaitCall" || action.case === "streamCall";
     if (needsAgent && !agents.has(step.agent)) fail(`${where}: agent "${step.agent}" is not in agents [${testCase.agents.join(", ")}]`);
     if (action.case === "call" && !unary.has(action.value.method)) fail(`${where}: "${action.value.method}" is not a unary LinkerService method`);
+    if (action.case === "streamCall" && !requestStreams.has(action.value.method)) {
+      fail(`${where}: "${action.value.method}" is not a LinkerService method that takes a stream of requests`);
+    }
+    if (action.case === "streamCall" && step.expect?.response) fail(`${where}: a stream_call's expectation is responses, not response`);
+    if (action.case !== "streamCall" && step.expect?.responses) fail(`${where}: only a stream_call step has responses to expect`);
     if (step.expect?.response && step.expect.error) fail(`${where}: expect either a response or an error`);
     const suspicious = suspiciousKeys(toJson(StepSchema, step), "step");
     if (suspicious.length > 0) fail(`${where}: ${suspicious.join(", ")} has no value; quote text that contains a comma`);

@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampNow } from "@bufbuild/protobuf/wkt";
-import type { Interceptor } from "@connectrpc/connect";
+import type { Interceptor, StreamResponse } from "@connectrpc/connect";
 import { randomUUID } from "node:crypto";
 import { LinkerService, type PutMemoryRequest, type SendRequest, SendResponseSchema } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
 import { MessageKind, MessageSchema } from "@linker/protocol/gen/linker/v1/message_pb.js";
@@ -12,6 +12,25 @@ export interface HubFaults {
   dropEveryNthMessage: number;
   /** Drop expected_revision from PutMemory, so compare-and-set silently overwrites. */
   ignoreMemoryRevision: boolean;
+  /** Swap each pair of Publish answers (the second comes first), so answers leave request order. */
+  swapPublishAnswers: boolean;
+}
+
+/** The answers of a stream with each pair swapped; a last odd one comes last. */
+async function* swappedPairs<T>(answers: AsyncIterable<T>): AsyncIterable<T> {
+  let held: T | undefined;
+  let holding = false;
+  for await (const answer of answers) {
+    if (!holding) {
+      held = answer;
+      holding = true;
+      continue;
+    }
+    yield answer;
+    yield held as T;
+    holding = false;
+  }
+  if (holding) yield held as T;
 }
 
 /**
@@ -48,6 +67,10 @@ export function faultInterceptors(faults: HubFaults): Interceptor[] {
       }
       if (req.method.name === LinkerService.method.putMemory.name && faults.ignoreMemoryRevision) {
         delete (req.message as PutMemoryRequest).expectedRevision;
+      }
+      if (req.method.name === LinkerService.method.publish.name && faults.swapPublishAnswers) {
+        const response = (await next(req)) as StreamResponse;
+        return { ...response, message: swappedPairs(response.message) } as Awaited<ReturnType<typeof next>>;
       }
       return next(req);
     },

@@ -5,7 +5,8 @@
  * `linker hub` and stops on SIGTERM.
  *
  * Usage: node --conditions=linker-source --import tsx conformance/servers/faulty-hub.ts
- *          [--fault-drop-every-nth=N] [--fault-ignore-memory-revision] [linker hub flags...]
+ *          [--fault-drop-every-nth=N] [--fault-ignore-memory-revision] [--fault-swap-publish-answers]
+ *          [linker hub flags...]
  */
 import { parseArgs } from "node:util";
 import { createLogger, HUB_SETTINGS, hubConfig, hubConfigInput, startHub } from "@linker/hub";
@@ -18,6 +19,7 @@ const { values } = parseArgs({
     ...Object.fromEntries(HUB_SETTINGS.map((setting) => [flagName(setting.flag), { type: "string" as const }])),
     "fault-drop-every-nth": { type: "string" },
     "fault-ignore-memory-revision": { type: "boolean" },
+    "fault-swap-publish-answers": { type: "boolean" },
   },
 }) as { values: Record<string, string | boolean | undefined> };
 const settings = new Map(
@@ -32,6 +34,7 @@ const running = await startHub(config, {
   interceptors: faultInterceptors({
     dropEveryNthMessage: Number(values["fault-drop-every-nth"] ?? 0),
     ignoreMemoryRevision: values["fault-ignore-memory-revision"] === true,
+    swapPublishAnswers: values["fault-swap-publish-answers"] === true,
   }),
 });
 process.stdout.write(`linker hub listening on ${running.url} (faulty)\n`);

@@ -8,11 +8,17 @@
  * a `--fault-*` argument the hub is faulty-hub.ts instead, which breaks named
  * behaviours on purpose. The hub stops when stdin closes.
  *
- * Usage: node --import tsx conformance/servers/linker-hub.ts [hub flags...]
+ * With `--replicas=N` it runs N hubs (`linker hub --store postgres`) on one
+ * fresh database instead, answers with all their addresses (the first as
+ * host:port, the others as more_hubs) and restarts all of them together. The
+ * database is made on the server `--postgres-url=URL` names (and dropped at
+ * the end), or in a throwaway cluster of its own when there is none.
+ *
+ * Usage: node --import tsx conformance/servers/linker-hub.ts [--replicas=N [--postgres-url=URL]] [hub flags...]
  */
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import {
@@ -22,10 +28,17 @@ import {
   ServerCompatResponseSchema,
 } from "@linker/protocol/gen/linker/conformance/v1/server_compat_pb.js";
 import { FrameReader, writeFrame } from "../protocol/size-delimited.js";
+import { createDatabase, dropDatabase, type PostgresCluster, startPostgresCluster } from "../../test/support/postgres-cluster.js";
 
 const LINKER_BIN = resolve(import.meta.dirname, "../../bin/linker.js");
 const FAULTY_HUB = resolve(import.meta.dirname, "faulty-hub.ts");
-const extraArgs = process.argv.slice(2);
+/** `--name=value` options of this program (not of `linker hub`). */
+const own = (name: string) => process.argv.slice(2).find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
+const replicaCount = Number(own("replicas") ?? 0);
+const postgresServer = own("postgres-url");
+const extraArgs = process.argv.slice(2).filter((arg) => !/^--(replicas|postgres-url)=/.test(arg));
+if (!Number.isInteger(replicaCount) || replicaCount < 0 || replicaCount > 8) throw new Error("--replicas takes a number from 1 to 8");
+if (replicaCount > 0 && extraArgs.some((arg) => arg.startsWith("--fault-"))) throw new Error("the faulty hub runs alone, not as replicas");
 /** The hub program: `linker hub`, or the faulty hub when a fault is asked for. */
 const hubCommand = extraArgs.some((arg) => arg.startsWith("--fault-"))
   ? ["--conditions=linker-source", "--import", "tsx", FAULTY_HUB]
@@ -52,10 +65,10 @@ function settingFlags(settings: HubSettings): string[] {
   return flags.filter(([, value]) => value > 0).map(([flag, value]) => `${flag}=${value}`);
 }
 
-function startHub(dataDir: string, port: number, settings: HubSettings): Promise<RunningHub> {
+function startHub(dataDir: string, port: number, settings: HubSettings, storeFlags: string[] = []): Promise<RunningHub> {
   const child = spawn(
     process.execPath,
-    [...hubCommand, `--port=${port}`, `--data-dir=${dataDir}`, ...settingFlags(settings), ...extraArgs],
+    [...hubCommand, `--port=${port}`, `--data-dir=${dataDir}`, ...storeFlags, ...settingFlags(settings), ...extraArgs],
     { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, LINKER_LOG_LEVEL: process.env.LINKER_LOG_LEVEL ?? "warn" } },
   );
   const exited = new Promise<void>((done) => child.once("exit", () => done()));
@@ -83,18 +96,49 @@ async function stopHub(hub: RunningHub, abrupt: boolean): Promise<void> {
 
 const dataDir = mkdtempSync(join(tmpdir(), "linker-conformance-hub-"));
 const reader = new FrameReader(process.stdin);
-let hub: RunningHub | undefined;
+let hubs: RunningHub[] = [];
 let settings: HubSettings | undefined;
+/** The throwaway cluster, when no --postgres-url was given. */
+let cluster: PostgresCluster | undefined;
+/** The database the replicas share. */
+let database: string | undefined;
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   process.once(signal, () => {
-    hub?.child.kill("SIGKILL");
+    for (const hub of hubs) hub.child.kill("SIGKILL");
+    cluster?.stop();
     rmSync(dataDir, { recursive: true, force: true });
     process.exit(1);
   });
 }
 
+/** Starts the hub, or every replica: the first alone (it migrates the new database), then the others together. */
+async function startHubs(current: HubSettings): Promise<RunningHub[]> {
+  if (replicaCount === 0) return [await startHub(dataDir, 0, current)];
+  if (!database) {
+    if (!postgresServer) cluster = await startPostgresCluster();
+    database = await createDatabase(postgresServer ?? cluster!.url, "linker_conformance");
+  }
+  const replica = (k: number) => {
+    const folder = join(dataDir, `replica-${k}`);
+    mkdirSync(folder, { recursive: true });
+    return startHub(folder, 0, current, ["--store=postgres", `--postgres-url=${database}`]);
+  };
+  const first = await replica(0);
+  const rest = await Promise.allSettled(Array.from({ length: replicaCount - 1 }, (_, k) => replica(k + 1)));
+  const started = [first, ...rest.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []))];
+  const failed = rest.find((r) => r.status === "rejected");
+  if (failed) {
+    await Promise.all(started.map((hub) => stopHub(hub, true)));
+    throw failed.reason;
+  }
+  return started;
+}
+
 const reply = (response: Partial<Omit<ServerCompatResponse, "$typeName">>) =>
-  writeFrame(process.stdout, toBinary(ServerCompatResponseSchema, { $typeName: "linker.conformance.v1.ServerCompatResponse", host: "", port: 0, error: "", ...response }));
+  writeFrame(
+    process.stdout,
+    toBinary(ServerCompatResponseSchema, { $typeName: "linker.conformance.v1.ServerCompatResponse", host: "", port: 0, error: "", moreHubs: [], ...response }),
+  );
 
 try {
   for (;;) {
@@ -103,23 +147,31 @@ try {
     const { command } = fromBinary(ServerCompatRequestSchema, frame);
     try {
       if (command.case === "start") {
-        if (hub) throw new Error("the hub is already running");
+        if (hubs.length > 0) throw new Error("the hub is already running");
         settings = command.value;
-        hub = await startHub(dataDir, 0, settings);
+        hubs = await startHubs(settings);
       } else if (command.case === "restart") {
-        if (!hub || !settings) throw new Error("restart before start");
-        await stopHub(hub, command.value.abrupt);
-        hub = await startHub(dataDir, 0, settings);
+        if (hubs.length === 0 || !settings) throw new Error("restart before start");
+        const abrupt = command.value.abrupt;
+        await Promise.all(hubs.splice(0).map((hub) => stopHub(hub, abrupt)));
+        hubs = await startHubs(settings);
       } else {
         throw new Error("the request carries no command");
       }
-      reply({ host: hub.host, port: hub.port });
+      const [first, ...more] = hubs;
+      reply({
+        host: first.host,
+        port: first.port,
+        moreHubs: more.map(({ host, port }) => ({ $typeName: "linker.conformance.v1.HubAddress", host, port })),
+      });
     } catch (err) {
       reply({ error: (err as Error).message });
     }
   }
 } finally {
-  if (hub) await stopHub(hub, false);
+  await Promise.all(hubs.map((hub) => stopHub(hub, false)));
+  if (database && postgresServer) await dropDatabase(database).catch(() => undefined);
+  cluster?.stop();
   rmSync(dataDir, { recursive: true, force: true });
 }
 process.exit(0);

@@ -18,9 +18,10 @@
  * `npm run test:claude-code` installs it and runs the *.e2e.ts files here.
  */
 import { spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { resolve } from "node:path";
 import type { SessionHome } from "./claude-session.js";
+import { freePort } from "../support/free-port.js";
+export { freePort };
 
 export * from "./claude-session.js";
 export * from "./model-endpoint.js";
@@ -49,15 +50,6 @@ export function runLinker(where: SessionHome, args: string[], env: Record<string
   child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
   child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
   return new Promise((done) => child.once("close", (code) => done({ code, stdout, stderr })));
-}
-
-/** A loopback port nobody listens on right now. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((done) => server.close(() => done()));
-  return port;
 }
 
 /** Polls `check` until it returns something other than undefined/false, or fails after `timeoutMs`. */

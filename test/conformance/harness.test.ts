@@ -4,7 +4,9 @@ import { create } from "@bufbuild/protobuf";
 import { applyKnownFailing, globToRegExp } from "../../conformance/runner/known-failing.js";
 import { matchPattern } from "../../conformance/runner/pattern-match.js";
 import { lookup, PlaceholderError, Scope } from "../../conformance/runner/placeholders.js";
-import { loadSuite } from "../../conformance/runner/suite-loader.js";
+import { loadSuite, SuiteError } from "../../conformance/runner/suite-loader.js";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -80,11 +82,53 @@ describe("the suite", () => {
     const covered = new Set(suite.cases.flatMap((c) => c.covers));
     const { LinkerService } = await import("@linker/protocol/gen/linker/v1/linker_service_pb.js");
     // WatchHub is a server stream the case language has no step for (only Subscribe's); the
-    // dashboard's Chromium tests (test/dashboard) drive it end to end. Publish is a client stream
-    // the case language has no step for either; test/transport/publish.test.ts and
-    // test/e2e/publish-crash.test.ts cover it.
-    const elsewhere = new Set([LinkerService.method.watchHub.name, LinkerService.method.publish.name]);
+    // dashboard's Chromium tests (test/dashboard) drive it end to end. Publish has stream_call.
+    const elsewhere = new Set([LinkerService.method.watchHub.name]);
     for (const method of LinkerService.methods.filter((m) => !elsewhere.has(m.name))) expect(covered, `rpc/${method.name}`).toContain(`rpc/${method.name}`);
     for (const n of [1, 2, 3, 4, 5, 6]) expect(covered, `invariant/${n}`).toContain(`invariant/${n}`);
+  });
+
+  it("covers an RPC only in cases whose steps call it", () => {
+    const suite = loadSuite(join(ROOT, "conformance/suite.yaml"), join(ROOT, "conformance/cases"));
+    for (const testCase of suite.cases) {
+      const called = new Set(
+        testCase.steps.flatMap(({ action }) => {
+          if (action.case === "call" || action.case === "streamCall") return [action.value.method];
+          if (action.case === "openStream") return ["Subscribe"];
+          if (action.case === "reflect") return [action.value.method.slice(action.value.method.lastIndexOf("/") + 1)];
+          return [];
+        }),
+      );
+      const claimed = testCase.covers.filter((c) => c.startsWith("rpc/")).map((c) => c.slice("rpc/".length));
+      expect(claimed.filter((method) => !called.has(method)), testCase.name).toEqual([]);
+    }
+  });
+});
+
+describe("the case loader", () => {
+  const load = (caseYaml: string) => {
+    const dir = mkdtempSync(join(tmpdir(), "linker-cases-"));
+    try {
+      mkdirSync(join(dir, "cases/area"), { recursive: true });
+      writeFileSync(join(dir, "suite.yaml"), "name: t\n");
+      writeFileSync(join(dir, "cases/area/case.yaml"), caseYaml);
+      return loadSuite(join(dir, "suite.yaml"), join(dir, "cases"));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  const head = "description: d\nagents: [A]\nsteps:\n";
+
+  it("takes a stream_call of a method with a request stream, with responses to expect", () => {
+    const suite = load(`${head}  - {agent: A, stream_call: {method: Publish, requests: [{sequence: 1}]}, expect: {responses: {$len: 1}}}\n`);
+    const action = suite.cases[0].steps[0].action;
+    expect(action.case === "streamCall" && action.value.requests).toEqual([{ sequence: 1 }]);
+  });
+
+  it("rejects a stream_call of a unary method, a response pattern on it, and responses on other steps", () => {
+    expect(() => load(`${head}  - {agent: A, stream_call: {method: Send, requests: []}}\n`)).toThrow(SuiteError);
+    expect(() => load(`${head}  - {agent: A, stream_call: {method: Publish, requests: []}, expect: {response: {}}}\n`)).toThrow(/responses, not response/);
+    expect(() => load(`${head}  - {agent: A, call: {method: Send, request: {}}, expect: {responses: []}}\n`)).toThrow(/only a stream_call/);
+    expect(() => load(`${head}  - {agent: B, stream_call: {method: Publish, requests: []}}\n`)).toThrow(/not in agents/);
   });
 });

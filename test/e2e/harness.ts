@@ -1,12 +1,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
-import net from "node:net";
 import { arch, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Code, ConnectError, type Interceptor, type Transport } from "@connectrpc/connect";
 import { type Protocol, transportFor } from "../support/clients.js";
 import { LINKER_BIN } from "../support/hub-process.js";
+export { freePort } from "../support/free-port.js";
 
 /** Both wire protocols: gRPC over h2c and Connect over HTTP/1.1. */
 export const PROTOCOLS: readonly Protocol[] = ["grpc", "connect"];
@@ -164,18 +164,6 @@ export async function launchHub(options: LaunchOptions = {}): Promise<Hub> {
   const match = await hub.waitForStdout(/listening on (http:\/\/\S+)/, 15_000);
   const url = match[1];
   return { ...hub, url, port: Number(new URL(url).port) };
-}
-
-/** A TCP port that was free a moment ago on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", resolve);
-  });
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** Polls `condition` every `intervalMs` until it holds; throws after `timeoutMs` with `what`. */

@@ -1,12 +1,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../cli/cli-process.js";
 import { type HubProcess, LINKER_BIN, startHubProcess } from "../support/hub-process.js";
 import { tempDir } from "../support/temp-dir.js";
 import { McpSession, text } from "./mcp-session.js";
+import { freePort } from "../support/free-port.js";
 
 /** The MCP messages a client sends first: initialize, initialized, and one tool call. */
 const OPENING = [
@@ -31,15 +31,6 @@ function startAndKill(name: string, hub: string, home: string, afterMs: number):
 /** Kill points spread over a start (loading, hosting the hub, Register in flight, stream opening), with jitter. */
 function killPoints(count: number, spanMs: number): number[] {
   return Array.from({ length: count }, (_, i) => Math.round((i / count) * spanMs + Math.random() * (spanMs / count)));
-}
-
-/** A loopback port nobody listens on now. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((done) => server.close(() => done()));
-  return port;
 }
 
 /** The name is not locked: a fresh server of the same home reclaims it, and its stored token is the name's session. */

@@ -88,6 +88,25 @@ describe.skipIf(!hasPostgres)("across hub replicas on one PostgreSQL database", 
     inbox.close();
   });
 
+  it("counts an instance online on every replica as soon as its stream caught up or its heartbeat returned on one", { timeout: 60_000 }, async () => {
+    const asker = await agentOn(0, "presence-asker");
+    for (let round = 0; round < 10; round++) {
+      const streaming = await agentOn(1, `streaming-${round}`);
+      const beating = await agentOn(2, `beating-${round}`);
+      const stream = new EventReader(streaming.client, 0n, [EventType.MESSAGE]);
+      await stream.caughtUp();
+      await beating.client.heartbeat({});
+      // No waiting: the other replicas must already agree.
+      const { instances } = await asker.client.listInstances({ onlineOnly: true });
+      expect(instances.map((instance) => instance.name), `round ${round}`).toEqual(expect.arrayContaining([streaming.name, beating.name]));
+      const sent = await asker.client.send({ recipient: streaming.name, body: "are you there?" });
+      expect(sent.recipientOnline, `round ${round}`).toBe(true);
+      const asked = await connectErrorOf(asker.client.ask({ recipient: beating.name, body: "anyone?", timeoutMs: 50 }));
+      expect(asked.code, `round ${round}: ${asked.rawMessage}`).toBe(Code.DeadlineExceeded);
+      stream.close();
+    }
+  });
+
   it("gives each of 100 open tasks to exactly one of the claimers racing on three replicas", { timeout: 60_000 }, async () => {
     const lead = await agentOn(0, "lead");
     const claimers = await Promise.all([0, 1, 2].map((replica) => agentOn(replica, `claimer-${replica}`)));

@@ -1,4 +1,4 @@
-import { createRouterTransport } from "@connectrpc/connect";
+import { Code, createRouterTransport } from "@connectrpc/connect";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { type Event, EventType, PresenceChangeKind } from "@linker/protocol/gen/linker/v1/event_pb.js";
@@ -8,6 +8,7 @@ import { hubConfig } from "../../packages/hub/src/config.js";
 import { createHealthService } from "../../packages/hub/src/health.js";
 import { createHub, type Hub } from "../../packages/hub/src/hub.js";
 import { hubRouter, openStore } from "../../packages/hub/src/start-hub.js";
+import { connectErrorOf } from "../e2e/harness.js";
 import { registerAgent } from "../support/clients.js";
 import { EventReader } from "../support/event-reader.js";
 import { FakeClock } from "../support/test-hub.js";
@@ -60,6 +61,42 @@ describe("presence leases", () => {
     expect((await watcher.client.listInstances({ onlineOnly: true })).instances.map((i) => i.name)).toEqual(["watcher"]);
     stream.close();
     seen.close();
+  });
+
+  it("count an instance online on another hub as soon as its stream caught up or its heartbeat returned, before that hub heard of it", async () => {
+    // Two hubs on one file: the SQLite store hands a hub only its own commits, so
+    // the asking hub never hears the other's JOINED events; only the leases tell it.
+    const dataDir = tempDir();
+    const clock = new FakeClock();
+    const asking = await hubOn(dataDir, clock);
+    hubs.push(asking.hub);
+    const serving = await hubOn(dataDir, clock);
+    hubs.push(serving.hub);
+    const asker = await asking.agent("asker");
+    const streaming = await serving.agent("streaming");
+    const beating = await serving.agent("beating");
+    const stream = new EventReader(streaming.client, 0n, [EventType.MESSAGE]);
+    await stream.caughtUp();
+    await beating.client.heartbeat({});
+    expect(asking.hub.deps.presence.isOnline("streaming")).toBe(false);
+
+    const online = await asker.client.listInstances({ onlineOnly: true });
+    expect(online.instances.map((i) => i.name).sort()).toEqual(["beating", "streaming"]);
+    expect((await asker.client.send({ recipient: "streaming", body: "there?" })).recipientOnline).toBe(true);
+    const asked = await connectErrorOf(asker.client.ask({ recipient: "beating", body: "anyone?", timeoutMs: 50 }));
+    expect(asked.code, asked.rawMessage).toBe(Code.DeadlineExceeded);
+    const broadcast = await asker.client.broadcast({ body: "online ones", onlineOnly: true });
+    expect(broadcast.recipients.sort()).toEqual(["beating", "streaming"]);
+
+    // Once the heartbeat ages out and the sweep ends its lease, the answer follows the lease.
+    clock.advance(TTL_SECONDS * 1000 + 1);
+    await serving.hub.deps.presence.renew();
+    await serving.hub.deps.presence.sweep(true);
+    const later = await asker.client.listInstances({ onlineOnly: true });
+    expect(later.instances.map((i) => i.name)).toEqual(["streaming"]);
+    const refused = await connectErrorOf(asker.client.ask({ recipient: "beating", body: "still?", timeoutMs: 50 }));
+    expect(refused.code).toBe(Code.Unavailable);
+    stream.close();
   });
 
   it("renewal keeps a streaming instance's lease alive past the TTL, and a heartbeat-only one expires", async () => {

@@ -1,6 +1,5 @@
 import { execFile } from "node:child_process";
 import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -15,6 +14,7 @@ import { nodeSqliteRuntime } from "../support/node-sqlite-runtime.js";
 import { tempDir } from "../support/temp-dir.js";
 import { fake, workspace } from "./fake-vscode.js";
 import { waitFor } from "./wait-for.js";
+import { freePort } from "../support/free-port.js";
 
 const run = promisify(execFile);
 const node22 = nodeSqliteRuntime();
@@ -30,15 +30,6 @@ beforeEach(() => fake.reset());
 afterEach(async () => {
   for (const step of cleanup.splice(0).reverse()) await step().catch(() => undefined);
 });
-
-function freePort(): Promise<number> {
-  return new Promise((done) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
-}
 
 /** A folder for PATH holding `node` → `target` (or nothing). */
 function pathWith(target?: string): string {

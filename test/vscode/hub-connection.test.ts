@@ -1,4 +1,3 @@
-import { createServer } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { LinkerClient, MemorySessionStore } from "@linker/client";
 import { HubConnection, type HubConnectionOptions } from "../../packages/vscode/src/hub-connection.js";
@@ -8,17 +7,9 @@ import { readSettings, type Settings } from "../../packages/vscode/src/settings.
 import { startTestHub, tempDir } from "../client/support/hubs.js";
 import { fake, workspace } from "./fake-vscode.js";
 import { waitFor } from "./wait-for.js";
+import { freePort } from "../support/free-port.js";
 
 const cleanup: (() => Promise<unknown>)[] = [];
-
-function freePort(): Promise<number> {
-  return new Promise((done) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
-}
 
 const quiet: Log = { debug() {}, info() {}, warn() {}, error() {} };
 

@@ -309,6 +309,12 @@ func (e *executor) perform(req *compat.ClientCompatRequest) (*compat.ClientCompa
 		delete(e.streams, in.CloseStream.Handle)
 		s.close()
 		return accepted(), nil
+	case *compat.ClientCompatRequest_StreamCall:
+		outcome, err := e.streamCall(req, in.StreamCall)
+		if err != nil {
+			return nil, err
+		}
+		return &compat.ClientCompatResponse{Result: &compat.ClientCompatResponse_StreamOutcome{StreamOutcome: outcome}}, nil
 	case *compat.ClientCompatRequest_Reflect:
 		conn, err := e.dial(req.HubUrl)
 		if err != nil {

@@ -173,6 +173,33 @@ class Executor:
         packed.Pack(response)
         return compat.CallOutcome(response=packed)
 
+    def stream_call(self, req, instruction):
+        """Sends every request, half-closes (the iterator ends) and collects every response."""
+        method = SERVICE.methods_by_name.get(instruction.method)
+        if method is None or not method.client_streaming:
+            raise HarnessError('"%s" is not a LinkerService method that takes a stream of requests' % instruction.method)
+        requests = []
+        for i, packed in enumerate(instruction.requests):
+            request = getattr(linker_service_pb2, method.input_type.name)()
+            if not packed.Unpack(request):
+                raise HarnessError("request %d is %s, not %s" % (i + 1, packed.type_url, method.input_type.full_name))
+            requests.append(request)
+        call = getattr(self.stub(req), method.name)
+        options = dict(
+            metadata=self.metadata(instruction.agent, instruction.auth, instruction.token),
+            timeout=(instruction.timeout_ms or DEFAULT_CALL_TIMEOUT_MS) / 1000,
+        )
+        outcome = compat.StreamCallOutcome()
+        try:
+            if method.server_streaming:
+                for response in call(iter(requests), **options):
+                    outcome.responses.add().Pack(response)
+            else:
+                outcome.responses.add().Pack(call(iter(requests), **options))
+        except grpc.RpcError as err:
+            outcome.error.CopyFrom(rpc_error_of(err))
+        return outcome
+
     def execute(self, req):
         kind = req.WhichOneof("instruction")
         if kind == "call":
@@ -209,6 +236,8 @@ class Executor:
                 raise HarnessError('no stream has handle "%s"' % req.close_stream.handle)
             stream.close()
             return compat.ClientCompatResponse(accepted=compat.Accepted())
+        if kind == "stream_call":
+            return compat.ClientCompatResponse(stream_outcome=self.stream_call(req, req.stream_call))
         if kind == "reflect":
             reflect = req.reflect
             metadata = self.metadata(reflect.agent, reflect.auth, reflect.token)

@@ -146,6 +146,40 @@ module LinkerConformance
       end
     end
 
+    # Calls a method that takes a stream of requests (Publish): sends every
+    # request, half-closes (the enumerator ends) and collects every response.
+    def stream_call(req, instruction)
+      name = instruction['method']
+      desc = LinkerService::Service.rpc_descs[name.to_sym]
+      unless desc && (desc.client_streamer? || desc.bidi_streamer?)
+        raise HarnessError, "\"#{name}\" is not a LinkerService method that takes a stream of requests"
+      end
+
+      input = desc.input.type # a streamed input is wrapped in GRPC::RpcDesc::Stream
+      requests = instruction.requests.each_with_index.map do |packed, i|
+        request = packed.unpack(input)
+        raise HarnessError, "request #{i + 1} is #{packed.type_url}, not #{input.descriptor.name}" if request.nil?
+
+        request
+      end
+      md = metadata(instruction.agent, instruction.auth, instruction.token)
+      deadline = Time.now + (instruction.timeout_ms.positive? ? instruction.timeout_ms : DEFAULT_CALL_TIMEOUT_MS) / 1000.0
+      outcome = Compat::StreamCallOutcome.new
+      method = GRPC::GenericService.underscore(name).to_sym
+      begin
+        if desc.bidi_streamer?
+          stub(req).public_send(method, requests.each, metadata: md, deadline: deadline).each do |response|
+            outcome.responses << Google::Protobuf::Any.pack(response)
+          end
+        else
+          outcome.responses << Google::Protobuf::Any.pack(stub(req).public_send(method, requests.each, metadata: md, deadline: deadline))
+        end
+      rescue GRPC::BadStatus => e
+        outcome.error = LinkerConformance.rpc_error_of(e)
+      end
+      outcome
+    end
+
     def accepted
       Compat::ClientCompatResponse.new(accepted: Compat::Accepted.new)
     end
@@ -185,6 +219,8 @@ module LinkerConformance
 
         stream.close
         accepted
+      when :stream_call
+        Compat::ClientCompatResponse.new(stream_outcome: stream_call(req, req.stream_call))
       when :reflect
         reflect = req.reflect
         target = target_of(req.hub_url)

@@ -1,4 +1,4 @@
-import { create, type DescMethodUnary, type Message } from "@bufbuild/protobuf";
+import { create, type DescMethodBiDiStreaming, type DescMethodClientStreaming, type DescMethodUnary, type Message } from "@bufbuild/protobuf";
 import { anyPack, anyUnpack } from "@bufbuild/protobuf/wkt";
 import { type Client, createClient, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
@@ -12,6 +12,9 @@ import {
   ClientCompatResponseSchema,
   Protocol,
   type RpcError,
+  type StreamCallInstruction,
+  type StreamCallOutcome,
+  StreamCallOutcomeSchema,
 } from "@linker/protocol/gen/linker/conformance/v1/client_compat_pb.js";
 import { LinkerService, type SubscribeResponse } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
 import type { ClientExecutor } from "../../protocol/client-executor.js";
@@ -31,19 +34,28 @@ interface OpenStream {
 }
 
 type UnaryFn = (request: Message, options: { headers: Headers; timeoutMs: number }) => Promise<Message>;
+type CallOptions = { headers: Headers; timeoutMs: number };
+type BidiFn = (requests: AsyncIterable<Message>, options: CallOptions) => AsyncIterable<Message>;
+type ClientStreamFn = (requests: AsyncIterable<Message>, options: CallOptions) => Promise<Message>;
 
 /** Thrown for instructions the executor cannot carry out; reported as harness_error. */
 class HarnessError extends Error {}
 
-function transportFor(hubUrl: string, protocol: Protocol): Transport {
+/**
+ * The transport for a protocol: Connect and gRPC-Web over HTTP/1.1, except
+ * for calls that stream requests (`duplex`), which those protocols can only
+ * make over HTTP/2; gRPC always over HTTP/2.
+ */
+function transportFor(hubUrl: string, protocol: Protocol, duplex: boolean): Transport {
+  const httpVersion = duplex ? "2" : "1.1";
   switch (protocol) {
     case Protocol.GRPC:
       return createGrpcTransport({ baseUrl: hubUrl });
     case Protocol.GRPC_WEB:
-      return createGrpcWebTransport({ baseUrl: hubUrl, httpVersion: "1.1" });
+      return createGrpcWebTransport({ baseUrl: hubUrl, httpVersion });
     case Protocol.CONNECT:
     case Protocol.UNSPECIFIED:
-      return createConnectTransport({ baseUrl: hubUrl, httpVersion: "1.1" });
+      return createConnectTransport({ baseUrl: hubUrl, httpVersion });
     default:
       throw new HarnessError(`unsupported protocol ${String(protocol)}`);
   }
@@ -63,10 +75,10 @@ export function createTsClientExecutor(): ClientExecutor {
   const calls = new Map<string, Promise<CallOutcome>>();
   const streams = new Map<string, OpenStream>();
 
-  const clientFor = (req: ClientCompatRequest) => {
-    const key = `${req.protocol} ${req.hubUrl}`;
+  const clientFor = (req: ClientCompatRequest, duplex = false) => {
+    const key = `${req.protocol} ${req.hubUrl} ${duplex}`;
     let client = clients.get(key);
-    if (!client) clients.set(key, (client = createClient(LinkerService, transportFor(req.hubUrl, req.protocol))));
+    if (!client) clients.set(key, (client = createClient(LinkerService, transportFor(req.hubUrl, req.protocol, duplex))));
     return client;
   };
 
@@ -94,6 +106,36 @@ export function createTsClientExecutor(): ClientExecutor {
       return create(CallOutcomeSchema, { result: { case: "response", value: anyPack(unary.output, response) } });
     } catch (err) {
       return create(CallOutcomeSchema, { result: { case: "error", value: rpcErrorOf(err) } });
+    }
+  };
+
+  /** Sends every request, half-closes (the request iterable ends) and collects every response. */
+  const streamCall = async (client: Client<typeof LinkerService>, instruction: StreamCallInstruction): Promise<StreamCallOutcome> => {
+    const found = LinkerService.methods.find((m) => m.name === instruction.method);
+    if (!found || (found.methodKind !== "client_streaming" && found.methodKind !== "bidi_streaming")) {
+      throw new HarnessError(`"${instruction.method}" is not a LinkerService method that takes a stream of requests`);
+    }
+    const method = found as DescMethodClientStreaming | DescMethodBiDiStreaming;
+    const requests = instruction.requests.map((packed, i) => {
+      const request = anyUnpack(packed, method.input);
+      if (!request) throw new HarnessError(`request ${i + 1} is ${packed.typeUrl}, not ${method.input.typeName}`);
+      return request;
+    });
+    async function* input(): AsyncIterable<Message> {
+      yield* requests;
+    }
+    const options = { headers: headersFor(instruction.agent, instruction.auth, instruction.token), timeoutMs: instruction.timeoutMs || DEFAULT_CALL_TIMEOUT_MS };
+    const responses: Message[] = [];
+    const fn = (client as unknown as Record<string, unknown>)[method.localName];
+    try {
+      if (method.methodKind === "bidi_streaming") {
+        for await (const response of (fn as BidiFn)(input(), options)) responses.push(response);
+      } else {
+        responses.push(await (fn as ClientStreamFn)(input(), options));
+      }
+      return create(StreamCallOutcomeSchema, { responses: responses.map((r) => anyPack(method.output, r)) });
+    } catch (err) {
+      return create(StreamCallOutcomeSchema, { responses: responses.map((r) => anyPack(method.output, r)), error: rpcErrorOf(err) });
     }
   };
 
@@ -171,6 +213,8 @@ export function createTsClientExecutor(): ClientExecutor {
         await stream.done;
         return accepted;
       }
+      case "streamCall":
+        return { case: "streamOutcome", value: await streamCall(clientFor(req, true), instruction.value) };
       case "reflect": {
         // Reflection is a gRPC bidirectional stream, so this always speaks gRPC (h2c).
         const { agent, auth, token } = instruction.value;

@@ -28,8 +28,12 @@ export class Asker {
   async ask(caller: Caller, req: AskRequest, signal: AbortSignal): Promise<{ query: Message; reply: Message }> {
     const { store, presence, config } = this.deps;
     const { recipient } = req;
-    await store.transaction((tx) => this.registry.requireName(tx, recipient));
-    if (!presence.isOnline(recipient)) {
+    // Presence from the store's leases: a recipient that came online on another hub a moment ago counts.
+    const online = await store.transaction(async (tx) => {
+      await this.registry.requireName(tx, recipient);
+      return presence.isOnlineIn(tx, recipient);
+    });
+    if (!online) {
       throw new UnavailableError(
         `no responders: "${recipient}" is offline, so nobody can answer now; Send the question instead and it will be delivered when "${recipient}" comes back`,
       );

@@ -50,6 +50,8 @@ export async function* streamEvents(
       if (subscription.takeOverflow()) continue;
       break;
     }
+    // Caught up means online, for every hub on the database: the lease the stream took is committed.
+    await presence.written(name);
     yield create(SubscribeResponseSchema, { item: { case: "caughtUp", value: { seq: last } } });
     for (;;) {
       const batch = await subscription.next(signal);

@@ -97,7 +97,7 @@ export class Mailbox {
 
   /** Sends a direct message from the caller. */
   async send(caller: Caller, req: SendRequest, options: SendOptions = {}): Promise<SendResult> {
-    const { store, clock, config, presence } = this.deps;
+    const { store, clock, config } = this.deps;
     const sender = caller.name;
     const { recipient } = req;
     this.checkContent(req);
@@ -105,7 +105,7 @@ export class Mailbox {
     const now = clock.now();
     const result = await store.transaction(async (tx): Promise<SendResult> => {
       const earlier = await this.findDuplicate(tx, sender, recipient, req);
-      if (earlier) return { message: earlier, duplicate: true, recipientOnline: presence.isOnline(recipient) };
+      if (earlier) return { message: earlier, duplicate: true, recipientOnline: await this.online(tx, recipient) };
       await this.registry.requireName(tx, recipient);
       const unread = await this.backlog.overflow(tx, recipient, 1, now);
       if (unread !== undefined) {
@@ -117,7 +117,7 @@ export class Mailbox {
       await tx.messages.insert(message);
       await tx.events.append([{ audience: recipient, at: now, payload: { case: "message", value: message } }]);
       this.backlog.added(recipient);
-      return { message, duplicate: false, recipientOnline: presence.isOnline(recipient) };
+      return { message, duplicate: false, recipientOnline: await this.online(tx, recipient) };
     });
     return result;
   }
@@ -137,8 +137,9 @@ export class Mailbox {
       }
       const recipients: string[] = [];
       const skipped: string[] = [];
+      const online = req.onlineOnly ? await presence.onlineIn(tx) : () => true;
       for (const name of await tx.identity.instanceNames()) {
-        if (name === sender || (req.onlineOnly && !presence.isOnline(name))) continue;
+        if (name === sender || !online(name)) continue;
         if ((await this.backlog.overflow(tx, name, 1, now)) !== undefined) skipped.push(name);
         else recipients.push(name);
       }
@@ -149,6 +150,11 @@ export class Mailbox {
       return { message, recipients, skipped, duplicate: false };
     });
     return result;
+  }
+
+  /** Whether `name` is online: this hub's view, or else a live lease in the store (another hub's instance may have just come online). */
+  private async online(tx: StoreTx, name: string): Promise<boolean> {
+    return this.deps.presence.isOnline(name) || (await this.deps.presence.isOnlineIn(tx, name));
   }
 
   /** Marks messages in the caller's inbox read and sends read receipts; an unknown id changes nothing. */

@@ -135,6 +135,8 @@ export class Registry {
   async heartbeat(caller: Caller): Promise<Omit<HeartbeatResponse, "$typeName">> {
     const { store, clock, presence, config } = this.deps;
     presence.heartbeat(caller.name);
+    // Coming online takes a lease in the store: answer once every hub sees it.
+    await presence.written(caller.name);
     return store.transaction(async (tx) => ({
       unreadCount: await tx.messages.countUnread(caller.name, clock.now()),
       headSeq: await tx.events.head(),
@@ -155,11 +157,12 @@ export class Registry {
     return this.withPresence(instance);
   }
 
-  /** Registered instances with their presence, filtered. */
+  /** Registered instances with their presence (from the store's leases, so every hub answers alike), filtered. */
   async list(req: ListInstancesRequest): Promise<Instance[]> {
-    const instances = await this.deps.store.transaction((tx) => tx.identity.listInstances());
+    const { store, presence } = this.deps;
+    const [instances, online] = await store.transaction(async (tx) => [await tx.identity.listInstances(), await presence.onlineIn(tx)] as const);
     return instances
-      .map((instance) => this.withPresence(instance))
+      .map((instance) => this.withPresence(instance, online(instance.name)))
       .filter((instance) => !req.onlineOnly || instance.presence === PresenceState.ONLINE)
       .filter((instance) => Object.entries(req.labels).every(([key, value]) => instance.labels[key] === value));
   }

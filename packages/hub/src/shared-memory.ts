@@ -2,7 +2,14 @@ import { create } from "@bufbuild/protobuf";
 import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
 import { type MemoryEntry, MemoryChangeKind, MemoryChangeSchema, MemoryEntrySchema } from "@linker/protocol/gen/linker/v1/memory_pb.js";
 import type { Caller } from "./caller.js";
-import type { DeleteMemoryRequest, GetMemoryRequest, ListMemoryRequest, PutMemoryRequest } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
+import {
+  type DeleteMemoryRequest,
+  type GetMemoryRequest,
+  type ListMemoryRequest,
+  type PutMemoryRequest,
+  PutMemoryRequestSchema,
+} from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
+import { carriedFields } from "./carried-fields.js";
 import { InvalidArgumentError, LimitExceededError, NotFoundError, RevisionMismatchError } from "./errors.js";
 import type { HubDeps } from "./hub-deps.js";
 import { EVERYONE, type StoreTx } from "./store/store.js";
@@ -41,9 +48,9 @@ export class SharedMemory {
         const currentRevision = current?.revision ?? 0n;
         if (currentRevision !== expectedRevision) throw new RevisionMismatchError(key, expectedRevision, currentRevision);
       }
+      // The request's fields the entry also declares (key, value, …) are stored as given.
       const entry = create(MemoryEntrySchema, {
-        key,
-        value,
+        ...carriedFields(PutMemoryRequestSchema, MemoryEntrySchema, req),
         revision: await tx.memory.nextRevision(),
         createdAt: current?.createdAt ?? timestampFromMs(now),
         updatedAt: timestampFromMs(now),

@@ -35,6 +35,8 @@ export class SharedPresence {
   readonly hubId = randomUUID();
   private readonly local: Presence;
   private readonly online = new Set<string>();
+  /** The latest presence write of each name whose write has not finished. */
+  private readonly writes = new Map<string, Promise<void>>();
   private readonly ttlMs: number;
   private announce: PresenceAnnouncer | undefined;
   private closing = false;
@@ -55,9 +57,32 @@ export class SharedPresence {
     for (const name of names) this.online.add(name);
   }
 
-  /** Whether `name` is online on any hub. */
+  /** Whether `name` is online on any hub, as far as this hub has heard (other hubs' changes arrive as their events commit). */
   isOnline(name: string): boolean {
     return this.local.isOnline(name) || this.online.has(name);
+  }
+
+  /**
+   * Whether `name` is online on any hub, read from the leases in the store:
+   * exact even before another hub's JOINED or LEFT event has reached this one.
+   */
+  async isOnlineIn(tx: StoreTx, name: string): Promise<boolean> {
+    return this.local.isOnline(name) || (await tx.presence.hasLiveLease(name, this.deps.clock.now()));
+  }
+
+  /** Who is online on any hub, from one read of the leases in the store (see isOnlineIn). */
+  async onlineIn(tx: StoreTx): Promise<(name: string) => boolean> {
+    const leased = new Set(await tx.presence.onlineNames(this.deps.clock.now()));
+    return (name) => this.local.isOnline(name) || leased.has(name);
+  }
+
+  /**
+   * Resolves once the lease change that this hub's last presence change of
+   * `name` made is committed (at once when none is pending), so a caller told
+   * it is online is online for every hub on the database.
+   */
+  written(name: string): Promise<void> {
+    return this.writes.get(name) ?? Promise.resolve();
   }
 
   /** When this hub last heard from `name`, if ever. */
@@ -136,7 +161,7 @@ export class SharedPresence {
   private localChanged(name: string, online: boolean): void {
     if (this.closing) return;
     const now = this.deps.clock.now();
-    this.deps.store
+    const write = this.deps.store
       .transaction(async (tx) => {
         if (online) {
           const already = await tx.presence.hasLiveLease(name, now);
@@ -151,5 +176,9 @@ export class SharedPresence {
         tx.afterCommit(() => this.settle(name, online));
       })
       .catch((err: unknown) => this.deps.logger.warn({ err, instance: name }, "presence not stored"));
+    this.writes.set(name, write);
+    void write.then(() => {
+      if (this.writes.get(name) === write) this.writes.delete(name);
+    });
   }
 }

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import net from "node:net";
 import { resolve } from "node:path";
 import { createInterface } from "node:readline";
+export { freePort } from "../../support/free-port.js";
 
 /** Path of the agent fixture. */
 export const AGENT_SCRIPT = resolve(import.meta.dirname, "../../../scripts/agent-process.ts");
@@ -115,14 +115,3 @@ export async function killAllAgents(): Promise<void> {
   await Promise.all([...running].map((agent) => agent.kill("SIGKILL")));
 }
 
-/** A TCP port that was free a moment ago on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = net.createServer();
-    server.once("error", fail);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => done(port));
-    });
-  });
-}

@@ -125,6 +125,9 @@ function emptyHeaders(): Headers {
 
 /** The context a service method sees, from the request the interceptors passed on. */
 function handlerContext(req: UnaryRequest | StreamRequest, method: DescMethod): HandlerContext {
+  // Response headers are made when a handler first looks (none does on the hot path): an open stream keeps less.
+  let responseHeader: Headers | undefined;
+  let responseTrailer: Headers | undefined;
   return {
     method: method as never,
     service: method.parent,
@@ -134,8 +137,12 @@ function handlerContext(req: UnaryRequest | StreamRequest, method: DescMethod): 
     signal: req.signal,
     timeoutMs: () => undefined,
     requestHeader: req.header,
-    responseHeader: emptyHeaders(),
-    responseTrailer: emptyHeaders(),
+    get responseHeader() {
+      return (responseHeader ??= emptyHeaders());
+    },
+    get responseTrailer() {
+      return (responseTrailer ??= emptyHeaders());
+    },
     values: req.contextValues,
     abort: () => undefined,
   } as unknown as HandlerContext;
@@ -151,18 +158,34 @@ function readBody(req: Http2ServerRequest, max: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on("data", (chunk: Buffer) => {
+    // Listeners go once the body is read (a server stream lives on long after it), but for the error
+    // listener: a request stream must never emit an error nobody listens to.
+    const settle = () => {
+      req.off("data", onData).off("end", onEnd).off("aborted", onAborted);
+    };
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > max) {
-        req.removeAllListeners("data");
+        settle();
         reject(new ConnectError(`message size is larger than configured readMaxBytes ${max}`, Code.ResourceExhausted));
         return;
       }
       chunks.push(chunk);
-    });
-    req.once("end", () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)));
-    req.once("error", reject);
-    req.once("aborted", () => reject(new ConnectError("the client canceled the request", Code.Canceled)));
+    };
+    const onEnd = () => {
+      settle();
+      resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+    };
+    const onError = (err: Error) => {
+      settle();
+      reject(err);
+    };
+    req.once("error", onError);
+    const onAborted = () => {
+      settle();
+      reject(new ConnectError("the client canceled the request", Code.Canceled));
+    };
+    req.on("data", onData).on("end", onEnd).on("aborted", onAborted);
   });
 }
 

@@ -6,14 +6,15 @@ import type { IncomingHttpHeaders } from "node:http2";
  * only what interceptors use (lookups and iteration; writes stay local).
  */
 export class IncomingHeaders {
-  private readonly own = new Map<string, string>();
+  /** Local changes: a value, or null for a deleted header (made on first write: most requests never write). */
+  private own: Map<string, string | null> | undefined;
 
   constructor(private readonly headers: IncomingHttpHeaders) {}
 
   /** The value of `name` (lower-cased), with repeated values joined by ", ". */
   get(name: string): string | null {
     const key = name.toLowerCase();
-    const local = this.own.get(key);
+    const local = this.own?.get(key);
     if (local !== undefined) return local;
     if (key.startsWith(":")) return null;
     const value = this.headers[key];
@@ -28,7 +29,7 @@ export class IncomingHeaders {
 
   /** Sets a value seen only by later readers of this object. */
   set(name: string, value: string): void {
-    this.own.set(name.toLowerCase(), value);
+    (this.own ??= new Map()).set(name.toLowerCase(), value);
   }
 
   /** Adds to a value seen only by later readers of this object. */
@@ -39,17 +40,17 @@ export class IncomingHeaders {
 
   /** Hides a value from later readers of this object. */
   delete(name: string): void {
-    this.own.set(name.toLowerCase(), "");
+    (this.own ??= new Map()).set(name.toLowerCase(), null);
   }
 
   /** Every header but the pseudo-headers. */
   *entries(): IterableIterator<[string, string]> {
     for (const key of Object.keys(this.headers)) {
-      if (key.startsWith(":") || this.own.has(key)) continue;
+      if (key.startsWith(":") || this.own?.has(key)) continue;
       const value = this.get(key);
       if (value !== null) yield [key, value];
     }
-    for (const [key, value] of this.own) if (value !== "") yield [key, value];
+    for (const [key, value] of this.own ?? []) if (value !== null) yield [key, value];
   }
 
   /** Header names. */

@@ -47,6 +47,9 @@ export class TrafficStats {
   private readonly recent = new Float64Array(LATENCY_WINDOW);
   private recentCount = 0;
   private readonly pending = new Map<string, number>();
+  /** The ids in `pending`, oldest first, as a ring: the next slot holds the id to forget when it is full. */
+  private readonly pendingOrder: (string | undefined)[] = new Array<string | undefined>(PENDING_LIMIT);
+  private pendingNext = 0;
 
   /** Counts one batch of committed events (a store commit listener). */
   observe(events: readonly CommittedEvent[]): void {
@@ -57,7 +60,11 @@ export class TrafficStats {
         const slot = message.kind * this.priorities + message.priority;
         if (message.priority < this.priorities && slot < this.storedBy.length) this.storedBy[slot] += 1;
         if (message.recipient !== EVERYONE && message.sentAt) {
-          if (this.pending.size >= PENDING_LIMIT) this.pending.delete(this.pending.keys().next().value as string);
+          // Forgetting the oldest by its ring slot stays O(1): walking a Map from its front past deleted entries does not.
+          const oldest = this.pendingOrder[this.pendingNext];
+          if (oldest !== undefined) this.pending.delete(oldest);
+          this.pendingOrder[this.pendingNext] = message.id;
+          this.pendingNext = (this.pendingNext + 1) % PENDING_LIMIT;
           this.pending.set(message.id, timestampMs(message.sentAt));
         }
       } else if (payload.case === "receipt") {

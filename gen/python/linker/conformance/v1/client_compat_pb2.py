@@ -15,45 +15,49 @@ from google.protobuf import any_pb2 as google_dot_protobuf_dot_any__pb2
 from linker.v1 import linker_service_pb2 as linker_dot_v1_dot_linker__service__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n)linker/conformance/v1/client_compat.proto\x12\x15linker.conformance.v1\x1a\x19google/protobuf/any.proto\x1a\x1elinker/v1/linker_service.proto\"\xdc\x04\n\x13\x43lientCompatRequest\x12\x1b\n\ttest_name\x18\x01 \x01(\tR\x08testName\x12\x17\n\x07hub_url\x18\x02 \x01(\tR\x06hubUrl\x12;\n\x08protocol\x18\x03 \x01(\x0e\x32\x1f.linker.conformance.v1.ProtocolR\x08protocol\x12<\n\x04\x63\x61ll\x18\x04 \x01(\x0b\x32&.linker.conformance.v1.CallInstructionH\x00R\x04\x63\x61ll\x12H\n\nawait_call\x18\x05 \x01(\x0b\x32\'.linker.conformance.v1.AwaitInstructionH\x00R\tawaitCall\x12O\n\x0bopen_stream\x18\x06 \x01(\x0b\x32,.linker.conformance.v1.OpenStreamInstructionH\x00R\nopenStream\x12O\n\x0bread_stream\x18\x07 \x01(\x0b\x32,.linker.conformance.v1.ReadStreamInstructionH\x00R\nreadStream\x12R\n\x0c\x63lose_stream\x18\x08 \x01(\x0b\x32-.linker.conformance.v1.CloseStreamInstructionH\x00R\x0b\x63loseStream\x12\x45\n\x07reflect\x18\t \x01(\x0b\x32).linker.conformance.v1.ReflectInstructionH\x00R\x07reflectB\r\n\x0binstruction\"\xed\x01\n\x0f\x43\x61llInstruction\x12\x14\n\x05\x61gent\x18\x01 \x01(\tR\x05\x61gent\x12\x16\n\x06method\x18\x02 \x01(\tR\x06method\x12.\n\x07request\x18\x03 \x01(\x0b\x32\x14.google.protobuf.AnyR\x07request\x12/\n\x04\x61uth\x18\x04 \x01(\x0e\x32\x1b.linker.conformance.v1.AuthR\x04\x61uth\x12\x14\n\x05token\x18\x05 \x01(\tR\x05token\x12\x1d\n\ntimeout_ms\x18\x06 \x01(\rR\ttimeoutMs\x12\x16\n\x06handle\x18\x07 \x01(\tR\x06handle\"*\n\x10\x41waitInstruction\x12\x16\n\x06handle\x18\x01 \x01(\tR\x06handle\"\xc3\x01\n\x15OpenStreamInstruction\x12\x16\n\x06handle\x18\x01 \x01(\tR\x06handle\x12\x14\n\x05\x61gent\x18\x02 \x01(\tR\x05\x61gent\x12\x35\n\x07request\x18\x03 \x01(\x0b\x32\x1b.linker.v1.SubscribeRequestR\x07request\x12/\n\x04\x61uth\x18\x04 \x01(\x0e\x32\x1b.linker.conformance.v1.AuthR\x04\x61uth\x12\x14\n\x05token\x18\x05 \x01(\tR\x05token\"\x93\x01\n\x15ReadStreamInstruction\x12\x16\n\x06handle\x18\x01 \x01(\tR\x06handle\x12\x1b\n\tmin_items\x18\x02 \x01(\rR\x08minItems\x12&\n\x0funtil_caught_up\x18\x03 \x01(\x08R\runtilCaughtUp\x12\x1d\n\ntimeout_ms\x18\x04 \x01(\rR\ttimeoutMs\"0\n\x16\x43loseStreamInstruction\x12\x16\n\x06handle\x18\x01 \x01(\tR\x06handle\"\xcb\x01\n\x12ReflectInstruction\x12\x14\n\x05\x61gent\x18\x01 \x01(\tR\x05\x61gent\x12\x16\n\x06method\x18\x02 \x01(\tR\x06method\x12!\n\x0crequest_json\x18\x03 \x01(\tR\x0brequestJson\x12/\n\x04\x61uth\x18\x04 \x01(\x0e\x32\x1b.linker.conformance.v1.AuthR\x04\x61uth\x12\x14\n\x05token\x18\x05 \x01(\tR\x05token\x12\x1d\n\ntimeout_ms\x18\x06 \x01(\rR\ttimeoutMs\"\xa1\x02\n\x0eReflectOutcome\x12\x1a\n\x08services\x18\x01 \x03(\tR\x08services\x12-\n\x12reflection_service\x18\x02 \x01(\tR\x11reflectionService\x12\x1d\n\ninput_type\x18\x03 \x01(\tR\tinputType\x12\x1f\n\x0boutput_type\x18\x04 \x01(\tR\noutputType\x12%\n\rresponse_json\x18\x05 \x01(\tH\x00R\x0cresponseJson\x12\x37\n\x05\x65rror\x18\x06 \x01(\x0b\x32\x1f.linker.conformance.v1.RpcErrorH\x00R\x05\x65rror\x12\x1a\n\x07\x66\x61ilure\x18\x07 \x01(\tH\x00R\x07\x66\x61ilureB\x08\n\x06result\"\xf5\x02\n\x14\x43lientCompatResponse\x12\x1b\n\ttest_name\x18\x01 \x01(\tR\x08testName\x12>\n\x07outcome\x18\x02 \x01(\x0b\x32\".linker.conformance.v1.CallOutcomeH\x00R\x07outcome\x12=\n\x08\x61\x63\x63\x65pted\x18\x03 \x01(\x0b\x32\x1f.linker.conformance.v1.AcceptedH\x00R\x08\x61\x63\x63\x65pted\x12G\n\x0cstream_items\x18\x04 \x01(\x0b\x32\".linker.conformance.v1.StreamItemsH\x00R\x0bstreamItems\x12%\n\rharness_error\x18\x05 \x01(\tH\x00R\x0charnessError\x12G\n\nreflection\x18\x06 \x01(\x0b\x32%.linker.conformance.v1.ReflectOutcomeH\x00R\nreflectionB\x08\n\x06result\"\x84\x01\n\x0b\x43\x61llOutcome\x12\x32\n\x08response\x18\x01 \x01(\x0b\x32\x14.google.protobuf.AnyH\x00R\x08response\x12\x37\n\x05\x65rror\x18\x02 \x01(\x0b\x32\x1f.linker.conformance.v1.RpcErrorH\x00R\x05\x65rrorB\x08\n\x06result\"\n\n\x08\x41\x63\x63\x65pted\"\x8e\x01\n\x0bStreamItems\x12\x32\n\x05items\x18\x01 \x03(\x0b\x32\x1c.linker.v1.SubscribeResponseR\x05items\x12\x14\n\x05\x65nded\x18\x02 \x01(\x08R\x05\x65nded\x12\x35\n\x05\x65rror\x18\x03 \x01(\x0b\x32\x1f.linker.conformance.v1.RpcErrorR\x05\x65rror\"\x85\x01\n\x08RpcError\x12/\n\x04\x63ode\x18\x01 \x01(\x0e\x32\x1b.linker.conformance.v1.CodeR\x04\x63ode\x12\x18\n\x07message\x18\x02 \x01(\tR\x07message\x12.\n\x07\x64\x65tails\x18\x03 \x03(\x0b\x32\x14.google.protobuf.AnyR\x07\x64\x65tails\"i\n\tRpcStatus\x12\x12\n\x04\x63ode\x18\x01 \x01(\x05R\x04\x63ode\x12\x18\n\x07message\x18\x02 \x01(\tR\x07message\x12.\n\x07\x64\x65tails\x18\x03 \x03(\x0b\x32\x14.google.protobuf.AnyR\x07\x64\x65tails*K\n\x04\x41uth\x12\x14\n\x10\x41UTH_UNSPECIFIED\x10\x00\x12\x0e\n\nAUTH_AGENT\x10\x01\x12\r\n\tAUTH_NONE\x10\x02\x12\x0e\n\nAUTH_TOKEN\x10\x03*d\n\x08Protocol\x12\x18\n\x14PROTOCOL_UNSPECIFIED\x10\x00\x12\x14\n\x10PROTOCOL_CONNECT\x10\x01\x12\x11\n\rPROTOCOL_GRPC\x10\x02\x12\x15\n\x11PROTOCOL_GRPC_WEB\x10\x03*\x94\x03\n\x04\x43ode\x12\x14\n\x10\x43ODE_UNSPECIFIED\x10\x00\x12\x11\n\rCODE_CANCELED\x10\x01\x12\x10\n\x0c\x43ODE_UNKNOWN\x10\x02\x12\x19\n\x15\x43ODE_INVALID_ARGUMENT\x10\x03\x12\x1a\n\x16\x43ODE_DEADLINE_EXCEEDED\x10\x04\x12\x12\n\x0e\x43ODE_NOT_FOUND\x10\x05\x12\x17\n\x13\x43ODE_ALREADY_EXISTS\x10\x06\x12\x1a\n\x16\x43ODE_PERMISSION_DENIED\x10\x07\x12\x1b\n\x17\x43ODE_RESOURCE_EXHAUSTED\x10\x08\x12\x1c\n\x18\x43ODE_FAILED_PRECONDITION\x10\t\x12\x10\n\x0c\x43ODE_ABORTED\x10\n\x12\x15\n\x11\x43ODE_OUT_OF_RANGE\x10\x0b\x12\x16\n\x12\x43ODE_UNIMPLEMENTED\x10\x0c\x12\x11\n\rCODE_INTERNAL\x10\r\x12\x14\n\x10\x43ODE_UNAVAILABLE\x10\x0e\x12\x12\n\x0e\x43ODE_DATA_LOSS\x10\x0f\x12\x18\n\x14\x43ODE_UNAUTHENTICATED\x10\x10\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n)linker/conformance/v1/client_compat.proto\x12\x15linker.conformance.v1\x1a\x19google/protobuf/any.proto\x1a\x1elinker/v1/linker_service.proto\"\xad\x05\n\x13\x43lientCompatRequest\x12\x1b\n\ttest_name\x18\x01 \x01(\tR\x08testName\x12\x17\n\x07hub_url\x18\x02 \x01(\tR\x06hubUrl\x12;\n\x08protocol\x18\x03 \x01(\x0e\x32\x1f.linker.conformance.v1.ProtocolR\x08protocol\x12<\n\x04\x63\x61ll\x18\x04 \x01(\x0b\x32&.linker.conformance.v1.CallInstructionH\x00R\x04\x63\x61ll\x12H\n\nawait_call\x18\x05 \x01(\x0b\x32\'.linker.conformance.v1.AwaitInstructionH\x00R\tawaitCall\x12O\n\x0bopen_stream\x18\x06 \x01(\x0b\x32,.linker.conformance.v1.OpenStreamInstructionH\x00R\nopenStream\x12O\n\x0bread_stream\x18\x07 \x01(\x0b\x32,.linker.conformance.v1.ReadStreamInstructionH\x00R\nreadStream\x12R\n\x0c\x63lose_stream\x18\x08 \x01(\x0b\x32-.linker.conformance.v1.CloseStreamInstructionH\x00R\x0b\x63loseStream\x12\x45\n\x07reflect\x18\t \x01(\x0b\x32).linker.conformance.v1.ReflectInstructionH\x00R\x07reflect\x12O\n\x0bstream_call\x18\n \x01(\x0b\x32,.linker.conformance.v1.StreamCallInstructionH\x00R\nstreamCallB\r\n\x0binstruction\"\xed\x01\n\x0f\x43\x61llInstruction\x12\x14\n\x05\x61gent\x18\x01 \x01(\tR\x05\x61gent\x12\x16\n\x06method\x18\x02 \x01(\tR\x06method\x12.\n\x07request\x18\x03 \x01(\x0b\x32\x14.google.protobuf.AnyR\x07request\x12/\n\x04\x61uth\x18\x04 \x01(\x0e\x32\x1b.linker.conformance.v1.AuthR\x04\x61uth\x12\x14\n\x05token\x18\x05 \x01(\tR\x05token\x12\x1d\n\ntimeout_ms\x18\x06 \x01(\rR\ttimeoutMs\x12\x16\n\x06handle\x18\x07 \x01(\tR\x06handle\"*\n\x10\x41waitInstruction\x12\x16\n\x06handle\x18\x01 \x01(\tR\x06handle\"\xc3\x01\n\x15OpenStreamInstruction\x12\x16\n\x06handle\x18\x01 \x01(\tR\x06handle\x12\x14\n\x05\x61gent\x18\x02 \x01(\tR\x05\x61gent\x12\x35\n\x07request\x18\x03 \x01(\x0b\x32\x1b.linker.v1.SubscribeRequestR\x07request\x12/\n\x04\x61uth\x18\x04 \x01(\x0e\x32\x1b.linker.conformance.v1.AuthR\x04\x61uth\x12\x14\n\x05token\x18\x05 \x01(\tR\x05token\"\x93\x01\n\x15ReadStreamInstruction\x12\x16\n\x06handle\x18\x01 \x01(\tR\x06handle\x12\x1b\n\tmin_items\x18\x02 \x01(\rR\x08minItems\x12&\n\x0funtil_caught_up\x18\x03 \x01(\x08R\runtilCaughtUp\x12\x1d\n\ntimeout_ms\x18\x04 \x01(\rR\ttimeoutMs\"0\n\x16\x43loseStreamInstruction\x12\x16\n\x06handle\x18\x01 \x01(\tR\x06handle\"\xdd\x01\n\x15StreamCallInstruction\x12\x14\n\x05\x61gent\x18\x01 \x01(\tR\x05\x61gent\x12\x16\n\x06method\x18\x02 \x01(\tR\x06method\x12\x30\n\x08requests\x18\x03 \x03(\x0b\x32\x14.google.protobuf.AnyR\x08requests\x12/\n\x04\x61uth\x18\x04 \x01(\x0e\x32\x1b.linker.conformance.v1.AuthR\x04\x61uth\x12\x14\n\x05token\x18\x05 \x01(\tR\x05token\x12\x1d\n\ntimeout_ms\x18\x06 \x01(\rR\ttimeoutMs\"\xcb\x01\n\x12ReflectInstruction\x12\x14\n\x05\x61gent\x18\x01 \x01(\tR\x05\x61gent\x12\x16\n\x06method\x18\x02 \x01(\tR\x06method\x12!\n\x0crequest_json\x18\x03 \x01(\tR\x0brequestJson\x12/\n\x04\x61uth\x18\x04 \x01(\x0e\x32\x1b.linker.conformance.v1.AuthR\x04\x61uth\x12\x14\n\x05token\x18\x05 \x01(\tR\x05token\x12\x1d\n\ntimeout_ms\x18\x06 \x01(\rR\ttimeoutMs\"\xa1\x02\n\x0eReflectOutcome\x12\x1a\n\x08services\x18\x01 \x03(\tR\x08services\x12-\n\x12reflection_service\x18\x02 \x01(\tR\x11reflectionService\x12\x1d\n\ninput_type\x18\x03 \x01(\tR\tinputType\x12\x1f\n\x0boutput_type\x18\x04 \x01(\tR\noutputType\x12%\n\rresponse_json\x18\x05 \x01(\tH\x00R\x0cresponseJson\x12\x37\n\x05\x65rror\x18\x06 \x01(\x0b\x32\x1f.linker.conformance.v1.RpcErrorH\x00R\x05\x65rror\x12\x1a\n\x07\x66\x61ilure\x18\x07 \x01(\tH\x00R\x07\x66\x61ilureB\x08\n\x06result\"\xc8\x03\n\x14\x43lientCompatResponse\x12\x1b\n\ttest_name\x18\x01 \x01(\tR\x08testName\x12>\n\x07outcome\x18\x02 \x01(\x0b\x32\".linker.conformance.v1.CallOutcomeH\x00R\x07outcome\x12=\n\x08\x61\x63\x63\x65pted\x18\x03 \x01(\x0b\x32\x1f.linker.conformance.v1.AcceptedH\x00R\x08\x61\x63\x63\x65pted\x12G\n\x0cstream_items\x18\x04 \x01(\x0b\x32\".linker.conformance.v1.StreamItemsH\x00R\x0bstreamItems\x12%\n\rharness_error\x18\x05 \x01(\tH\x00R\x0charnessError\x12G\n\nreflection\x18\x06 \x01(\x0b\x32%.linker.conformance.v1.ReflectOutcomeH\x00R\nreflection\x12Q\n\x0estream_outcome\x18\x07 \x01(\x0b\x32(.linker.conformance.v1.StreamCallOutcomeH\x00R\rstreamOutcomeB\x08\n\x06result\"~\n\x11StreamCallOutcome\x12\x32\n\tresponses\x18\x01 \x03(\x0b\x32\x14.google.protobuf.AnyR\tresponses\x12\x35\n\x05\x65rror\x18\x02 \x01(\x0b\x32\x1f.linker.conformance.v1.RpcErrorR\x05\x65rror\"\x84\x01\n\x0b\x43\x61llOutcome\x12\x32\n\x08response\x18\x01 \x01(\x0b\x32\x14.google.protobuf.AnyH\x00R\x08response\x12\x37\n\x05\x65rror\x18\x02 \x01(\x0b\x32\x1f.linker.conformance.v1.RpcErrorH\x00R\x05\x65rrorB\x08\n\x06result\"\n\n\x08\x41\x63\x63\x65pted\"\x8e\x01\n\x0bStreamItems\x12\x32\n\x05items\x18\x01 \x03(\x0b\x32\x1c.linker.v1.SubscribeResponseR\x05items\x12\x14\n\x05\x65nded\x18\x02 \x01(\x08R\x05\x65nded\x12\x35\n\x05\x65rror\x18\x03 \x01(\x0b\x32\x1f.linker.conformance.v1.RpcErrorR\x05\x65rror\"\x85\x01\n\x08RpcError\x12/\n\x04\x63ode\x18\x01 \x01(\x0e\x32\x1b.linker.conformance.v1.CodeR\x04\x63ode\x12\x18\n\x07message\x18\x02 \x01(\tR\x07message\x12.\n\x07\x64\x65tails\x18\x03 \x03(\x0b\x32\x14.google.protobuf.AnyR\x07\x64\x65tails\"i\n\tRpcStatus\x12\x12\n\x04\x63ode\x18\x01 \x01(\x05R\x04\x63ode\x12\x18\n\x07message\x18\x02 \x01(\tR\x07message\x12.\n\x07\x64\x65tails\x18\x03 \x03(\x0b\x32\x14.google.protobuf.AnyR\x07\x64\x65tails*K\n\x04\x41uth\x12\x14\n\x10\x41UTH_UNSPECIFIED\x10\x00\x12\x0e\n\nAUTH_AGENT\x10\x01\x12\r\n\tAUTH_NONE\x10\x02\x12\x0e\n\nAUTH_TOKEN\x10\x03*d\n\x08Protocol\x12\x18\n\x14PROTOCOL_UNSPECIFIED\x10\x00\x12\x14\n\x10PROTOCOL_CONNECT\x10\x01\x12\x11\n\rPROTOCOL_GRPC\x10\x02\x12\x15\n\x11PROTOCOL_GRPC_WEB\x10\x03*\x94\x03\n\x04\x43ode\x12\x14\n\x10\x43ODE_UNSPECIFIED\x10\x00\x12\x11\n\rCODE_CANCELED\x10\x01\x12\x10\n\x0c\x43ODE_UNKNOWN\x10\x02\x12\x19\n\x15\x43ODE_INVALID_ARGUMENT\x10\x03\x12\x1a\n\x16\x43ODE_DEADLINE_EXCEEDED\x10\x04\x12\x12\n\x0e\x43ODE_NOT_FOUND\x10\x05\x12\x17\n\x13\x43ODE_ALREADY_EXISTS\x10\x06\x12\x1a\n\x16\x43ODE_PERMISSION_DENIED\x10\x07\x12\x1b\n\x17\x43ODE_RESOURCE_EXHAUSTED\x10\x08\x12\x1c\n\x18\x43ODE_FAILED_PRECONDITION\x10\t\x12\x10\n\x0c\x43ODE_ABORTED\x10\n\x12\x15\n\x11\x43ODE_OUT_OF_RANGE\x10\x0b\x12\x16\n\x12\x43ODE_UNIMPLEMENTED\x10\x0c\x12\x11\n\rCODE_INTERNAL\x10\r\x12\x14\n\x10\x43ODE_UNAVAILABLE\x10\x0e\x12\x12\n\x0e\x43ODE_DATA_LOSS\x10\x0f\x12\x18\n\x14\x43ODE_UNAUTHENTICATED\x10\x10\x62\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'linker.conformance.v1.client_compat_pb2', globals())
 if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
-  _AUTH._serialized_start=2825
-  _AUTH._serialized_end=2900
-  _PROTOCOL._serialized_start=2902
-  _PROTOCOL._serialized_end=3002
-  _CODE._serialized_start=3005
-  _CODE._serialized_end=3409
+  _AUTH._serialized_start=3341
+  _AUTH._serialized_end=3416
+  _PROTOCOL._serialized_start=3418
+  _PROTOCOL._serialized_end=3518
+  _CODE._serialized_start=3521
+  _CODE._serialized_end=3925
   _CLIENTCOMPATREQUEST._serialized_start=128
-  _CLIENTCOMPATREQUEST._serialized_end=732
-  _CALLINSTRUCTION._serialized_start=735
-  _CALLINSTRUCTION._serialized_end=972
-  _AWAITINSTRUCTION._serialized_start=974
-  _AWAITINSTRUCTION._serialized_end=1016
-  _OPENSTREAMINSTRUCTION._serialized_start=1019
-  _OPENSTREAMINSTRUCTION._serialized_end=1214
-  _READSTREAMINSTRUCTION._serialized_start=1217
-  _READSTREAMINSTRUCTION._serialized_end=1364
-  _CLOSESTREAMINSTRUCTION._serialized_start=1366
-  _CLOSESTREAMINSTRUCTION._serialized_end=1414
-  _REFLECTINSTRUCTION._serialized_start=1417
-  _REFLECTINSTRUCTION._serialized_end=1620
-  _REFLECTOUTCOME._serialized_start=1623
-  _REFLECTOUTCOME._serialized_end=1912
-  _CLIENTCOMPATRESPONSE._serialized_start=1915
-  _CLIENTCOMPATRESPONSE._serialized_end=2288
-  _CALLOUTCOME._serialized_start=2291
-  _CALLOUTCOME._serialized_end=2423
-  _ACCEPTED._serialized_start=2425
-  _ACCEPTED._serialized_end=2435
-  _STREAMITEMS._serialized_start=2438
-  _STREAMITEMS._serialized_end=2580
-  _RPCERROR._serialized_start=2583
-  _RPCERROR._serialized_end=2716
-  _RPCSTATUS._serialized_start=2718
-  _RPCSTATUS._serialized_end=2823
+  _CLIENTCOMPATREQUEST._serialized_end=813
+  _CALLINSTRUCTION._serialized_start=816
+  _CALLINSTRUCTION._serialized_end=1053
+  _AWAITINSTRUCTION._serialized_start=1055
+  _AWAITINSTRUCTION._serialized_end=1097
+  _OPENSTREAMINSTRUCTION._serialized_start=1100
+  _OPENSTREAMINSTRUCTION._serialized_end=1295
+  _READSTREAMINSTRUCTION._serialized_start=1298
+  _READSTREAMINSTRUCTION._serialized_end=1445
+  _CLOSESTREAMINSTRUCTION._serialized_start=1447
+  _CLOSESTREAMINSTRUCTION._serialized_end=1495
+  _STREAMCALLINSTRUCTION._serialized_start=1498
+  _STREAMCALLINSTRUCTION._serialized_end=1719
+  _REFLECTINSTRUCTION._serialized_start=1722
+  _REFLECTINSTRUCTION._serialized_end=1925
+  _REFLECTOUTCOME._serialized_start=1928
+  _REFLECTOUTCOME._serialized_end=2217
+  _CLIENTCOMPATRESPONSE._serialized_start=2220
+  _CLIENTCOMPATRESPONSE._serialized_end=2676
+  _STREAMCALLOUTCOME._serialized_start=2678
+  _STREAMCALLOUTCOME._serialized_end=2804
+  _CALLOUTCOME._serialized_start=2807
+  _CALLOUTCOME._serialized_end=2939
+  _ACCEPTED._serialized_start=2941
+  _ACCEPTED._serialized_end=2951
+  _STREAMITEMS._serialized_start=2954
+  _STREAMITEMS._serialized_end=3096
+  _RPCERROR._serialized_start=3099
+  _RPCERROR._serialized_end=3232
+  _RPCSTATUS._serialized_start=3234
+  _RPCSTATUS._serialized_end=3339
 # @@protoc_insertion_point(module_scope)

@@ -19,6 +19,7 @@ Google::Protobuf::DescriptorPool.generated_pool.build do
         optional :read_stream, :message, 7, "linker.conformance.v1.ReadStreamInstruction", json_name: "readStream"
         optional :close_stream, :message, 8, "linker.conformance.v1.CloseStreamInstruction", json_name: "closeStream"
         optional :reflect, :message, 9, "linker.conformance.v1.ReflectInstruction", json_name: "reflect"
+        optional :stream_call, :message, 10, "linker.conformance.v1.StreamCallInstruction", json_name: "streamCall"
       end
     end
     add_message "linker.conformance.v1.CallInstruction" do
@@ -49,6 +50,14 @@ Google::Protobuf::DescriptorPool.generated_pool.build do
     add_message "linker.conformance.v1.CloseStreamInstruction" do
       optional :handle, :string, 1, json_name: "handle"
     end
+    add_message "linker.conformance.v1.StreamCallInstruction" do
+      optional :agent, :string, 1, json_name: "agent"
+      optional :method, :string, 2, json_name: "method"
+      repeated :requests, :message, 3, "google.protobuf.Any", json_name: "requests"
+      optional :auth, :enum, 4, "linker.conformance.v1.Auth", json_name: "auth"
+      optional :token, :string, 5, json_name: "token"
+      optional :timeout_ms, :uint32, 6, json_name: "timeoutMs"
+    end
     add_message "linker.conformance.v1.ReflectInstruction" do
       optional :agent, :string, 1, json_name: "agent"
       optional :method, :string, 2, json_name: "method"
@@ -76,7 +85,12 @@ Google::Protobuf::DescriptorPool.generated_pool.build do
         optional :stream_items, :message, 4, "linker.conformance.v1.StreamItems", json_name: "streamItems"
         optional :harness_error, :string, 5, json_name: "harnessError"
         optional :reflection, :message, 6, "linker.conformance.v1.ReflectOutcome", json_name: "reflection"
+        optional :stream_outcome, :message, 7, "linker.conformance.v1.StreamCallOutcome", json_name: "streamOutcome"
       end
+    end
+    add_message "linker.conformance.v1.StreamCallOutcome" do
+      repeated :responses, :message, 1, "google.protobuf.Any", json_name: "responses"
+      optional :error, :message, 2, "linker.conformance.v1.RpcError", json_name: "error"
     end
     add_message "linker.conformance.v1.CallOutcome" do
       oneof :result do
@@ -144,9 +158,11 @@ module Linker
       OpenStreamInstruction = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.conformance.v1.OpenStreamInstruction").msgclass
       ReadStreamInstruction = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.conformance.v1.ReadStreamInstruction").msgclass
       CloseStreamInstruction = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.conformance.v1.CloseStreamInstruction").msgclass
+      StreamCallInstruction = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.conformance.v1.StreamCallInstruction").msgclass
       ReflectInstruction = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.conformance.v1.ReflectInstruction").msgclass
       ReflectOutcome = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.conformance.v1.ReflectOutcome").msgclass
       ClientCompatResponse = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.conformance.v1.ClientCompatResponse").msgclass
+      StreamCallOutcome = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.conformance.v1.StreamCallOutcome").msgclass
       CallOutcome = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.conformance.v1.CallOutcome").msgclass
       Accepted = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.conformance.v1.Accepted").msgclass
       StreamItems = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.conformance.v1.StreamItems").msgclass

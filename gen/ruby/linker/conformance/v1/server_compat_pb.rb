@@ -15,6 +15,11 @@ Google::Protobuf::DescriptorPool.generated_pool.build do
       optional :host, :string, 1, json_name: "host"
       optional :port, :uint32, 2, json_name: "port"
       optional :error, :string, 3, json_name: "error"
+      repeated :more_hubs, :message, 4, "linker.conformance.v1.HubAddress", json_name: "moreHubs"
+    end
+    add_message "linker.conformance.v1.HubAddress" do
+      optional :host, :string, 1, json_name: "host"
+      optional :port, :uint32, 2, json_name: "port"
     end
     add_message "linker.conformance.v1.HubSettings" do
       optional :presence_ttl_seconds, :uint32, 1, json_name: "presenceTtlSeconds"
@@ -37,6 +42,7 @@ module Linker
     module V1
       ServerCompatRequest = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.conformance.v1.ServerCompatRequest").msgclass
       ServerCompatResponse = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.conformance.v1.ServerCompatResponse").msgclass
+      HubAddress = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.conformance.v1.HubAddress").msgclass
       HubSettings = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.conformance.v1.HubSettings").msgclass
       RestartServer = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.conformance.v1.RestartServer").msgclass
     end

@@ -37,6 +37,7 @@ Google::Protobuf::DescriptorPool.generated_pool.build do
         optional :sleep, :message, 8, "linker.conformance.v1.Sleep", json_name: "sleep"
         optional :restart_server, :message, 9, "linker.conformance.v1.RestartServer", json_name: "restartServer"
         optional :reflect, :message, 13, "linker.conformance.v1.Reflect", json_name: "reflect"
+        optional :stream_call, :message, 14, "linker.conformance.v1.StreamCall", json_name: "streamCall"
       end
     end
     add_message "linker.conformance.v1.Call" do
@@ -50,6 +51,13 @@ Google::Protobuf::DescriptorPool.generated_pool.build do
     add_message "linker.conformance.v1.Reflect" do
       optional :method, :string, 1, json_name: "method"
       optional :request, :message, 2, "google.protobuf.Struct", json_name: "request"
+      optional :auth, :enum, 3, "linker.conformance.v1.Auth", json_name: "auth"
+      optional :token, :string, 4, json_name: "token"
+      optional :timeout_ms, :uint32, 5, json_name: "timeoutMs"
+    end
+    add_message "linker.conformance.v1.StreamCall" do
+      optional :method, :string, 1, json_name: "method"
+      repeated :requests, :message, 2, "google.protobuf.Struct", json_name: "requests"
       optional :auth, :enum, 3, "linker.conformance.v1.Auth", json_name: "auth"
       optional :token, :string, 4, json_name: "token"
       optional :timeout_ms, :uint32, 5, json_name: "timeoutMs"
@@ -81,6 +89,7 @@ Google::Protobuf::DescriptorPool.generated_pool.build do
       optional :stream, :message, 3, "linker.conformance.v1.StreamExpectation", json_name: "stream"
       optional :outcomes, :message, 4, "linker.conformance.v1.OutcomesExpectation", json_name: "outcomes"
       optional :max_duration_ms, :uint32, 5, json_name: "maxDurationMs"
+      optional :responses, :message, 6, "google.protobuf.Value", json_name: "responses"
     end
     add_message "linker.conformance.v1.ErrorExpectation" do
       repeated :codes, :enum, 1, "linker.conformance.v1.Code", json_name: "codes"
@@ -113,6 +122,7 @@ module Linker
       Step = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.conformance.v1.Step").msgclass
       Call = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.conformance.v1.Call").msgclass
       Reflect = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.conformance.v1.Reflect").msgclass
+      StreamCall = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.conformance.v1.StreamCall").msgclass
       OpenStream = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.conformance.v1.OpenStream").msgclass
       ReadStream = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.conformance.v1.ReadStream").msgclass
       CloseStream = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.conformance.v1.CloseStream").msgclass

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file linker/conformance/v1/client_compat.proto.
  */
 export const file_linker_conformance_v1_client_compat: GenFile = /*@__PURE__*/
-  fileDesc("CilsaW5rZXIvY29uZm9ybWFuY2UvdjEvY2xpZW50X2NvbXBhdC5wcm90bxIVbGlua2VyLmNvbmZvcm1hbmNlLnYxIoEEChNDbGllbnRDb21wYXRSZXF1ZXN0EhEKCXRlc3RfbmFtZRgBIAEoCRIPCgdodWJfdXJsGAIgASgJEjEKCHByb3RvY29sGAMgASgOMh8ubGlua2VyLmNvbmZvcm1hbmNlLnYxLlByb3RvY29sEjYKBGNhbGwYBCABKAsyJi5saW5rZXIuY29uZm9ybWFuY2UudjEuQ2FsbEluc3RydWN0aW9uSAASPQoKYXdhaXRfY2FsbBgFIAEoCzInLmxpbmtlci5jb25mb3JtYW5jZS52MS5Bd2FpdEluc3RydWN0aW9uSAASQwoLb3Blbl9zdHJlYW0YBiABKAsyLC5saW5rZXIuY29uZm9ybWFuY2UudjEuT3BlblN0cmVhbUluc3RydWN0aW9uSAASQwoLcmVhZF9zdHJlYW0YByABKAsyLC5saW5rZXIuY29uZm9ybWFuY2UudjEuUmVhZFN0cmVhbUluc3RydWN0aW9uSAASRQoMY2xvc2Vfc3RyZWFtGAggASgLMi0ubGlua2VyLmNvbmZvcm1hbmNlLnYxLkNsb3NlU3RyZWFtSW5zdHJ1Y3Rpb25IABI8CgdyZWZsZWN0GAkgASgLMikubGlua2VyLmNvbmZvcm1hbmNlLnYxLlJlZmxlY3RJbnN0cnVjdGlvbkgAQg0KC2luc3RydWN0aW9uIrUBCg9DYWxsSW5zdHJ1Y3Rpb24SDQoFYWdlbnQYASABKAkSDgoGbWV0aG9kGAIgASgJEiUKB3JlcXVlc3QYAyABKAsyFC5nb29nbGUucHJvdG9idWYuQW55EikKBGF1dGgYBCABKA4yGy5saW5rZXIuY29uZm9ybWFuY2UudjEuQXV0aBINCgV0b2tlbhgFIAEoCRISCgp0aW1lb3V0X21zGAYgASgNEg4KBmhhbmRsZRgHIAEoCSIiChBBd2FpdEluc3RydWN0aW9uEg4KBmhhbmRsZRgBIAEoCSKeAQoVT3BlblN0cmVhbUluc3RydWN0aW9uEg4KBmhhbmRsZRgBIAEoCRINCgVhZ2VudBgCIAEoCRIsCgdyZXF1ZXN0GAMgASgLMhsubGlua2VyLnYxLlN1YnNjcmliZVJlcXVlc3QSKQoEYXV0aBgEIAEoDjIbLmxpbmtlci5jb25mb3JtYW5jZS52MS5BdXRoEg0KBXRva2VuGAUgASgJImcKFVJlYWRTdHJlYW1JbnN0cnVjdGlvbhIOCgZoYW5kbGUYASABKAkSEQoJbWluX2l0ZW1zGAIgASgNEhcKD3VudGlsX2NhdWdodF91cBgDIAEoCBISCgp0aW1lb3V0X21zGAQgASgNIigKFkNsb3NlU3RyZWFtSW5zdHJ1Y3Rpb24SDgoGaGFuZGxlGAEgASgJIpcBChJSZWZsZWN0SW5zdHJ1Y3Rpb24SDQoFYWdlbnQYASABKAkSDgoGbWV0aG9kGAIgASgJEhQKDHJlcXVlc3RfanNvbhgDIAEoCRIpCgRhdXRoGAQgASgOMhsubGlua2VyLmNvbmZvcm1hbmNlLnYxLkF1dGgSDQoFdG9rZW4YBSABKAkSEgoKdGltZW91dF9tcxgGIAEoDSLPAQoOUmVmbGVjdE91dGNvbWUSEAoIc2VydmljZXMYASADKAkSGgoScmVmbGVjdGlvbl9zZXJ2aWNlGAIgASgJEhIKCmlucHV0X3R5cGUYAyABKAkSEwoLb3V0cHV0X3R5cGUYBCABKAkSFwoNcmVzcG9uc2VfanNvbhgFIAEoCUgAEjAKBWVycm9yGAYgASgLMh8ubGlua2VyLmNvbmZvcm1hbmNlLnYxLlJwY0Vycm9ySAASEQoHZmFpbHVyZRgHIAEoCUgAQggKBnJlc3VsdCKxAgoUQ2xpZW50Q29tcGF0UmVzcG9uc2USEQoJdGVzdF9uYW1lGAEgASgJEjUKB291dGNvbWUYAiABKAsyIi5saW5rZXIuY29uZm9ybWFuY2UudjEuQ2FsbE91dGNvbWVIABIzCghhY2NlcHRlZBgDIAEoCzIfLmxpbmtlci5jb25mb3JtYW5jZS52MS5BY2NlcHRlZEgAEjoKDHN0cmVhbV9pdGVtcxgEIAEoCzIiLmxpbmtlci5jb25mb3JtYW5jZS52MS5TdHJlYW1JdGVtc0gAEhcKDWhhcm5lc3NfZXJyb3IYBSABKAlIABI7CgpyZWZsZWN0aW9uGAYgASgLMiUubGlua2VyLmNvbmZvcm1hbmNlLnYxLlJlZmxlY3RPdXRjb21lSABCCAoGcmVzdWx0InMKC0NhbGxPdXRjb21lEigKCHJlc3BvbnNlGAEgASgLMhQuZ29vZ2xlLnByb3RvYnVmLkFueUgAEjAKBWVycm9yGAIgASgLMh8ubGlua2VyLmNvbmZvcm1hbmNlLnYxLlJwY0Vycm9ySABCCAoGcmVzdWx0IgoKCEFjY2VwdGVkInkKC1N0cmVhbUl0ZW1zEisKBWl0ZW1zGAEgAygLMhwubGlua2VyLnYxLlN1YnNjcmliZVJlc3BvbnNlEg0KBWVuZGVkGAIgASgIEi4KBWVycm9yGAMgASgLMh8ubGlua2VyLmNvbmZvcm1hbmNlLnYxLlJwY0Vycm9yIm0KCFJwY0Vycm9yEikKBGNvZGUYASABKA4yGy5saW5rZXIuY29uZm9ybWFuY2UudjEuQ29kZRIPCgdtZXNzYWdlGAIgASgJEiUKB2RldGFpbHMYAyADKAsyFC5nb29nbGUucHJvdG9idWYuQW55IlEKCVJwY1N0YXR1cxIMCgRjb2RlGAEgASgFEg8KB21lc3NhZ2UYAiABKAkSJQoHZGV0YWlscxgDIAMoCzIULmdvb2dsZS5wcm90b2J1Zi5BbnkqSwoEQXV0aBIUChBBVVRIX1VOU1BFQ0lGSUVEEAASDgoKQVVUSF9BR0VOVBABEg0KCUFVVEhfTk9ORRACEg4KCkFVVEhfVE9LRU4QAypkCghQcm90b2NvbBIYChRQUk9UT0NPTF9VTlNQRUNJRklFRBAAEhQKEFBST1RPQ09MX0NPTk5FQ1QQARIRCg1QUk9UT0NPTF9HUlBDEAISFQoRUFJPVE9DT0xfR1JQQ19XRUIQAyqUAwoEQ29kZRIUChBDT0RFX1VOU1BFQ0lGSUVEEAASEQoNQ09ERV9DQU5DRUxFRBABEhAKDENPREVfVU5LTk9XThACEhkKFUNPREVfSU5WQUxJRF9BUkdVTUVOVBADEhoKFkNPREVfREVBRExJTkVfRVhDRUVERUQQBBISCg5DT0RFX05PVF9GT1VORBAFEhcKE0NPREVfQUxSRUFEWV9FWElTVFMQBhIaChZDT0RFX1BFUk1JU1NJT05fREVOSUVEEAcSGwoXQ09ERV9SRVNPVVJDRV9FWEhBVVNURUQQCBIcChhDT0RFX0ZBSUxFRF9QUkVDT05ESVRJT04QCRIQCgxDT0RFX0FCT1JURUQQChIVChFDT0RFX09VVF9PRl9SQU5HRRALEhYKEkNPREVfVU5JTVBMRU1FTlRFRBAMEhEKDUNPREVfSU5URVJOQUwQDRIUChBDT0RFX1VOQVZBSUxBQkxFEA4SEgoOQ09ERV9EQVRBX0xPU1MQDxIYChRDT0RFX1VOQVVUSEVOVElDQVRFRBAQYgZwcm90bzM", [file_google_protobuf_any, file_linker_v1_linker_service]);
+  fileDesc("CilsaW5rZXIvY29uZm9ybWFuY2UvdjEvY2xpZW50X2NvbXBhdC5wcm90bxIVbGlua2VyLmNvbmZvcm1hbmNlLnYxIsYEChNDbGllbnRDb21wYXRSZXF1ZXN0EhEKCXRlc3RfbmFtZRgBIAEoCRIPCgdodWJfdXJsGAIgASgJEjEKCHByb3RvY29sGAMgASgOMh8ubGlua2VyLmNvbmZvcm1hbmNlLnYxLlByb3RvY29sEjYKBGNhbGwYBCABKAsyJi5saW5rZXIuY29uZm9ybWFuY2UudjEuQ2FsbEluc3RydWN0aW9uSAASPQoKYXdhaXRfY2FsbBgFIAEoCzInLmxpbmtlci5jb25mb3JtYW5jZS52MS5Bd2FpdEluc3RydWN0aW9uSAASQwoLb3Blbl9zdHJlYW0YBiABKAsyLC5saW5rZXIuY29uZm9ybWFuY2UudjEuT3BlblN0cmVhbUluc3RydWN0aW9uSAASQwoLcmVhZF9zdHJlYW0YByABKAsyLC5saW5rZXIuY29uZm9ybWFuY2UudjEuUmVhZFN0cmVhbUluc3RydWN0aW9uSAASRQoMY2xvc2Vfc3RyZWFtGAggASgLMi0ubGlua2VyLmNvbmZvcm1hbmNlLnYxLkNsb3NlU3RyZWFtSW5zdHJ1Y3Rpb25IABI8CgdyZWZsZWN0GAkgASgLMikubGlua2VyLmNvbmZvcm1hbmNlLnYxLlJlZmxlY3RJbnN0cnVjdGlvbkgAEkMKC3N0cmVhbV9jYWxsGAogASgLMiwubGlua2VyLmNvbmZvcm1hbmNlLnYxLlN0cmVhbUNhbGxJbnN0cnVjdGlvbkgAQg0KC2luc3RydWN0aW9uIrUBCg9DYWxsSW5zdHJ1Y3Rpb24SDQoFYWdlbnQYASABKAkSDgoGbWV0aG9kGAIgASgJEiUKB3JlcXVlc3QYAyABKAsyFC5nb29nbGUucHJvdG9idWYuQW55EikKBGF1dGgYBCABKA4yGy5saW5rZXIuY29uZm9ybWFuY2UudjEuQXV0aBINCgV0b2tlbhgFIAEoCRISCgp0aW1lb3V0X21zGAYgASgNEg4KBmhhbmRsZRgHIAEoCSIiChBBd2FpdEluc3RydWN0aW9uEg4KBmhhbmRsZRgBIAEoCSKeAQoVT3BlblN0cmVhbUluc3RydWN0aW9uEg4KBmhhbmRsZRgBIAEoCRINCgVhZ2VudBgCIAEoCRIsCgdyZXF1ZXN0GAMgASgLMhsubGlua2VyLnYxLlN1YnNjcmliZVJlcXVlc3QSKQoEYXV0aBgEIAEoDjIbLmxpbmtlci5jb25mb3JtYW5jZS52MS5BdXRoEg0KBXRva2VuGAUgASgJImcKFVJlYWRTdHJlYW1JbnN0cnVjdGlvbhIOCgZoYW5kbGUYASABKAkSEQoJbWluX2l0ZW1zGAIgASgNEhcKD3VudGlsX2NhdWdodF91cBgDIAEoCBISCgp0aW1lb3V0X21zGAQgASgNIigKFkNsb3NlU3RyZWFtSW5zdHJ1Y3Rpb24SDgoGaGFuZGxlGAEgASgJIqwBChVTdHJlYW1DYWxsSW5zdHJ1Y3Rpb24SDQoFYWdlbnQYASABKAkSDgoGbWV0aG9kGAIgASgJEiYKCHJlcXVlc3RzGAMgAygLMhQuZ29vZ2xlLnByb3RvYnVmLkFueRIpCgRhdXRoGAQgASgOMhsubGlua2VyLmNvbmZvcm1hbmNlLnYxLkF1dGgSDQoFdG9rZW4YBSABKAkSEgoKdGltZW91dF9tcxgGIAEoDSKXAQoSUmVmbGVjdEluc3RydWN0aW9uEg0KBWFnZW50GAEgASgJEg4KBm1ldGhvZBgCIAEoCRIUCgxyZXF1ZXN0X2pzb24YAyABKAkSKQoEYXV0aBgEIAEoDjIbLmxpbmtlci5jb25mb3JtYW5jZS52MS5BdXRoEg0KBXRva2VuGAUgASgJEhIKCnRpbWVvdXRfbXMYBiABKA0izwEKDlJlZmxlY3RPdXRjb21lEhAKCHNlcnZpY2VzGAEgAygJEhoKEnJlZmxlY3Rpb25fc2VydmljZRgCIAEoCRISCgppbnB1dF90eXBlGAMgASgJEhMKC291dHB1dF90eXBlGAQgASgJEhcKDXJlc3BvbnNlX2pzb24YBSABKAlIABIwCgVlcnJvchgGIAEoCzIfLmxpbmtlci5jb25mb3JtYW5jZS52MS5ScGNFcnJvckgAEhEKB2ZhaWx1cmUYByABKAlIAEIICgZyZXN1bHQi9QIKFENsaWVudENvbXBhdFJlc3BvbnNlEhEKCXRlc3RfbmFtZRgBIAEoCRI1CgdvdXRjb21lGAIgASgLMiIubGlua2VyLmNvbmZvcm1hbmNlLnYxLkNhbGxPdXRjb21lSAASMwoIYWNjZXB0ZWQYAyABKAsyHy5saW5rZXIuY29uZm9ybWFuY2UudjEuQWNjZXB0ZWRIABI6CgxzdHJlYW1faXRlbXMYBCABKAsyIi5saW5rZXIuY29uZm9ybWFuY2UudjEuU3RyZWFtSXRlbXNIABIXCg1oYXJuZXNzX2Vycm9yGAUgASgJSAASOwoKcmVmbGVjdGlvbhgGIAEoCzIlLmxpbmtlci5jb25mb3JtYW5jZS52MS5SZWZsZWN0T3V0Y29tZUgAEkIKDnN0cmVhbV9vdXRjb21lGAcgASgLMigubGlua2VyLmNvbmZvcm1hbmNlLnYxLlN0cmVhbUNhbGxPdXRjb21lSABCCAoGcmVzdWx0ImwKEVN0cmVhbUNhbGxPdXRjb21lEicKCXJlc3BvbnNlcxgBIAMoCzIULmdvb2dsZS5wcm90b2J1Zi5BbnkSLgoFZXJyb3IYAiABKAsyHy5saW5rZXIuY29uZm9ybWFuY2UudjEuUnBjRXJyb3IicwoLQ2FsbE91dGNvbWUSKAoIcmVzcG9uc2UYASABKAsyFC5nb29nbGUucHJvdG9idWYuQW55SAASMAoFZXJyb3IYAiABKAsyHy5saW5rZXIuY29uZm9ybWFuY2UudjEuUnBjRXJyb3JIAEIICgZyZXN1bHQiCgoIQWNjZXB0ZWQieQoLU3RyZWFtSXRlbXMSKwoFaXRlbXMYASADKAsyHC5saW5rZXIudjEuU3Vic2NyaWJlUmVzcG9uc2USDQoFZW5kZWQYAiABKAgSLgoFZXJyb3IYAyABKAsyHy5saW5rZXIuY29uZm9ybWFuY2UudjEuUnBjRXJyb3IibQoIUnBjRXJyb3ISKQoEY29kZRgBIAEoDjIbLmxpbmtlci5jb25mb3JtYW5jZS52MS5Db2RlEg8KB21lc3NhZ2UYAiABKAkSJQoHZGV0YWlscxgDIAMoCzIULmdvb2dsZS5wcm90b2J1Zi5BbnkiUQoJUnBjU3RhdHVzEgwKBGNvZGUYASABKAUSDwoHbWVzc2FnZRgCIAEoCRIlCgdkZXRhaWxzGAMgAygLMhQuZ29vZ2xlLnByb3RvYnVmLkFueSpLCgRBdXRoEhQKEEFVVEhfVU5TUEVDSUZJRUQQABIOCgpBVVRIX0FHRU5UEAESDQoJQVVUSF9OT05FEAISDgoKQVVUSF9UT0tFThADKmQKCFByb3RvY29sEhgKFFBST1RPQ09MX1VOU1BFQ0lGSUVEEAASFAoQUFJPVE9DT0xfQ09OTkVDVBABEhEKDVBST1RPQ09MX0dSUEMQAhIVChFQUk9UT0NPTF9HUlBDX1dFQhADKpQDCgRDb2RlEhQKEENPREVfVU5TUEVDSUZJRUQQABIRCg1DT0RFX0NBTkNFTEVEEAESEAoMQ09ERV9VTktOT1dOEAISGQoVQ09ERV9JTlZBTElEX0FSR1VNRU5UEAMSGgoWQ09ERV9ERUFETElORV9FWENFRURFRBAEEhIKDkNPREVfTk9UX0ZPVU5EEAUSFwoTQ09ERV9BTFJFQURZX0VYSVNUUxAGEhoKFkNPREVfUEVSTUlTU0lPTl9ERU5JRUQQBxIbChdDT0RFX1JFU09VUkNFX0VYSEFVU1RFRBAIEhwKGENPREVfRkFJTEVEX1BSRUNPTkRJVElPThAJEhAKDENPREVfQUJPUlRFRBAKEhUKEUNPREVfT1VUX09GX1JBTkdFEAsSFgoSQ09ERV9VTklNUExFTUVOVEVEEAwSEQoNQ09ERV9JTlRFUk5BTBANEhQKEENPREVfVU5BVkFJTEFCTEUQDhISCg5DT0RFX0RBVEFfTE9TUxAPEhgKFENPREVfVU5BVVRIRU5USUNBVEVEEBBiBnByb3RvMw", [file_google_protobuf_any, file_linker_v1_linker_service]);
 
 /**
  * ClientCompatRequest is one instruction from the runner to a client under
@@ -103,6 +103,15 @@ export type ClientCompatRequest = Message<"linker.conformance.v1.ClientCompatReq
      */
     value: ReflectInstruction;
     case: "reflect";
+  } | {
+    /**
+     * Call an RPC that takes a stream of requests: send them all, half-close,
+     * collect every response.
+     *
+     * @generated from field: linker.conformance.v1.StreamCallInstruction stream_call = 10;
+     */
+    value: StreamCallInstruction;
+    case: "streamCall";
   } | { case: undefined; value?: undefined };
 };
 
@@ -317,6 +326,67 @@ export const CloseStreamInstructionSchema: GenMessage<CloseStreamInstruction> = 
   messageDesc(file_linker_conformance_v1_client_compat, 5);
 
 /**
+ * StreamCallInstruction calls a client-streaming or bidirectional
+ * LinkerService RPC (Publish) as an agent: the client sends every request in
+ * order, then half-closes the request stream, and reads responses until the
+ * server ends the call. It answers `stream_outcome` with every response and,
+ * when the call ended with one, the error. The client may start reading
+ * before it has sent everything (a bidirectional call answers as it goes).
+ *
+ * @generated from message linker.conformance.v1.StreamCallInstruction
+ */
+export type StreamCallInstruction = Message<"linker.conformance.v1.StreamCallInstruction"> & {
+  /**
+   * The acting agent (see CallInstruction.agent).
+   *
+   * @generated from field: string agent = 1;
+   */
+  agent: string;
+
+  /**
+   * Method name in linker.v1.LinkerService, for example "Publish".
+   *
+   * @generated from field: string method = 2;
+   */
+  method: string;
+
+  /**
+   * The requests, of the method's input type, in sending order.
+   *
+   * @generated from field: repeated google.protobuf.Any requests = 3;
+   */
+  requests: Any[];
+
+  /**
+   * Which credential to send.
+   *
+   * @generated from field: linker.conformance.v1.Auth auth = 4;
+   */
+  auth: Auth;
+
+  /**
+   * Token to send as `Authorization: Bearer <token>` when auth is AUTH_TOKEN.
+   *
+   * @generated from field: string token = 5;
+   */
+  token: string;
+
+  /**
+   * Deadline of the whole call in milliseconds; 0 means 10000.
+   *
+   * @generated from field: uint32 timeout_ms = 6;
+   */
+  timeoutMs: number;
+};
+
+/**
+ * Describes the message linker.conformance.v1.StreamCallInstruction.
+ * Use `create(StreamCallInstructionSchema)` to create a new message.
+ */
+export const StreamCallInstructionSchema: GenMessage<StreamCallInstruction> = /*@__PURE__*/
+  messageDesc(file_linker_conformance_v1_client_compat, 6);
+
+/**
  * ReflectInstruction does what a generic gRPC tool (grpcurl, buf curl) does,
  * with no compiled stubs and no .proto files for linker.v1:
  *
@@ -384,7 +454,7 @@ export type ReflectInstruction = Message<"linker.conformance.v1.ReflectInstructi
  * Use `create(ReflectInstructionSchema)` to create a new message.
  */
 export const ReflectInstructionSchema: GenMessage<ReflectInstruction> = /*@__PURE__*/
-  messageDesc(file_linker_conformance_v1_client_compat, 6);
+  messageDesc(file_linker_conformance_v1_client_compat, 7);
 
 /**
  * ReflectOutcome is what a ReflectInstruction found and how its call ended.
@@ -462,7 +532,7 @@ export type ReflectOutcome = Message<"linker.conformance.v1.ReflectOutcome"> & {
  * Use `create(ReflectOutcomeSchema)` to create a new message.
  */
 export const ReflectOutcomeSchema: GenMessage<ReflectOutcome> = /*@__PURE__*/
-  messageDesc(file_linker_conformance_v1_client_compat, 7);
+  messageDesc(file_linker_conformance_v1_client_compat, 8);
 
 /**
  * ClientCompatResponse is the client's answer to one ClientCompatRequest.
@@ -524,6 +594,14 @@ export type ClientCompatResponse = Message<"linker.conformance.v1.ClientCompatRe
      */
     value: ReflectOutcome;
     case: "reflection";
+  } | {
+    /**
+     * How a StreamCallInstruction ended.
+     *
+     * @generated from field: linker.conformance.v1.StreamCallOutcome stream_outcome = 7;
+     */
+    value: StreamCallOutcome;
+    case: "streamOutcome";
   } | { case: undefined; value?: undefined };
 };
 
@@ -532,7 +610,35 @@ export type ClientCompatResponse = Message<"linker.conformance.v1.ClientCompatRe
  * Use `create(ClientCompatResponseSchema)` to create a new message.
  */
 export const ClientCompatResponseSchema: GenMessage<ClientCompatResponse> = /*@__PURE__*/
-  messageDesc(file_linker_conformance_v1_client_compat, 8);
+  messageDesc(file_linker_conformance_v1_client_compat, 9);
+
+/**
+ * StreamCallOutcome is what a call with a request stream received.
+ *
+ * @generated from message linker.conformance.v1.StreamCallOutcome
+ */
+export type StreamCallOutcome = Message<"linker.conformance.v1.StreamCallOutcome"> & {
+  /**
+   * Every response, of the method's output type, in the order received.
+   *
+   * @generated from field: repeated google.protobuf.Any responses = 1;
+   */
+  responses: Any[];
+
+  /**
+   * The error the call ended with; unset when it ended cleanly.
+   *
+   * @generated from field: linker.conformance.v1.RpcError error = 2;
+   */
+  error?: RpcError | undefined;
+};
+
+/**
+ * Describes the message linker.conformance.v1.StreamCallOutcome.
+ * Use `create(StreamCallOutcomeSchema)` to create a new message.
+ */
+export const StreamCallOutcomeSchema: GenMessage<StreamCallOutcome> = /*@__PURE__*/
+  messageDesc(file_linker_conformance_v1_client_compat, 10);
 
 /**
  * CallOutcome is how a unary call ended.
@@ -569,7 +675,7 @@ export type CallOutcome = Message<"linker.conformance.v1.CallOutcome"> & {
  * Use `create(CallOutcomeSchema)` to create a new message.
  */
 export const CallOutcomeSchema: GenMessage<CallOutcome> = /*@__PURE__*/
-  messageDesc(file_linker_conformance_v1_client_compat, 9);
+  messageDesc(file_linker_conformance_v1_client_compat, 11);
 
 /**
  * Accepted confirms an instruction that has no result of its own.
@@ -584,7 +690,7 @@ export type Accepted = Message<"linker.conformance.v1.Accepted"> & {
  * Use `create(AcceptedSchema)` to create a new message.
  */
 export const AcceptedSchema: GenMessage<Accepted> = /*@__PURE__*/
-  messageDesc(file_linker_conformance_v1_client_compat, 10);
+  messageDesc(file_linker_conformance_v1_client_compat, 12);
 
 /**
  * StreamItems are the items a stream received since the last read.
@@ -619,7 +725,7 @@ export type StreamItems = Message<"linker.conformance.v1.StreamItems"> & {
  * Use `create(StreamItemsSchema)` to create a new message.
  */
 export const StreamItemsSchema: GenMessage<StreamItems> = /*@__PURE__*/
-  messageDesc(file_linker_conformance_v1_client_compat, 11);
+  messageDesc(file_linker_conformance_v1_client_compat, 13);
 
 /**
  * RpcError is an error as the client saw it.
@@ -654,7 +760,7 @@ export type RpcError = Message<"linker.conformance.v1.RpcError"> & {
  * Use `create(RpcErrorSchema)` to create a new message.
  */
 export const RpcErrorSchema: GenMessage<RpcError> = /*@__PURE__*/
-  messageDesc(file_linker_conformance_v1_client_compat, 12);
+  messageDesc(file_linker_conformance_v1_client_compat, 14);
 
 /**
  * RpcStatus has the fields of google.rpc.Status, so a gRPC client can decode
@@ -690,7 +796,7 @@ export type RpcStatus = Message<"linker.conformance.v1.RpcStatus"> & {
  * Use `create(RpcStatusSchema)` to create a new message.
  */
 export const RpcStatusSchema: GenMessage<RpcStatus> = /*@__PURE__*/
-  messageDesc(file_linker_conformance_v1_client_compat, 13);
+  messageDesc(file_linker_conformance_v1_client_compat, 15);
 
 /**
  * Auth selects the credential a call carries.

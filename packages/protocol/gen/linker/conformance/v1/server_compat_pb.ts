@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file linker/conformance/v1/server_compat.proto.
  */
 export const file_linker_conformance_v1_server_compat: GenFile = /*@__PURE__*/
-  fileDesc("CilsaW5rZXIvY29uZm9ybWFuY2UvdjEvc2VydmVyX2NvbXBhdC5wcm90bxIVbGlua2VyLmNvbmZvcm1hbmNlLnYxIo4BChNTZXJ2ZXJDb21wYXRSZXF1ZXN0EjMKBXN0YXJ0GAEgASgLMiIubGlua2VyLmNvbmZvcm1hbmNlLnYxLkh1YlNldHRpbmdzSAASNwoHcmVzdGFydBgCIAEoCzIkLmxpbmtlci5jb25mb3JtYW5jZS52MS5SZXN0YXJ0U2VydmVySABCCQoHY29tbWFuZCJBChRTZXJ2ZXJDb21wYXRSZXNwb25zZRIMCgRob3N0GAEgASgJEgwKBHBvcnQYAiABKA0SDQoFZXJyb3IYAyABKAki9gEKC0h1YlNldHRpbmdzEhwKFHByZXNlbmNlX3R0bF9zZWNvbmRzGAEgASgNEhkKEW1heF9tZXNzYWdlX2J5dGVzGAIgASgNEh4KFm1heF9tZW1vcnlfdmFsdWVfYnl0ZXMYAyABKA0SIAoYbWF4X2JhY2tsb2dfcGVyX2luc3RhbmNlGAQgASgNEh4KFmFza19kZWZhdWx0X3RpbWVvdXRfbXMYBSABKA0SGgoSYXNrX21heF90aW1lb3V0X21zGAYgASgNEhwKFHNlbmRfcmF0ZV9wZXJfc2Vjb25kGAcgASgNEhIKCnNlbmRfYnVyc3QYCCABKA0iHwoNUmVzdGFydFNlcnZlchIOCgZhYnJ1cHQYASABKAhiBnByb3RvMw");
+  fileDesc("CilsaW5rZXIvY29uZm9ybWFuY2UvdjEvc2VydmVyX2NvbXBhdC5wcm90bxIVbGlua2VyLmNvbmZvcm1hbmNlLnYxIo4BChNTZXJ2ZXJDb21wYXRSZXF1ZXN0EjMKBXN0YXJ0GAEgASgLMiIubGlua2VyLmNvbmZvcm1hbmNlLnYxLkh1YlNldHRpbmdzSAASNwoHcmVzdGFydBgCIAEoCzIkLmxpbmtlci5jb25mb3JtYW5jZS52MS5SZXN0YXJ0U2VydmVySABCCQoHY29tbWFuZCJ3ChRTZXJ2ZXJDb21wYXRSZXNwb25zZRIMCgRob3N0GAEgASgJEgwKBHBvcnQYAiABKA0SDQoFZXJyb3IYAyABKAkSNAoJbW9yZV9odWJzGAQgAygLMiEubGlua2VyLmNvbmZvcm1hbmNlLnYxLkh1YkFkZHJlc3MiKAoKSHViQWRkcmVzcxIMCgRob3N0GAEgASgJEgwKBHBvcnQYAiABKA0i9gEKC0h1YlNldHRpbmdzEhwKFHByZXNlbmNlX3R0bF9zZWNvbmRzGAEgASgNEhkKEW1heF9tZXNzYWdlX2J5dGVzGAIgASgNEh4KFm1heF9tZW1vcnlfdmFsdWVfYnl0ZXMYAyABKA0SIAoYbWF4X2JhY2tsb2dfcGVyX2luc3RhbmNlGAQgASgNEh4KFmFza19kZWZhdWx0X3RpbWVvdXRfbXMYBSABKA0SGgoSYXNrX21heF90aW1lb3V0X21zGAYgASgNEhwKFHNlbmRfcmF0ZV9wZXJfc2Vjb25kGAcgASgNEhIKCnNlbmRfYnVyc3QYCCABKA0iHwoNUmVzdGFydFNlcnZlchIOCgZhYnJ1cHQYASABKAhiBnByb3RvMw");
 
 /**
  * ServerCompatRequest is what the runner writes, size-delimited (4-byte
@@ -79,6 +79,17 @@ export type ServerCompatResponse = Message<"linker.conformance.v1.ServerCompatRe
    * @generated from field: string error = 3;
    */
   error: string;
+
+  /**
+   * Further hubs that serve the same data as host:port (replicas sharing one
+   * database), for servers that run several. The runner spreads the agents of
+   * every case over all of them, in order: a case's first agent talks to
+   * host:port, its second to more_hubs[0], and so on, starting over when the
+   * hubs run out.
+   *
+   * @generated from field: repeated linker.conformance.v1.HubAddress more_hubs = 4;
+   */
+  moreHubs: HubAddress[];
 };
 
 /**
@@ -87,6 +98,34 @@ export type ServerCompatResponse = Message<"linker.conformance.v1.ServerCompatRe
  */
 export const ServerCompatResponseSchema: GenMessage<ServerCompatResponse> = /*@__PURE__*/
   messageDesc(file_linker_conformance_v1_server_compat, 1);
+
+/**
+ * HubAddress is where one hub listens.
+ *
+ * @generated from message linker.conformance.v1.HubAddress
+ */
+export type HubAddress = Message<"linker.conformance.v1.HubAddress"> & {
+  /**
+   * Host to connect to, for example "127.0.0.1".
+   *
+   * @generated from field: string host = 1;
+   */
+  host: string;
+
+  /**
+   * Port to connect to.
+   *
+   * @generated from field: uint32 port = 2;
+   */
+  port: number;
+};
+
+/**
+ * Describes the message linker.conformance.v1.HubAddress.
+ * Use `create(HubAddressSchema)` to create a new message.
+ */
+export const HubAddressSchema: GenMessage<HubAddress> = /*@__PURE__*/
+  messageDesc(file_linker_conformance_v1_server_compat, 2);
 
 /**
  * HubSettings are the limits a hub under test runs with. Cases rely on them
@@ -158,7 +197,7 @@ export type HubSettings = Message<"linker.conformance.v1.HubSettings"> & {
  * Use `create(HubSettingsSchema)` to create a new message.
  */
 export const HubSettingsSchema: GenMessage<HubSettings> = /*@__PURE__*/
-  messageDesc(file_linker_conformance_v1_server_compat, 2);
+  messageDesc(file_linker_conformance_v1_server_compat, 3);
 
 /**
  * RestartServer stops and restarts the hub under test on the same data.
@@ -179,5 +218,5 @@ export type RestartServer = Message<"linker.conformance.v1.RestartServer"> & {
  * Use `create(RestartServerSchema)` to create a new message.
  */
 export const RestartServerSchema: GenMessage<RestartServer> = /*@__PURE__*/
-  messageDesc(file_linker_conformance_v1_server_compat, 3);
+  messageDesc(file_linker_conformance_v1_server_compat, 4);
 

@@ -18,7 +18,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file linker/conformance/v1/suite.proto.
  */
 export const file_linker_conformance_v1_suite: GenFile = /*@__PURE__*/
-  fileDesc("CiFsaW5rZXIvY29uZm9ybWFuY2UvdjEvc3VpdGUucHJvdG8SFWxpbmtlci5jb25mb3JtYW5jZS52MSKDAQoJVGVzdFN1aXRlEgwKBG5hbWUYASABKAkSOAoMaHViX3NldHRpbmdzGAIgASgLMiIubGlua2VyLmNvbmZvcm1hbmNlLnYxLkh1YlNldHRpbmdzEi4KBWNhc2VzGAMgAygLMh8ubGlua2VyLmNvbmZvcm1hbmNlLnYxLlRlc3RDYXNlInkKCFRlc3RDYXNlEgwKBG5hbWUYASABKAkSEwoLZGVzY3JpcHRpb24YAiABKAkSDgoGY292ZXJzGAMgAygJEg4KBmFnZW50cxgEIAMoCRIqCgVzdGVwcxgFIAMoCzIbLmxpbmtlci5jb25mb3JtYW5jZS52MS5TdGVwIo8FCgRTdGVwEg0KBWFnZW50GAEgASgJEgwKBG5vdGUYAiABKAkSKwoEY2FsbBgDIAEoCzIbLmxpbmtlci5jb25mb3JtYW5jZS52MS5DYWxsSAASOAoLb3Blbl9zdHJlYW0YBCABKAsyIS5saW5rZXIuY29uZm9ybWFuY2UudjEuT3BlblN0cmVhbUgAEjgKC3JlYWRfc3RyZWFtGAUgASgLMiEubGlua2VyLmNvbmZvcm1hbmNlLnYxLlJlYWRTdHJlYW1IABI6CgxjbG9zZV9zdHJlYW0YBiABKAsyIi5saW5rZXIuY29uZm9ybWFuY2UudjEuQ2xvc2VTdHJlYW1IABIyCgphd2FpdF9jYWxsGAcgASgLMhwubGlua2VyLmNvbmZvcm1hbmNlLnYxLkF3YWl0SAASLQoFc2xlZXAYCCABKAsyHC5saW5rZXIuY29uZm9ybWFuY2UudjEuU2xlZXBIABI+Cg5yZXN0YXJ0X3NlcnZlchgJIAEoCzIkLmxpbmtlci5jb25mb3JtYW5jZS52MS5SZXN0YXJ0U2VydmVySAASMQoHcmVmbGVjdBgNIAEoCzIeLmxpbmtlci5jb25mb3JtYW5jZS52MS5SZWZsZWN0SAASMgoGZXhwZWN0GAogASgLMiIubGlua2VyLmNvbmZvcm1hbmNlLnYxLkV4cGVjdGF0aW9uEjkKB2NhcHR1cmUYCyADKAsyKC5saW5rZXIuY29uZm9ybWFuY2UudjEuU3RlcC5DYXB0dXJlRW50cnkSDgoGcmVwZWF0GAwgASgNGi4KDENhcHR1cmVFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQggKBmFjdGlvbiKeAQoEQ2FsbBIOCgZtZXRob2QYASABKAkSKAoHcmVxdWVzdBgCIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKQoEYXV0aBgDIAEoDjIbLmxpbmtlci5jb25mb3JtYW5jZS52MS5BdXRoEg0KBXRva2VuGAQgASgJEg4KBmhhbmRsZRgFIAEoCRISCgp0aW1lb3V0X21zGAYgASgNIpEBCgdSZWZsZWN0Eg4KBm1ldGhvZBgBIAEoCRIoCgdyZXF1ZXN0GAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIpCgRhdXRoGAMgASgOMhsubGlua2VyLmNvbmZvcm1hbmNlLnYxLkF1dGgSDQoFdG9rZW4YBCABKAkSEgoKdGltZW91dF9tcxgFIAEoDSKAAQoKT3BlblN0cmVhbRIOCgZoYW5kbGUYASABKAkSKAoHcmVxdWVzdBgCIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKQoEYXV0aBgDIAEoDjIbLmxpbmtlci5jb25mb3JtYW5jZS52MS5BdXRoEg0KBXRva2VuGAQgASgJIl0KClJlYWRTdHJlYW0SDgoGaGFuZGxlGAEgASgJEhIKCm1pbl9ldmVudHMYAiABKA0SFwoPdW50aWxfY2F1Z2h0X3VwGAMgASgIEhIKCnRpbWVvdXRfbXMYBCABKA0iHQoLQ2xvc2VTdHJlYW0SDgoGaGFuZGxlGAEgASgJIhgKBUF3YWl0Eg8KB2hhbmRsZXMYASADKAkiEwoFU2xlZXASCgoCbXMYASABKA0igAIKC0V4cGVjdGF0aW9uEigKCHJlc3BvbnNlGAEgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEjYKBWVycm9yGAIgASgLMicubGlua2VyLmNvbmZvcm1hbmNlLnYxLkVycm9yRXhwZWN0YXRpb24SOAoGc3RyZWFtGAMgASgLMigubGlua2VyLmNvbmZvcm1hbmNlLnYxLlN0cmVhbUV4cGVjdGF0aW9uEjwKCG91dGNvbWVzGAQgASgLMioubGlua2VyLmNvbmZvcm1hbmNlLnYxLk91dGNvbWVzRXhwZWN0YXRpb24SFwoPbWF4X2R1cmF0aW9uX21zGAUgASgNIoEBChBFcnJvckV4cGVjdGF0aW9uEioKBWNvZGVzGAEgAygOMhsubGlua2VyLmNvbmZvcm1hbmNlLnYxLkNvZGUSGAoQbWVzc2FnZV9jb250YWlucxgCIAEoCRInCgdkZXRhaWxzGAMgAygLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlItcCChFTdHJlYW1FeHBlY3RhdGlvbhIjCgVraW5kcxgBIAMoDjIULmxpbmtlci52MS5FdmVudFR5cGUSJQoFd2hlcmUYAiABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUSJgoGZXZlbnRzGAMgAygLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEigKCGluY2x1ZGVzGAQgAygLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEigKCGV4Y2x1ZGVzGAUgAygLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEhIKBWNvdW50GAYgASgNSACIAQESFgoJY2F1Z2h0X3VwGAcgASgISAGIAQESNgoFZXJyb3IYCCABKAsyJy5saW5rZXIuY29uZm9ybWFuY2UudjEuRXJyb3JFeHBlY3RhdGlvbkIICgZfY291bnRCDAoKX2NhdWdodF91cCKVAQoTT3V0Y29tZXNFeHBlY3RhdGlvbhIWCglzdWNjZWVkZWQYASABKA1IAIgBARIXCgptaW5fZmFpbGVkGAIgASgNSAGIAQESMAoLZmFpbGVkX3dpdGgYAyADKA4yGy5saW5rZXIuY29uZm9ybWFuY2UudjEuQ29kZUIMCgpfc3VjY2VlZGVkQg0KC19taW5fZmFpbGVkYgZwcm90bzM", [file_google_protobuf_struct, file_linker_conformance_v1_client_compat, file_linker_conformance_v1_server_compat, file_linker_v1_event]);
+  fileDesc("CiFsaW5rZXIvY29uZm9ybWFuY2UvdjEvc3VpdGUucHJvdG8SFWxpbmtlci5jb25mb3JtYW5jZS52MSKDAQoJVGVzdFN1aXRlEgwKBG5hbWUYASABKAkSOAoMaHViX3NldHRpbmdzGAIgASgLMiIubGlua2VyLmNvbmZvcm1hbmNlLnYxLkh1YlNldHRpbmdzEi4KBWNhc2VzGAMgAygLMh8ubGlua2VyLmNvbmZvcm1hbmNlLnYxLlRlc3RDYXNlInkKCFRlc3RDYXNlEgwKBG5hbWUYASABKAkSEwoLZGVzY3JpcHRpb24YAiABKAkSDgoGY292ZXJzGAMgAygJEg4KBmFnZW50cxgEIAMoCRIqCgVzdGVwcxgFIAMoCzIbLmxpbmtlci5jb25mb3JtYW5jZS52MS5TdGVwIskFCgRTdGVwEg0KBWFnZW50GAEgASgJEgwKBG5vdGUYAiABKAkSKwoEY2FsbBgDIAEoCzIbLmxpbmtlci5jb25mb3JtYW5jZS52MS5DYWxsSAASOAoLb3Blbl9zdHJlYW0YBCABKAsyIS5saW5rZXIuY29uZm9ybWFuY2UudjEuT3BlblN0cmVhbUgAEjgKC3JlYWRfc3RyZWFtGAUgASgLMiEubGlua2VyLmNvbmZvcm1hbmNlLnYxLlJlYWRTdHJlYW1IABI6CgxjbG9zZV9zdHJlYW0YBiABKAsyIi5saW5rZXIuY29uZm9ybWFuY2UudjEuQ2xvc2VTdHJlYW1IABIyCgphd2FpdF9jYWxsGAcgASgLMhwubGlua2VyLmNvbmZvcm1hbmNlLnYxLkF3YWl0SAASLQoFc2xlZXAYCCABKAsyHC5saW5rZXIuY29uZm9ybWFuY2UudjEuU2xlZXBIABI+Cg5yZXN0YXJ0X3NlcnZlchgJIAEoCzIkLmxpbmtlci5jb25mb3JtYW5jZS52MS5SZXN0YXJ0U2VydmVySAASMQoHcmVmbGVjdBgNIAEoCzIeLmxpbmtlci5jb25mb3JtYW5jZS52MS5SZWZsZWN0SAASOAoLc3RyZWFtX2NhbGwYDiABKAsyIS5saW5rZXIuY29uZm9ybWFuY2UudjEuU3RyZWFtQ2FsbEgAEjIKBmV4cGVjdBgKIAEoCzIiLmxpbmtlci5jb25mb3JtYW5jZS52MS5FeHBlY3RhdGlvbhI5CgdjYXB0dXJlGAsgAygLMigubGlua2VyLmNvbmZvcm1hbmNlLnYxLlN0ZXAuQ2FwdHVyZUVudHJ5Eg4KBnJlcGVhdBgMIAEoDRouCgxDYXB0dXJlRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUIICgZhY3Rpb24ingEKBENhbGwSDgoGbWV0aG9kGAEgASgJEigKB3JlcXVlc3QYAiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EikKBGF1dGgYAyABKA4yGy5saW5rZXIuY29uZm9ybWFuY2UudjEuQXV0aBINCgV0b2tlbhgEIAEoCRIOCgZoYW5kbGUYBSABKAkSEgoKdGltZW91dF9tcxgGIAEoDSKRAQoHUmVmbGVjdBIOCgZtZXRob2QYASABKAkSKAoHcmVxdWVzdBgCIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKQoEYXV0aBgDIAEoDjIbLmxpbmtlci5jb25mb3JtYW5jZS52MS5BdXRoEg0KBXRva2VuGAQgASgJEhIKCnRpbWVvdXRfbXMYBSABKA0ilQEKClN0cmVhbUNhbGwSDgoGbWV0aG9kGAEgASgJEikKCHJlcXVlc3RzGAIgAygLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIpCgRhdXRoGAMgASgOMhsubGlua2VyLmNvbmZvcm1hbmNlLnYxLkF1dGgSDQoFdG9rZW4YBCABKAkSEgoKdGltZW91dF9tcxgFIAEoDSKAAQoKT3BlblN0cmVhbRIOCgZoYW5kbGUYASABKAkSKAoHcmVxdWVzdBgCIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKQoEYXV0aBgDIAEoDjIbLmxpbmtlci5jb25mb3JtYW5jZS52MS5BdXRoEg0KBXRva2VuGAQgASgJIl0KClJlYWRTdHJlYW0SDgoGaGFuZGxlGAEgASgJEhIKCm1pbl9ldmVudHMYAiABKA0SFwoPdW50aWxfY2F1Z2h0X3VwGAMgASgIEhIKCnRpbWVvdXRfbXMYBCABKA0iHQoLQ2xvc2VTdHJlYW0SDgoGaGFuZGxlGAEgASgJIhgKBUF3YWl0Eg8KB2hhbmRsZXMYASADKAkiEwoFU2xlZXASCgoCbXMYASABKA0iqwIKC0V4cGVjdGF0aW9uEigKCHJlc3BvbnNlGAEgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEjYKBWVycm9yGAIgASgLMicubGlua2VyLmNvbmZvcm1hbmNlLnYxLkVycm9yRXhwZWN0YXRpb24SOAoGc3RyZWFtGAMgASgLMigubGlua2VyLmNvbmZvcm1hbmNlLnYxLlN0cmVhbUV4cGVjdGF0aW9uEjwKCG91dGNvbWVzGAQgASgLMioubGlua2VyLmNvbmZvcm1hbmNlLnYxLk91dGNvbWVzRXhwZWN0YXRpb24SFwoPbWF4X2R1cmF0aW9uX21zGAUgASgNEikKCXJlc3BvbnNlcxgGIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZSKBAQoQRXJyb3JFeHBlY3RhdGlvbhIqCgVjb2RlcxgBIAMoDjIbLmxpbmtlci5jb25mb3JtYW5jZS52MS5Db2RlEhgKEG1lc3NhZ2VfY29udGFpbnMYAiABKAkSJwoHZGV0YWlscxgDIAMoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZSLXAgoRU3RyZWFtRXhwZWN0YXRpb24SIwoFa2luZHMYASADKA4yFC5saW5rZXIudjEuRXZlbnRUeXBlEiUKBXdoZXJlGAIgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEiYKBmV2ZW50cxgDIAMoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIoCghpbmNsdWRlcxgEIAMoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIoCghleGNsdWRlcxgFIAMoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRISCgVjb3VudBgGIAEoDUgAiAEBEhYKCWNhdWdodF91cBgHIAEoCEgBiAEBEjYKBWVycm9yGAggASgLMicubGlua2VyLmNvbmZvcm1hbmNlLnYxLkVycm9yRXhwZWN0YXRpb25CCAoGX2NvdW50QgwKCl9jYXVnaHRfdXAilQEKE091dGNvbWVzRXhwZWN0YXRpb24SFgoJc3VjY2VlZGVkGAEgASgNSACIAQESFwoKbWluX2ZhaWxlZBgCIAEoDUgBiAEBEjAKC2ZhaWxlZF93aXRoGAMgAygOMhsubGlua2VyLmNvbmZvcm1hbmNlLnYxLkNvZGVCDAoKX3N1Y2NlZWRlZEINCgtfbWluX2ZhaWxlZGIGcHJvdG8z", [file_google_protobuf_struct, file_linker_conformance_v1_client_compat, file_linker_conformance_v1_server_compat, file_linker_v1_event]);
 
 /**
  * TestSuite is every case the runner loads, with the hub settings they assume.
@@ -206,6 +206,15 @@ export type Step = Message<"linker.conformance.v1.Step"> & {
      */
     value: Reflect;
     case: "reflect";
+  } | {
+    /**
+     * Call a client-streaming or bidirectional RPC (Publish): send every
+     * request, half-close, collect every response.
+     *
+     * @generated from field: linker.conformance.v1.StreamCall stream_call = 14;
+     */
+    value: StreamCall;
+    case: "streamCall";
   } | { case: undefined; value?: undefined };
 
   /**
@@ -352,6 +361,60 @@ export const ReflectSchema: GenMessage<Reflect> = /*@__PURE__*/
   messageDesc(file_linker_conformance_v1_suite, 4);
 
 /**
+ * StreamCall calls a LinkerService RPC that takes a stream of requests
+ * (Publish): the client sends every request in order, half-closes, and
+ * collects every response until the server ends the call. The step's outcome
+ * is viewed as {responses: [...]} (protobuf JSON with proto field names and
+ * default values), plus code, message and details when the call ended with an
+ * error; expect.responses matches the responses and expect.error the error.
+ *
+ * @generated from message linker.conformance.v1.StreamCall
+ */
+export type StreamCall = Message<"linker.conformance.v1.StreamCall"> & {
+  /**
+   * Method name, for example "Publish".
+   *
+   * @generated from field: string method = 1;
+   */
+  method: string;
+
+  /**
+   * The requests in protobuf JSON, in the order they are sent.
+   *
+   * @generated from field: repeated google.protobuf.Struct requests = 2;
+   */
+  requests: JsonObject[];
+
+  /**
+   * Which credential to send (the agent's own by default).
+   *
+   * @generated from field: linker.conformance.v1.Auth auth = 3;
+   */
+  auth: Auth;
+
+  /**
+   * Token for AUTH_TOKEN.
+   *
+   * @generated from field: string token = 4;
+   */
+  token: string;
+
+  /**
+   * Deadline of the whole call in milliseconds (default 10000).
+   *
+   * @generated from field: uint32 timeout_ms = 5;
+   */
+  timeoutMs: number;
+};
+
+/**
+ * Describes the message linker.conformance.v1.StreamCall.
+ * Use `create(StreamCallSchema)` to create a new message.
+ */
+export const StreamCallSchema: GenMessage<StreamCall> = /*@__PURE__*/
+  messageDesc(file_linker_conformance_v1_suite, 5);
+
+/**
  * OpenStream opens Subscribe for the step's agent.
  *
  * @generated from message linker.conformance.v1.OpenStream
@@ -391,7 +454,7 @@ export type OpenStream = Message<"linker.conformance.v1.OpenStream"> & {
  * Use `create(OpenStreamSchema)` to create a new message.
  */
 export const OpenStreamSchema: GenMessage<OpenStream> = /*@__PURE__*/
-  messageDesc(file_linker_conformance_v1_suite, 5);
+  messageDesc(file_linker_conformance_v1_suite, 6);
 
 /**
  * ReadStream takes what a stream received. It waits until the selected
@@ -440,7 +503,7 @@ export type ReadStream = Message<"linker.conformance.v1.ReadStream"> & {
  * Use `create(ReadStreamSchema)` to create a new message.
  */
 export const ReadStreamSchema: GenMessage<ReadStream> = /*@__PURE__*/
-  messageDesc(file_linker_conformance_v1_suite, 6);
+  messageDesc(file_linker_conformance_v1_suite, 7);
 
 /**
  * CloseStream cancels a stream (the agent goes offline once its presence TTL passes).
@@ -461,7 +524,7 @@ export type CloseStream = Message<"linker.conformance.v1.CloseStream"> & {
  * Use `create(CloseStreamSchema)` to create a new message.
  */
 export const CloseStreamSchema: GenMessage<CloseStream> = /*@__PURE__*/
-  messageDesc(file_linker_conformance_v1_suite, 7);
+  messageDesc(file_linker_conformance_v1_suite, 8);
 
 /**
  * Await waits for calls started with handles.
@@ -485,7 +548,7 @@ export type Await = Message<"linker.conformance.v1.Await"> & {
  * Use `create(AwaitSchema)` to create a new message.
  */
 export const AwaitSchema: GenMessage<Await> = /*@__PURE__*/
-  messageDesc(file_linker_conformance_v1_suite, 8);
+  messageDesc(file_linker_conformance_v1_suite, 9);
 
 /**
  * Sleep waits.
@@ -506,7 +569,7 @@ export type Sleep = Message<"linker.conformance.v1.Sleep"> & {
  * Use `create(SleepSchema)` to create a new message.
  */
 export const SleepSchema: GenMessage<Sleep> = /*@__PURE__*/
-  messageDesc(file_linker_conformance_v1_suite, 9);
+  messageDesc(file_linker_conformance_v1_suite, 10);
 
 /**
  * Expectation says what must come of a step.
@@ -550,6 +613,16 @@ export type Expectation = Message<"linker.conformance.v1.Expectation"> & {
    * @generated from field: uint32 max_duration_ms = 5;
    */
   maxDurationMs: number;
+
+  /**
+   * What a stream_call step received: its list of responses, in the order
+   * they came, matches this pattern (a list pattern matches one to one;
+   * operators such as $len and $contains apply to the whole list). Responses
+   * that came before an error are matched too.
+   *
+   * @generated from field: google.protobuf.Value responses = 6;
+   */
+  responses?: Value | undefined;
 };
 
 /**
@@ -557,7 +630,7 @@ export type Expectation = Message<"linker.conformance.v1.Expectation"> & {
  * Use `create(ExpectationSchema)` to create a new message.
  */
 export const ExpectationSchema: GenMessage<Expectation> = /*@__PURE__*/
-  messageDesc(file_linker_conformance_v1_suite, 10);
+  messageDesc(file_linker_conformance_v1_suite, 11);
 
 /**
  * ErrorExpectation describes an RPC error.
@@ -592,7 +665,7 @@ export type ErrorExpectation = Message<"linker.conformance.v1.ErrorExpectation">
  * Use `create(ErrorExpectationSchema)` to create a new message.
  */
 export const ErrorExpectationSchema: GenMessage<ErrorExpectation> = /*@__PURE__*/
-  messageDesc(file_linker_conformance_v1_suite, 11);
+  messageDesc(file_linker_conformance_v1_suite, 12);
 
 /**
  * StreamExpectation describes what one read_stream step read.
@@ -662,7 +735,7 @@ export type StreamExpectation = Message<"linker.conformance.v1.StreamExpectation
  * Use `create(StreamExpectationSchema)` to create a new message.
  */
 export const StreamExpectationSchema: GenMessage<StreamExpectation> = /*@__PURE__*/
-  messageDesc(file_linker_conformance_v1_suite, 12);
+  messageDesc(file_linker_conformance_v1_suite, 13);
 
 /**
  * OutcomesExpectation counts the outcomes of several calls.
@@ -697,5 +770,5 @@ export type OutcomesExpectation = Message<"linker.conformance.v1.OutcomesExpecta
  * Use `create(OutcomesExpectationSchema)` to create a new message.
  */
 export const OutcomesExpectationSchema: GenMessage<OutcomesExpectation> = /*@__PURE__*/
-  messageDesc(file_linker_conformance_v1_suite, 13);
+  messageDesc(file_linker_conformance_v1_suite, 14);
 
