@@ -22,7 +22,7 @@ import {
   startModelEndpoint,
   until,
 } from "./harness.js";
-import { called, lastUserText, mcpServersOn, monitorEvents, occurrences, onlineNames, rules, sessionRecords, use, withoutTakeover } from "./session-scripts.js";
+import { called, lastUserText, linkerProcessesOn, mcpServersOn, monitorEvents, occurrences, onlineNames, rules, sessionRecords, use, withoutTakeover } from "./session-scripts.js";
 
 /** The checkout: its .claude-plugin/marketplace.json lists the Linker plugin. */
 const CHECKOUT = resolve(import.meta.dirname, "../..");
@@ -278,6 +278,23 @@ describe("messages that reach a Claude Code session by themselves", { timeout: 2
     for (const n of [1, 2, 3]) expect(events.filter((event) => event.includes(`note ${n} for you`))).toHaveLength(1);
     // The drain hook after each woken turn skipped what the monitor had announced.
     expect(occurrences(conversation, "Stop hook feedback")).toBe(0);
+
+    // The monitor dies (Claude Code tells the model so); a message that comes then is not lost:
+    // the drain after that turn or the next prompt's hook shows it, through exactly one of them.
+    const [monitor] = linkerProcessesOn(url, "watch");
+    expect(monitor).toBeGreaterThan(1);
+    process.kill(monitor, "SIGKILL");
+    await until("the model told of the monitor's end", () => model.messagesOf("steady").some((request) => lastUserText(request).includes('Monitor "Linker inbox" script failed')), 60_000);
+    expect((await runLinker(sender, ["--name", "writer", "--hub", url, "send", "steady", "note 4 for you"])).code).toBe(0);
+    session.type("anything new?\r");
+    const prompted = await until("the prompt", () => model.messagesOf("steady").find((request) => lastUserText(request).includes("anything new?")), 60_000);
+    const seen = seenText(prompted);
+    const peerNote4 = String.raw`<peer-message from="writer" id="[0-9a-f-]{36}"[^>]*>\nnote 4 for you\n<\/peer-message>`;
+    const viaDrain = new RegExp(String.raw`Stop hook feedback:\n[^<]*(<(?!peer-message)[^<]*)*${peerNote4}`).test(seen);
+    const viaPrompt = new RegExp(String.raw`UserPromptSubmit hook additional context: [^<]*(<(?!peer-message)[^<]*)*${peerNote4}`).test(seen);
+    expect([viaDrain, viaPrompt].filter(Boolean)).toHaveLength(1);
+    // The three it announced are not shown again (they wait, unread, for linker_get_messages).
+    for (const n of [1, 2, 3]) expect(occurrences(prompted, `note ${n} for you`)).toBe(1);
   });
 
   it("bridges Claude Code's ListAgents and SendMessage to a remote Linker agent, and its reply wakes the session", async () => {

@@ -77,19 +77,24 @@ export function sessionRecords(where: SessionHome): Array<Record<string, unknown
     });
 }
 
-/** Pids of the `linker … mcp` servers that run with `--hub <url>` (the sessions' MCP servers on that hub). */
-export function mcpServersOn(url: string): number[] {
+/** Pids of the `linker … <command>` processes that run with `--hub <url>` (a session's MCP server, its monitor). */
+export function linkerProcessesOn(url: string, command: "mcp" | "watch"): number[] {
   return readdirSync("/proc")
     .filter((name) => /^\d+$/.test(name))
     .filter((name) => {
       try {
         const args = readFileSync(`/proc/${name}/cmdline`, "utf8").split("\0").filter(Boolean);
-        return args[args.length - 1] === "mcp" && args.some((arg, i) => arg === "--hub" && args[i + 1] === url);
+        return args[args.length - 1] === command && args.some((arg, i) => arg === "--hub" && args[i + 1] === url);
       } catch {
         return false;
       }
     })
     .map(Number);
+}
+
+/** Pids of the `linker … mcp` servers on `url` (the sessions' MCP servers on that hub). */
+export function mcpServersOn(url: string): number[] {
+  return linkerProcessesOn(url, "mcp");
 }
 
 /**
