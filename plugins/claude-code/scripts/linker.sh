@@ -1,7 +1,8 @@
 #!/bin/sh
-# The linker command the plugin runs. Loaded from a Linker checkout (its folder
-# declared as a marketplace), that checkout's bin/linker.js; installed with
-# `claude plugin install` (a copy under ~/.claude/plugins), the `linker` on PATH.
+# The linker command the plugin runs. Loaded in place from a Linker checkout
+# (claude --plugin-dir <checkout>/plugins/claude-code), that checkout's
+# bin/linker.js; installed with `claude plugin install` (a copy under
+# ~/.claude/plugins/cache), the `linker` on PATH.
 # Each part acts as the project folder's name unless LINKER_NAME says otherwise.
 here=$(dirname -- "$0")
 checkout="$here/../../../bin/linker.js"
