@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { LINKER_BIN } from "../support/hub-process.js";
@@ -145,6 +145,7 @@ describe.concurrent("linker init", () => {
     expect(settings.hooks.Stop).toEqual([{ hooks: [{ type: "command", command: "say done" }] }, { hooks: [{ type: "command", command: hook }, waiter] }]);
     expect(settings.enabledPlugins).toBeUndefined();
     expect(rewake.stdout).toMatch(/^ {2}monitor {3}off /m);
+    expect(existsSync(join(project, ".claude", "linker-plugin"))).toBe(false);
     expect(rewake.stdout).toMatch(/^ {2}rewake {4}on /m);
 
     const monitor = await init(["init", "--no-drain"]);
@@ -154,6 +155,15 @@ describe.concurrent("linker init", () => {
     expect(settings.hooks.Stop).toEqual([{ hooks: [{ type: "command", command: "say done" }] }]);
     expect(Object.keys(settings.enabledPlugins)).toEqual([expect.stringMatching(/^linker@linker-[0-9a-f]{8}$/)]);
     expect(monitor.stdout).toContain("removed Linker's hooks.SessionStart");
+    expect(existsSync(join(project, ".claude", "linker-plugin", "plugin", "monitors", "monitors.json"))).toBe(true);
+
+    // Turned off again, the plugin's files go; a file of the user's in that folder stays.
+    writeFileSync(join(project, ".claude", "linker-plugin", "NOTES.md"), "mine");
+    const off = await init(["init", "--no-monitor"]);
+    expect(off.code, off.stderr).toBe(0);
+    expect(off.stdout).toContain("  removed plugin/monitors/monitors.json (the monitor is off)");
+    expect(readdirSync(join(project, ".claude", "linker-plugin"))).toEqual(["NOTES.md"]);
+    expect(readJson(join(project, ".claude", "settings.json")).enabledPlugins).toBeUndefined();
   });
 
   it("writes the bridge into the monitor's command, and refuses combinations that cannot work", async () => {

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, realpathSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, realpathSync, renameSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { Command } from "commander";
@@ -65,6 +65,30 @@ function readText(path: string): string | undefined {
     return readFileSync(path, "utf8");
   } catch {
     return undefined;
+  }
+}
+
+/** The files of a monitor plugin `linker init` wrote in `dir` (its marketplace named for that folder), relative to it; none when it is not ours. */
+function writtenPluginFiles(dir: string): string[] {
+  const manifest = readText(join(dir, ".claude-plugin", "marketplace.json"));
+  try {
+    if (!manifest || (JSON.parse(manifest) as { name?: unknown }).name !== marketplaceName(dir)) return [];
+  } catch {
+    return [];
+  }
+  return Object.keys(monitorPluginFiles(dir, "", "")).filter((path) => readText(join(dir, path)) !== undefined);
+}
+
+/** Removes `paths` from `dir`, then the folders they leave empty (anything else there stays). */
+function removePluginFiles(dir: string, paths: string[]): void {
+  for (const path of paths) rmSync(join(dir, path), { force: true });
+  const folders = [...new Set(paths.flatMap((path) => path.split("/").slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join("/"))))];
+  for (const folder of [...folders.sort((a, b) => b.length - a.length), ""]) {
+    try {
+      rmdirSync(join(dir, folder));
+    } catch {
+      // not empty: something else lives there
+    }
   }
 }
 
@@ -181,15 +205,18 @@ Examples:
       const watchCommand = shellCommand([...linkerCommand(), ...global, "watch", ...(paths.bridge ? ["--bridge"] : [])]);
       const pluginFiles = paths.monitor ? Object.entries(monitorPluginFiles(pluginDir, watchCommand, packageVersion())) : [];
       const stalePlugin = pluginFiles.filter(([path, text]) => readText(join(pluginDir, path)) !== text);
+      const unusedPlugin = paths.monitor ? [] : writtenPluginFiles(pluginDir);
       const files: FileChange[] = [
         { path: serverFile, changes: mergedServer.changes },
         { path: settingsFile, changes: mergedSettings.changes },
         ...(paths.monitor ? [{ path: pluginDir, changes: stalePlugin.map(([path]) => `wrote ${path}${path.endsWith("monitors.json") ? ` (monitor: ${watchCommand})` : ""}`) }] : []),
+        ...(unusedPlugin.length > 0 ? [{ path: pluginDir, changes: unusedPlugin.map((path) => `removed ${path} (the monitor is off)`) }] : []),
       ];
       if (!opts.dryRun) {
         if (mergedServer.changes.length > 0) writeJson(serverFile, mergedServer.value);
         if (mergedSettings.changes.length > 0) writeJson(settingsFile, mergedSettings.value);
         for (const [path, text] of stalePlugin) writeFile(join(pluginDir, path), text);
+        removePluginFiles(pluginDir, unusedPlugin);
       }
       const start = opts.channels ? ["claude", "--dangerously-load-development-channels", "server:linker"] : ["claude"];
       out.data({ name: settings.name, scope: opts.user ? "user" : "project", dryRun: opts.dryRun ?? false, files, push: paths, start: shellCommand(start) });
