@@ -82,4 +82,15 @@ describe("push parts: lines, the ledger, the flood cap, the bridge's checks", ()
     expect(incompatibility("2.1.332", 2)).toMatch(/peer protocol 2/);
     expect(incompatibility(undefined, 1)).toMatch(/no Claude Code version/);
   });
+
+  it("the repository's plugin is listed by its marketplace and carries the CLI's version", () => {
+    const root = join(import.meta.dirname, "../..");
+    const read = (path: string) => JSON.parse(readFileSync(join(root, path), "utf8")) as Record<string, any>;
+    const marketplace = read(".claude-plugin/marketplace.json");
+    expect(marketplace.plugins).toEqual([expect.objectContaining({ name: "linker", source: "./plugins/claude-code" })]);
+    const plugin = read("plugins/claude-code/.claude-plugin/plugin.json");
+    expect(plugin.name).toBe("linker");
+    expect(plugin.version).toBe(read("packages/cli/package.json").version);
+    expect(read("plugins/claude-code/monitors/monitors.json")).toEqual([expect.objectContaining({ name: "inbox", description: "Linker inbox" })]);
+  });
 });
