@@ -344,4 +344,57 @@ describe("messages that reach a Claude Code session by themselves", { timeout: 2
       await remote.close();
     }
   });
+
+  it("carries the built-in SendMessage through the bridge while the hub restarts, once", async () => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const linkerHome = sessionHome().linkerHome;
+    const where = sessionHome({ projectName: "durable", linkerHome });
+    let own = await startHubProcess({ port, dataDir: linkerHome });
+    hubs.push(own);
+    expect((await runLinker(where, ["--hub", url, "init", "--bridge"])).code).toBe(0);
+    const remote = new LinkerClient({ name: "deploy-agent", hubs: url, sessions: new MemorySessionStore(), workspace: { host: "deploy-box", project: "ops" }, connectRetryMs: 30_000, retryBudgetMs: 30_000 });
+    await remote.connect();
+    const received: string[] = [];
+    remote.on("message", ({ message }) => void (message.sender === "durable" && received.push(message.body)));
+    let restarted: Promise<void> | undefined;
+    let downAt = 0;
+    try {
+      model.script(
+        "durable",
+        rules("sent", (request) => {
+          if (called(request, "SendMessage")) return undefined;
+          const reply = use(request, "SendMessage", { to: "deploy-agent", message: "deploy 4.2 when the tests pass", summary: "deploy" });
+          // The turn that sends: the hub goes down first (no takeover meanwhile) and is back 3 s later.
+          if ("tool" in reply && reply.tool === "SendMessage" && !restarted) {
+            restarted = withoutTakeover(url, async () => {
+              downAt = Date.now();
+              await own.stop("SIGKILL");
+              await new Promise((done) => setTimeout(done, 3_000));
+              own = await startHubProcess({ port, dataDir: linkerHome });
+              hubs.push(own);
+            });
+          }
+          return reply;
+        }),
+      );
+      const session = startClaude(where, ["--permission-mode", "default", "--allowedTools", "SendMessage"], { modelUrl: model.urlFor("durable") });
+      sessions.push(session);
+      await until("deploy-agent in the session's agents", () => sessionRecords(where).some((record) => record.name === "deploy-agent"), 60_000);
+      await session.waitFor(/for agents/, 30_000);
+      session.type("tell the deploy agent to deploy\r");
+      await until("the send to go out", () => restarted !== undefined, 60_000);
+      await restarted;
+      await until("the message at deploy-agent", () => received.length > 0, 60_000);
+      // Claude Code's id of the message is the idempotency key: the retries after the restart deliver it once.
+      const inbox = (await remote.listMessages({ limit: 10 })).messages.filter((message) => message.sender === "durable");
+      expect(inbox.map((message) => message.body)).toEqual(["deploy 4.2 when the tests pass"]);
+      // The hub stored it after it came back (3 s after it went down): the bridge held it through the outage.
+      expect(Number(inbox[0].sentAt?.seconds ?? 0n) * 1000).toBeGreaterThanOrEqual(downAt + 2_000);
+      expect(received).toEqual(["deploy 4.2 when the tests pass"]);
+    } finally {
+      await restarted?.catch(() => undefined);
+      await remote.close();
+    }
+  });
 });
