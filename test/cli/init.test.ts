@@ -93,6 +93,11 @@ describe.concurrent("linker init", () => {
     const settings = readJson(join(home, ".claude", "settings.json"));
     expect(settings.hooks.UserPromptSubmit[0].hooks[0].command).toBe(`${process.execPath} ${LINKER_BIN} hook`);
     expect(settings.enabledMcpjsonServers).toBeUndefined();
+    // The monitor plugin lives with the user's settings; its watch acts as each project's folder name.
+    const pluginDir = join(home, ".claude", "linker-plugin");
+    expect(Object.values(settings.extraKnownMarketplaces)).toEqual([{ source: { source: "directory", path: pluginDir } }]);
+    expect(readJson(join(pluginDir, "plugin", "monitors", "monitors.json"))[0].command).toBe(`${process.execPath} ${LINKER_BIN} watch`);
+    expect(run.stdout).toContain("~/.claude/linker-plugin:");
     expect(run.stdout).toContain("~/.claude.json:");
     expect(() => readFileSync(join(project, ".mcp.json"))).toThrow();
   });
