@@ -94,14 +94,16 @@ async function startServer(label: string, args: string[], listening: RegExp, dat
 
 /**
  * Starts `linker hub` exactly as a user would (`node bin/linker.js hub --port 0
- * --data-dir <fresh temp dir>`, default settings, SQLite unless `store` says
+ * --data-dir <fresh temp dir>`, default settings but no per-instance send rate
+ * and room for the memory scenario's 10,000 instances (the bench measures what
+ * the hub can carry, not its default limits), SQLite unless `store` says
  * otherwise: `memory`, or `postgres` on `postgresUrl`), with optional extra
  * node flags such as `--cpu-prof`.
  */
 export function startLinkerHub(options: { store?: "sqlite" | "memory" | "postgres"; postgresUrl?: string; nodeFlags?: string[] } = {}): Promise<ServerProcess> {
   const store = options.store ?? "sqlite";
   const dataDir = mkdtempSync(join(tmpdir(), "linker-bench-"));
-  const args = [...(options.nodeFlags ?? []), LINKER_BIN, "hub", "--port", "0", "--data-dir", dataDir];
+  const args = [...(options.nodeFlags ?? []), LINKER_BIN, "hub", "--port", "0", "--data-dir", dataDir, "--send-rate", "0", "--max-instances", "100000"];
   if (store !== "sqlite") args.push("--store", store);
   if (store === "postgres") args.push("--postgres-url", options.postgresUrl ?? "");
   return startServer(`linker hub (${store})`, args, /listening on (http:\/\/\S+)/, dataDir);

@@ -26,4 +26,6 @@ export interface CaseContext {
   runId: string;
   /** Position of the case in the run, part of every agent name. */
   index: number;
+  /** The admin key the hub accepts ({{admin_key}}). */
+  adminKey?: string;
 }

@@ -35,6 +35,7 @@ class CaseRun {
   ) {
     this.prefix = `k${ctx.index}${ctx.runId}`;
     this.scope.set("ns", `conf/${ctx.runId}/${ctx.index}`);
+    if (ctx.adminKey) this.scope.set("admin_key", ctx.adminKey);
     for (const agent of testCase.agents) this.scope.set(`${agent}.name`, this.agentKey(agent));
   }
 

@@ -2,6 +2,8 @@ import { createRegistry, type JsonValue, toJson } from "@bufbuild/protobuf";
 import { anyUnpack } from "@bufbuild/protobuf/wkt";
 import { file_buf_validate_validate } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
 import { Code, type RpcError } from "@linker/protocol/gen/linker/conformance/v1/client_compat_pb.js";
+import { file_google_rpc_retry_info } from "@linker/protocol/gen/google/rpc/retry_info_pb.js";
+import { file_linker_v1_credential } from "@linker/protocol/gen/linker/v1/credential_pb.js";
 import { file_linker_v1_event } from "@linker/protocol/gen/linker/v1/event_pb.js";
 import { file_linker_v1_instance } from "@linker/protocol/gen/linker/v1/instance_pb.js";
 import { file_linker_v1_memory } from "@linker/protocol/gen/linker/v1/memory_pb.js";
@@ -17,6 +19,8 @@ export const registry = createRegistry(
   file_linker_v1_memory,
   file_linker_v1_message,
   file_linker_v1_task,
+  file_linker_v1_credential,
+  file_google_rpc_retry_info,
   file_buf_validate_validate,
 );
 

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
 import { join } from "node:path";
 import { type RunReport, RunReportSchema, CaseStatus, type CaseResult, CaseResultSchema, StepResultSchema } from "@linker/protocol/gen/linker/conformance/v1/result_pb.js";
@@ -49,8 +50,9 @@ function failedCase(name: string, message: string): CaseResult {
  */
 export async function runImplementation(impl: Implementation, options: RunOptions): Promise<RunReport> {
   const { repoRoot, suite, cases } = options;
-  const settings = suite.hubSettings;
-  if (!settings) throw new Error("the suite has no hub_settings");
+  if (!suite.hubSettings) throw new Error("the suite has no hub_settings");
+  // Every run gets an admin key of its own, for the cases that issue keys and release names.
+  const settings = { ...suite.hubSettings, adminKey: suite.hubSettings.adminKey || `conformance-admin-${randomBytes(24).toString("base64url")}` };
   const log = (what: string) => join(options.logDir, `${impl.name}-${what}.log`);
   const hubCommand = impl.mode === "client" ? options.referenceHub : impl.command;
   const results: CaseResult[] = [];
@@ -75,7 +77,7 @@ export async function runImplementation(impl: Implementation, options: RunOption
       const index = suite.cases.indexOf(testCase);
       let result: CaseResult;
       try {
-        result = await runCase(testCase, { executor, hub, protocol: impl.protocol, runId: options.runId, index });
+        result = await runCase(testCase, { executor, hub, protocol: impl.protocol, runId: options.runId, index, adminKey: settings.adminKey });
       } catch (err) {
         result = failedCase(testCase.name, (err as Error).message);
       }

@@ -69,14 +69,17 @@ function startHub(dataDir: string, port: number, settings: HubSettings, storeFla
   const child = spawn(
     process.execPath,
     [...hubCommand, `--port=${port}`, `--data-dir=${dataDir}`, ...storeFlags, ...settingFlags(settings), ...extraArgs],
-    { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, LINKER_LOG_LEVEL: process.env.LINKER_LOG_LEVEL ?? "warn" } },
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+      env: { ...process.env, LINKER_LOG_LEVEL: process.env.LINKER_LOG_LEVEL ?? "warn", ...(settings.adminKey ? { LINKER_ADMIN_KEY: settings.adminKey } : {}) },
+    },
   );
   const exited = new Promise<void>((done) => child.once("exit", () => done()));
   return new Promise((done, fail) => {
     let stdout = "";
     child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
       stdout += chunk;
-      const match = /listening on http:\/\/(\S+):(\d+)/.exec(stdout);
+      const match = /listening on https?:\/\/(\S+):(\d+)/.exec(stdout);
       if (match) done({ child, host: match[1].replace(/^\[|\]$/g, ""), port: Number(match[2]), exited });
     });
     child.once("exit", (code, signal) => fail(new Error(`linker hub exited (${signal ?? code}) before listening`)));

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -169,7 +170,10 @@ describe("Linker in real Claude Code sessions", { timeout: 180_000 }, () => {
 
   it("works over the hub's /mcp endpoint with no local MCP process", async () => {
     const delta = sessionHome({ projectName: "delta" });
-    const http = mcpConfigFile(delta, { linker: { type: "http", url: `${hub.url}/mcp`, headers: { "X-Linker-Name": "delta" } } });
+    // Claude Code opens more than one MCP session; a session token of its own keeps the name across them.
+    const token = `lk_${randomBytes(32).toString("base64url")}`;
+    const headers = { "X-Linker-Name": "delta", Authorization: `Bearer ${token}` };
+    const http = mcpConfigFile(delta, { linker: { type: "http", url: `${hub.url}/mcp`, headers } });
     model.script("http-delta", calls(["linker_set_status", { status: "in a container" }], ["linker_list_instances", {}]));
     const run = await runClaude(delta, "say where you are", { modelUrl: model.urlFor("http-delta"), args: withConfig(http) });
     expect(run.code, run.stderr).toBe(0);
@@ -255,21 +259,28 @@ describe("Linker in real Claude Code sessions", { timeout: 180_000 }, () => {
     }
   });
 
-  it("works as `linker init --http` set a container up, reaching a hub beyond loopback with its secret", async () => {
-    const secret = "e2e-container-secret-41d2";
-    const remote = await startHubProcess({ args: ["--host", "0.0.0.0", "--hub-secret", secret] });
+  it("works as `linker init --http` set a container up, reaching a hub beyond loopback with an agent key", async () => {
+    const remote = await startHubProcess({ args: ["--host", "0.0.0.0", "--auth", "keys"] });
     hubs.push(remote);
     const url = remote.url.replace("0.0.0.0", "127.0.0.1");
     const container = sessionHome({ projectName: "container" });
     const host = sessionHome({ projectName: "host" });
-    const init = await runLinker(container, ["--name", "api-container", "init", "--http", url]);
+    // The README's commands: an operator issues a key on the hub's machine (with the hub's admin key).
+    const admin = { LINKER_KEY: readFileSync(join(remote.dataDir, "admin.key"), "utf8").trim() };
+    const keyFor = async (name: string) => {
+      const created = await runLinker(host, ["--json", "--hub", url, "key", "create", name], admin);
+      expect(created.code, created.stderr).toBe(0);
+      return (JSON.parse(created.stdout) as { secret: string }).secret;
+    };
+    const env = { LINKER_KEY: await keyFor("api-container") };
+    const init = await runLinker(container, ["--name", "api-container", "init", "--http", url], env);
     expect(init.code, init.stderr).toBe(0);
-    const env = { LINKER_HUB_SECRET: secret };
     model.script("container-1", calls(["linker_list_instances", {}]));
     const first = await runClaude(container, "join", { modelUrl: model.urlFor("container-1"), env });
     expect(first.code, first.stderr).toBe(0);
     expect(lastResultOf(model.messagesOf("container-1"), "linker_list_instances")).toMatch(/^online api-container \(you\)/m);
-    expect((await runLinker(host, ["--name", "host-agent", "--hub", url, "send", "api-container", "the API moved to 8081"], env)).code).toBe(0);
+    const hostEnv = { LINKER_KEY: await keyFor("host-agent") };
+    expect((await runLinker(host, ["--name", "host-agent", "--hub", url, "send", "api-container", "the API moved to 8081"], hostEnv)).code).toBe(0);
     model.script("container-2", calls(["linker_list_instances", {}]));
     const second = await runClaude(container, "anything?", { modelUrl: model.urlFor("container-2"), env });
     expect(second.code, second.stderr).toBe(0);

@@ -109,7 +109,7 @@ describe.concurrent("linker init", () => {
     expect(readJson(join(project, ".mcp.json")).mcpServers.linker).toEqual({
       type: "http",
       url: "http://host.docker.internal:3847/mcp",
-      headers: { "X-Linker-Name": "api-container", Authorization: "Bearer ${LINKER_HUB_SECRET}" },
+      headers: { "X-Linker-Name": "api-container", Authorization: "Bearer ${LINKER_KEY}" },
     });
     const hook = readJson(join(project, ".claude", "settings.json")).hooks.UserPromptSubmit[0].hooks[0].command as string;
     expect(hook).toBe(`${process.execPath} ${LINKER_BIN} --name api-container hook --http http://host.docker.internal:3847`);

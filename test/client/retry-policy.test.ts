@@ -36,6 +36,11 @@ const POLICY: Record<string, "always" | "never" | "stream" | { yes: Record<strin
   // Each request carries its own idempotency key; publisher.ts resumes a broken stream without duplicates.
   Publish: "stream",
   GetHubConversation: "always",
+  CreateKey: "never",
+  ListKeys: "always",
+  RevokeKey: "always",
+  ReleaseName: "always",
+  ListAuditEntries: "always",
 };
 
 describe("retry policy from the contract", () => {

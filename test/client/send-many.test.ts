@@ -20,8 +20,8 @@ describe("LinkerClient.sendMany", () => {
   it("stores many messages over one stream, resumes after the hub is killed and restarted, and stores none twice", { timeout: 60_000 }, async () => {
     const port = await freePort();
     const dataDir = tempDir();
-    // bob reads nothing here: room for all of it unread.
-    const args = ["--max-backlog", "100000"];
+    // bob reads nothing here: room for all of it unread; and no per-instance rate, this is bulk.
+    const args = ["--max-backlog", "100000", "--send-rate", "0"];
     let hub = await launchHub({ port, dataDir, args });
     const bob = await client("bob", hub.url, true);
     const got: number[] = [];

@@ -161,7 +161,7 @@ export function spawnHub(options: LaunchOptions = {}): TrackedChild & { dataDir:
 /** Starts `linker hub` and resolves once it prints the URL it listens on. */
 export async function launchHub(options: LaunchOptions = {}): Promise<Hub> {
   const hub = spawnHub(options);
-  const match = await hub.waitForStdout(/listening on (http:\/\/\S+)/, 15_000);
+  const match = await hub.waitForStdout(/listening on (https?:\/\/\S+)/, 15_000);
   const url = match[1];
   return { ...hub, url, port: Number(new URL(url).port) };
 }

@@ -24,7 +24,9 @@ describe("Publish when the hub is SIGKILLed mid-stream", () => {
   it.each(["grpc", "connect"] as const)("keeps every acknowledged message, once and in order, for the restarted hub (%s)", { timeout: 90_000 }, async (protocol) => {
     const dataDir = tempDir();
     const port = await freePort();
-    const hub = await launchHub({ dataDir, port });
+    // A bulk sender: no per-instance send rate.
+    const args = ["--send-rate", "0"];
+    const hub = await launchHub({ dataDir, port, args });
     const sender = await registerAgent(duplex(protocol, hub.url), "sender");
     const receiver = await registerAgent(duplex(protocol, hub.url), "receiver");
     async function* offered(): AsyncIterable<PublishRequest> {
@@ -46,7 +48,7 @@ describe("Publish when the hub is SIGKILLed mid-stream", () => {
     expect(acknowledged.length).toBeGreaterThanOrEqual(KILL_AFTER);
     expect(acknowledged).toEqual(acknowledged.map((_, i) => i));
 
-    const again = await launchHub({ dataDir, port });
+    const again = await launchHub({ dataDir, port, args });
     const back = await registerAgent(duplex(protocol, again.url), "receiver", { resumeToken: receiver.token });
     expect(back.registered.reclaimed).toBe(true);
     const inbox = new EventReader(back.client, 0n, [EventType.MESSAGE]);

@@ -22,7 +22,7 @@ describe("hub start-up", () => {
   it.each([
     { how: "--host 0.0.0.0", args: ["--host", "0.0.0.0"], env: {} },
     { how: "LINKER_HOST=0.0.0.0", args: [], env: { LINKER_HOST: "0.0.0.0" } },
-  ])("refuses to bind $how without a hub secret", async ({ args, env }) => {
+  ])("refuses to bind $how without credentials", async ({ args, env }) => {
     const hub = spawnHub({ args, env });
     const outcome = await Promise.race([
       hub.exited.then((code) => ({ code })),
@@ -36,8 +36,9 @@ describe("hub start-up", () => {
     expect(code).not.toBe(0);
     expect(typeof code).toBe("number");
     expect(hub.stdout()).not.toContain("listening");
-    expect(hub.stderr()).toContain("refusing to listen on 0.0.0.0 without a hub secret");
+    expect(hub.stderr()).toContain("refusing to listen on 0.0.0.0 without credentials");
     expect(hub.stderr()).toContain("--hub-secret");
+    expect(hub.stderr()).toContain("--auth keys");
   });
 
   it.each(PROTOCOLS)("with --hub-secret, Register needs the secret over %s", async (protocol) => {

@@ -1,4 +1,3 @@
-import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
@@ -10,9 +9,12 @@ import { type RunningHub, startHub } from "../../packages/hub/src/start-hub.js";
 import { tempDir } from "../support/temp-dir.js";
 import { runCli } from "../cli/cli-process.js";
 
-async function connect(url: string, name: string): Promise<Client> {
+const ADMIN = "mcp-http-admin-key-0123456789abcdef";
+
+async function connect(url: string, name: string, key?: string): Promise<Client> {
   const client = new Client({ name: "http-test", version: "1.0.0" });
-  await client.connect(new StreamableHTTPClientTransport(new URL(`${url}/mcp`), { requestInit: { headers: { "X-Linker-Name": name } } }));
+  const headers: Record<string, string> = { "X-Linker-Name": name, ...(key ? { Authorization: `Bearer ${key}` } : {}) };
+  await client.connect(new StreamableHTTPClientTransport(new URL(`${url}/mcp`), { requestInit: { headers } }));
   return client;
 }
 
@@ -22,9 +24,9 @@ describe("the MCP endpoint at /mcp on the hub port", () => {
 
   beforeAll(async () => {
     const dataDir = tempDir("linker-mcp-http-");
-    hub = await startHub(hubConfig({ port: 0, dataDir }), {
+    hub = await startHub(hubConfig({ port: 0, dataDir, adminKey: ADMIN }), {
       logger: pino({ level: "silent" }),
-      httpHandler: mcpHttpEndpoint({ dataDir: join(dataDir, "mcp-http-sessions") }),
+      httpHandler: mcpHttpEndpoint(),
     });
   });
 
@@ -48,23 +50,34 @@ describe("the MCP endpoint at /mcp on the hub port", () => {
     expect(shown).toMatch(/<peer-message from="devcontainer-agent" id="[0-9a-f-]{36}" kind="text"[^>]*>\nhello over HTTP\n<\/peer-message>/);
   });
 
-  it("lets `linker hook --http` inject an HTTP session's unread messages once, with the session the endpoint holds", async () => {
-    const dev = await connect(hub.url, "hooked-container");
+  it("lets `linker hook --http` inject an HTTP session's unread messages once, with the session the endpoint holds for its key", async () => {
+    const { createClient } = await import("@connectrpc/connect");
+    const { LinkerService } = await import("@linker/protocol/gen/linker/v1/linker_service_pb.js");
+    const { bearer, transportFor } = await import("../support/clients.js");
+    const admin = createClient(LinkerService, transportFor(hub.url, "connect", [bearer(() => ADMIN)]));
+    const key = (await admin.createKey({ label: "hooked-container" })).secret;
+    const dev = await connect(hub.url, "hooked-container", key);
     const peer = await connect(hub.url, "hooked-peer");
     clients.push(dev, peer);
     const sent = (await peer.callTool({ name: "linker_send_message", arguments: { to: "hooked-container", message: "review PR 7" } })) as CallToolResult;
     expect(sent.isError).toBeFalsy();
-    const hook = () => runCli(["--name", "hooked-container", "hook", "--http", hub.url], { home: tempDir("linker-hook-home-"), input: JSON.stringify({ hook_event_name: "UserPromptSubmit" }) });
-    const first = await hook();
+    const hook = (env: Record<string, string>, name = "hooked-container") =>
+      runCli(["--name", name, "hook", "--http", hub.url], { home: tempDir("linker-hook-home-"), env, input: JSON.stringify({ hook_event_name: "UserPromptSubmit" }) });
+    const first = await hook({ LINKER_KEY: key });
     expect(first.code, first.stderr).toBe(0);
     const context = (JSON.parse(first.stdout) as { hookSpecificOutput: { additionalContext: string } }).hookSpecificOutput.additionalContext;
     expect(context).toMatch(/<peer-message from="hooked-peer" id="[0-9a-f-]{36}" kind="text"[^>]*>\nreview PR 7\n<\/peer-message>/);
-    expect((await hook()).stdout).toBe("");
-    // A name the endpoint holds no session for gets nothing, and nothing is registered for it.
-    const stranger = await runCli(["--name", "never-here", "hook", "--http", hub.url], { home: tempDir("linker-hook-home-") });
-    expect(stranger.code).toBe(0);
-    expect(stranger.stdout).toBe("");
-    expect(stranger.stderr).toContain('no session of "never-here"');
+    expect((await hook({ LINKER_KEY: key })).stdout).toBe("");
+    // The name header alone reads nothing: the hook needs the session's credential.
+    await peer.callTool({ name: "linker_send_message", arguments: { to: "hooked-container", message: "second" } });
+    const headerOnly = await hook({});
+    expect([headerOnly.code, headerOnly.stdout]).toEqual([0, ""]);
+    expect(headerOnly.stderr).toContain("needs the credential the MCP session was opened with");
+    // The key's name only; a name its key binds but no session holds gets nothing, and nothing is registered.
+    const other = await hook({ LINKER_KEY: key }, "hooked-peer");
+    expect(other.stdout).toBe("");
+    expect(other.stderr).toContain('does not bind the name "hooked-peer"');
+    expect((await hook({ LINKER_KEY: key })).stdout).toContain("second");
   });
 
   it("refuses a session without a name and one that would take another instance's name", async () => {

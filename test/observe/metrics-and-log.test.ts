@@ -74,6 +74,10 @@ describe("metrics, health endpoints and the request log of a real hub process", 
     expect([ready.status, await ready.text()]).toEqual([200, "ready\n"]);
     const post = await fetch(`${hub.url}/metrics`, { method: "POST" });
     expect(post.status).toBe(405);
+    // A well-formed agent key the hub never issued: refused with what to do, and the hub keeps serving.
+    const stranger = await fetch(`${hub.url}/metrics`, { headers: { authorization: `Bearer lkk_0123456789ab_${"A".repeat(43)}` } });
+    expect([stranger.status, await stranger.text()]).toEqual([401, expect.stringContaining("unknown or revoked agent key")]);
+    expect((await fetch(`${hub.url}/healthz`)).status).toBe(200);
 
     const before = await scrape(hub.url);
     expect(before.families.get("linker_messages_stored")?.type).toBe("counter");

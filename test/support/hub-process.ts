@@ -15,6 +15,8 @@ export interface HubProcess {
   child: ChildProcess;
   /** Everything the hub wrote to stderr so far (JSON log lines). */
   stderr(): string;
+  /** Everything the hub wrote to stdout so far (its URL, TLS fingerprint, dashboard). */
+  stdoutText(): string;
   /** Sends a signal and waits for the process to exit; resolves to its exit code or signal. */
   stop(signal?: NodeJS.Signals): Promise<number | NodeJS.Signals>;
 }
@@ -35,11 +37,11 @@ export async function startHubProcess(
   let stderr = "";
   child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
   const exited = new Promise<number | NodeJS.Signals>((done) => child.once("exit", (code, signal) => done(signal ?? code ?? 0)));
+  let stdout = "";
   const url = await new Promise<string>((done, fail) => {
-    let stdout = "";
     child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
       stdout += chunk;
-      const match = /listening on (http:\/\/\S+)/.exec(stdout);
+      const match = /listening on (https?:\/\/\S+)/.exec(stdout);
       if (match) done(match[1]);
     });
     exited.then((code) => fail(new Error(`hub exited (${code}) before listening:\n${stderr}`)));
@@ -49,6 +51,7 @@ export async function startHubProcess(
     dataDir,
     child,
     stderr: () => stderr,
+    stdoutText: () => stdout,
     async stop(signal = "SIGTERM") {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;

@@ -101,7 +101,7 @@ describe("SQLite store: schema and files", () => {
     const dir = tempDir();
     const empty = join(dir, "empty.db");
     writeFileSync(empty, "");
-    expect(() => open(empty)).toThrow(/is empty \(0 bytes\).*Restore it from a backup/);
+    expect(() => open(empty)).toThrow(/is empty \(0 bytes\).*restore it from a backup, or start the hub with --reset/);
     const foreign = join(dir, "foreign.db");
     const db = new Database(foreign);
     db.exec("CREATE TABLE photos (id INTEGER PRIMARY KEY)");
@@ -113,7 +113,7 @@ describe("SQLite store: schema and files", () => {
     const fresh = open(join(dir, "sub", "hub.db"));
     expect(await fresh.transaction((tx) => tx.events.head())).toBe(0n);
     // Created whole, under a temporary name linked into place: no empty file, nothing left over.
-    expect(readdirSync(join(dir, "sub")).filter((file) => !/^hub\.db(-wal|-shm)?$/.test(file))).toEqual([]);
+    expect(readdirSync(join(dir, "sub")).filter((file) => !/^hub\.(db(-wal|-shm)?|lock.*)$/.test(file))).toEqual([]);
     expect(statSync(join(dir, "sub", "hub.db")).size).toBeGreaterThan(0);
   });
 

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import type { EventType } from "@linker/protocol/gen/linker/v1/event_pb.js";
-import { detectWorkspace, FileSessionStore, LinkerClient, type LinkerClientOptions, NoStoredSessionError, sessionHubKey } from "@linker/client";
+import { createHubTransport, detectWorkspace, FileSessionStore, LinkerClient, type LinkerClientOptions, NoStoredSessionError, sessionHubKey } from "@linker/client";
 import { isLoopbackUrl } from "@linker/protocol";
 import { CliError } from "./cli-error.js";
 import { ExitCode } from "./exit-codes.js";
@@ -52,7 +52,6 @@ export function clientOptions(settings: Settings, use: ClientUse = {}): LinkerCl
     workspace: detectWorkspace(settings.projectDir),
     clientKind: use.clientKind ?? "",
     hubs: settings.hubs,
-    hubSecret: settings.hubSecret,
     home: settings.home,
     autoHub: use.autoHub ? { dataDir: settings.home } : false,
     sessions: sessionStore(settings),
@@ -60,6 +59,8 @@ export function clientOptions(settings: Settings, use: ClientUse = {}): LinkerCl
     subscribe: use.subscribe ?? false,
     eventTypes: use.eventTypes,
     afterSeq: use.afterSeq,
+    hubSecret: settings.credential,
+    transport: settings.ca !== undefined ? (url) => createHubTransport(url, { ca: settings.ca }) : undefined,
     connectRetryMs: use.connectRetryMs ?? 2_000,
     retryBudgetMs: use.retryBudgetMs ?? 5_000,
     backoff: { maxMs: use.maxRetryDelayMs ?? 500 },

@@ -1,5 +1,5 @@
 /** Global options that take a value (so their value is not taken for the command name). */
-const VALUE_OPTIONS = new Set(["-n", "--name", "--hub", "--home", "--description"]);
+const VALUE_OPTIONS = new Set(["-n", "--name", "--hub", "--home", "--description", "--ca"]);
 
 /** Where the subcommand's name is in `args` (without node and script), or -1 when it cannot be told without parsing. */
 export function commandIndex(args: readonly string[]): number {

@@ -1,4 +1,5 @@
 import { type DescMessage, type MessageShape, toJson } from "@bufbuild/protobuf";
+import { terminalSafe } from "@linker/protocol";
 
 /** Columns of a text table; the last column is not padded. */
 export type Row = string[];
@@ -32,13 +33,16 @@ export function indent(text: string, by = "    "): string {
 /**
  * Where a command writes its results: human text by default, or with
  * `--json` exactly one JSON object per result (one per line for streams).
+ * Human text passes through terminalSafe: text from peers (message bodies,
+ * names, statuses, task notes) can never put an escape sequence, a carriage
+ * return or a bidirectional override on the user's terminal.
  */
 export class Output {
   constructor(readonly json: boolean) {}
 
   /** Writes lines of human text (ignored with --json). */
   text(...lines: string[]): void {
-    if (!this.json && lines.length > 0) process.stdout.write(`${lines.join("\n")}\n`);
+    if (!this.json && lines.length > 0) process.stdout.write(`${terminalSafe(lines.join("\n"))}\n`);
   }
 
   /** Writes one JSON value on one line (ignored without --json). */
@@ -48,6 +52,6 @@ export class Output {
 
   /** Writes a note for people on stderr (kept out of results). */
   note(line: string): void {
-    process.stderr.write(`${line}\n`);
+    process.stderr.write(`${terminalSafe(line)}\n`);
   }
 }

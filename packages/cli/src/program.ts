@@ -21,6 +21,8 @@ Settings (flags > environment > $LINKER_HOME/config.json > defaults):
   --json         LINKER_JSON         "json"
   --description  LINKER_DESCRIPTION  "description"
   --home         LINKER_HOME         (holds config.json, sessions and hub.db)
+  --ca           LINKER_CA           CA file for an https:// hub
+                 LINKER_KEY          agent key Register presents (else LINKER_HUB_SECRET)
 
 --auto-hub makes a command serve the hub itself when none answers. It suits
 long-lived commands (mcp, where it is the default, and tail); a one-shot command
@@ -51,7 +53,8 @@ function globalOptions(program: Command): Command {
     .addOption(new Option("--no-auto-hub", "never serve the hub here (the default except for mcp)"))
     .option("--home <dir>", "folder of config.json, sessions and hub.db (env LINKER_HOME; default ~/.linker)")
     .option("--json", "machine output: one JSON object per result (JSON lines for tail)")
-    .option("--description <text>", "what this instance works on, shown to others (env LINKER_DESCRIPTION)");
+    .option("--description <text>", "what this instance works on, shown to others (env LINKER_DESCRIPTION)")
+    .option("--ca <file>", "CA certificate to trust for an https:// hub (env LINKER_CA), e.g. the ca.pem of linker hub --tls-self-signed");
 }
 
 /** A command as listed in its parent's help: name and arguments, without "[options]". */
@@ -92,6 +95,9 @@ const COMMANDS: { name: string; load: () => Promise<Command> }[] = [
   { name: "memory", load: async () => (await import("./commands/memory.js")).memoryCommand() },
   { name: "task", load: async () => (await import("./commands/task.js")).taskCommand() },
   { name: "hook", load: async () => (await import("./commands/hook.js")).hookCommand() },
+  { name: "key", load: async () => (await import("./commands/key.js")).keyCommand() },
+  { name: "audit", load: async () => (await import("./commands/audit.js")).auditCommand() },
+  { name: "release", load: async () => (await import("./commands/release.js")).releaseCommand() },
 ];
 
 /**

@@ -1,3 +1,4 @@
+import { terminalSafe } from "@linker/protocol";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { MemoryConflict } from "@linker/protocol/gen/linker/v1/memory_pb.js";
 import { LinkerError } from "@linker/client";
@@ -45,7 +46,7 @@ export function describeError(err: unknown): { message: string; hint: string | u
 /** Prints `linker: <what went wrong>` and the hint on stderr; returns the exit status. */
 export function reportError(err: unknown): number {
   const { message, hint } = describeError(err);
-  process.stderr.write(`linker: ${message}\n${hint ? `  hint: ${hint}\n` : ""}`);
+  process.stderr.write(terminalSafe(`linker: ${message}\n${hint ? `  hint: ${hint}\n` : ""}`));
   if (process.env.LINKER_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
   return exitCodeFor(err);
 }

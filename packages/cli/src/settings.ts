@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { DEFAULT_HUB_URL } from "@linker/protocol";
@@ -15,6 +16,7 @@ export interface GlobalOptions {
   home?: string;
   json?: boolean;
   description?: string;
+  ca?: string;
 }
 
 /** Where the instance name came from. */
@@ -40,8 +42,12 @@ export interface Settings {
   projectDir: string;
   /** The config file that was consulted. */
   configPath: string;
-  /** Secret a hub beyond loopback requires (`LINKER_HUB_SECRET`). */
-  hubSecret: string | undefined;
+  /** The credential Register presents: LINKER_KEY (an agent key), else LINKER_HUB_SECRET. */
+  credential: string | undefined;
+  /** PEM of the CA to trust for https:// hubs (--ca or LINKER_CA: a file). */
+  ca: string | undefined;
+  /** Where the CA came from, for messages. */
+  caPath: string | undefined;
 }
 
 /** `--home`, else `$LINKER_HOME`, else ~/.linker, as an absolute path. */
@@ -103,7 +109,19 @@ export function resolveSettings(options: GlobalOptions, env: NodeJS.ProcessEnv =
   else if (file.hub !== undefined) hubs = parseHubUrls(file.hub, `hub in ${path}`);
   else hubs = [DEFAULT_HUB_URL];
 
+  const caPath = options.ca ?? nonEmpty(env.LINKER_CA);
+  let ca: string | undefined;
+  if (caPath !== undefined) {
+    try {
+      ca = readFileSync(caPath, "utf8");
+    } catch (err) {
+      throw new CliError(`cannot read the CA file ${caPath}: ${(err as Error).message}`, ExitCode.usage, "pass the hub's ca.pem (printed by linker hub --tls-self-signed)");
+    }
+  }
   return {
+    credential: nonEmpty(env.LINKER_KEY) ?? nonEmpty(env.LINKER_HUB_SECRET),
+    ca,
+    caPath,
     name,
     nameSource,
     hubs,
@@ -113,6 +131,5 @@ export function resolveSettings(options: GlobalOptions, env: NodeJS.ProcessEnv =
     description: options.description ?? nonEmpty(env.LINKER_DESCRIPTION) ?? file.description,
     projectDir: dir,
     configPath: path,
-    hubSecret: nonEmpty(env.LINKER_HUB_SECRET),
   };
 }

@@ -1,5 +1,7 @@
 import http from "node:http";
-import type { Interceptor, Transport } from "@connectrpc/connect";
+import https from "node:https";
+import { Code, ConnectError, type Interceptor, type Transport } from "@connectrpc/connect";
+import { isLoopbackHost } from "@linker/protocol";
 import {
   createConnectTransport,
   createGrpcTransport,
@@ -22,6 +24,27 @@ export interface HubTransportOptions {
   pingTimeoutMs?: number;
   /** Extra interceptors (logging, tracing). */
   interceptors?: Interceptor[];
+  /** PEM certificate(s) to trust for an https:// hub besides the system's (a self-signed hub's ca.pem). */
+  ca?: string | Buffer;
+}
+
+/**
+ * Refuses to send a credential (a session token or key in Authorization) in
+ * clear text to a host beyond this machine: over http:// only loopback hubs
+ * get one; anything else needs https://.
+ */
+export function cleartextGuard(url: string): Interceptor {
+  const parsed = new URL(url);
+  const safe = parsed.protocol === "https:" || isLoopbackHost(parsed.hostname);
+  return (next) => async (req) => {
+    if (!safe && req.header.has("authorization")) {
+      throw new ConnectError(
+        `refusing to send a credential in clear text to ${parsed.host}: use an https:// hub URL (the hub serves TLS with --tls-self-signed or --tls-cert), or reach it through a loopback address`,
+        Code.FailedPrecondition,
+      );
+    }
+    return next(req);
+  };
 }
 
 /** A transport to one hub URL, with the connections it owns. */
@@ -35,20 +58,28 @@ export interface HubTransport {
 }
 
 /**
- * Builds a transport to one hub over h2c or HTTP/1.1 whose connections the
- * caller can close, so a client never keeps its process alive after `close()`.
+ * Builds a transport to one hub over HTTP/2 (h2c, or TLS for https:// URLs)
+ * or HTTP/1.1 whose connections the caller can close, so a client never keeps
+ * its process alive after `close()`. Credentials go only to https:// hubs and
+ * loopback ones (cleartextGuard).
  */
 export function createHubTransport(url: string, options: HubTransportOptions = {}): HubTransport {
   // The Connect protocol over HTTP/2 costs the hub about a third less CPU per
   // call than gRPC (npm run bench), with the same streaming and errors.
   const protocol = options.protocol ?? "connect";
   const httpVersion = protocol === "grpc" ? "2" : (options.httpVersion ?? (options.protocol === undefined ? "2" : "1.1"));
-  const interceptors = options.interceptors ?? [];
+  const interceptors = [...(options.interceptors ?? []), cleartextGuard(url)];
+  const secure = url.startsWith("https:");
+  const tls = secure && options.ca !== undefined ? { ca: options.ca } : {};
   if (httpVersion === "2") {
-    const sessionManager = new Http2SessionManager(url, {
-      pingIntervalMs: options.pingIntervalMs ?? 10_000,
-      pingTimeoutMs: options.pingTimeoutMs ?? 5_000,
-    });
+    const sessionManager = new Http2SessionManager(
+      url,
+      {
+        pingIntervalMs: options.pingIntervalMs ?? 10_000,
+        pingTimeoutMs: options.pingTimeoutMs ?? 5_000,
+      },
+      tls,
+    );
     const common = { baseUrl: url, httpVersion: "2" as const, sessionManager, interceptors };
     const transport =
       protocol === "grpc"
@@ -58,7 +89,7 @@ export function createHubTransport(url: string, options: HubTransportOptions = {
           : createGrpcWebTransport(common);
     return { url, transport, close: () => sessionManager.abort() };
   }
-  const agent = new http.Agent({ keepAlive: true });
+  const agent = secure ? new https.Agent({ keepAlive: true, ...tls }) : new http.Agent({ keepAlive: true });
   const common = { baseUrl: url, httpVersion: "1.1" as const, nodeOptions: { agent }, interceptors };
   const transport = protocol === "connect" ? createConnectTransport(common) : createGrpcWebTransport(common);
   return { url, transport, close: () => agent.destroy() };

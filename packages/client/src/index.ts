@@ -22,7 +22,7 @@ export { createFailoverTransport, isRepeatable, retryBudget, type FailoverTransp
 export { HubEndpoints, type Endpoint, type FailoverOutcome, type HubEndpointsOptions } from "./hub-endpoints.js";
 export { isHubFailure, neverReachedHub } from "./hub-failure.js";
 export { type AutoHubOptions, createHubKeeper, type HubKeeper, type HubKeeperOutcome } from "./hub-keeper.js";
-export { createHubTransport, type HubTransport, type HubTransportOptions, type WireProtocol } from "./hub-transport.js";
+export { cleartextGuard, createHubTransport, type HubTransport, type HubTransportOptions, type WireProtocol } from "./hub-transport.js";
 export { type ClientStats, createLinkerClient, LinkerClient } from "./linker-client.js";
 export { LinkerCalls, type RequestFields } from "./linker-calls.js";
 export { type LinkerClientOptions } from "./client-options.js";

@@ -6,6 +6,8 @@ export interface Caller {
   name: string;
   /** The session token presented. */
   token: string;
+  /** Id of the agent key the session was opened with ("" for none). */
+  keyId?: string;
 }
 
 /** Context key under which the auth interceptor stores the caller. */

@@ -1,6 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { MemoryConflictSchema } from "@linker/protocol/gen/linker/v1/memory_pb.js";
+import { RetryInfoSchema } from "@linker/protocol/gen/google/rpc/retry_info_pb.js";
 
 /** Base class of the hub's domain errors; `toConnectError` maps each to one code. */
 export class HubError extends Error {}
@@ -43,8 +44,15 @@ export class RevisionMismatchError extends HubError {
 /** A task is not at the revision the caller expected. */
 export class TaskRevisionMismatchError extends HubError {}
 
-/** A size, backlog or rate limit was hit. */
-export class LimitExceededError extends HubError {}
+/** A size, backlog or rate limit was hit; `retryAfterMs` says when a retry may succeed, when that is known. */
+export class LimitExceededError extends HubError {
+  constructor(
+    message: string,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}
 
 /** Nobody can answer (offline target of Ask) or the hub is going away. */
 export class UnavailableError extends HubError {}
@@ -59,9 +67,33 @@ export class HubShuttingDownError extends UnavailableError {
 /** An Ask wait ran out. */
 export class DeadlineExceededError extends HubError {}
 
+/**
+ * Errors the RPC framework raises as INTERNAL although the client caused
+ * them: bytes that are not the message they claim (or nest too deep), broken
+ * UTF-8, a compression it did not use or the hub does not speak.
+ */
+const CLIENT_FAULT = /^(parse binary|received compressed envelope|invalid envelope|protocol error|decompression failed|unknown compression|invalid UTF-8)/i;
+
+/** Whether a framework error message names a client's mistake. */
+export function isClientFaultMessage(message: string | null | undefined): boolean {
+  if (!message) return false;
+  let text = message;
+  try {
+    text = decodeURIComponent(message);
+  } catch {
+    // Not percent-encoded.
+  }
+  return CLIENT_FAULT.test(text);
+}
+
 /** Maps any error thrown inside the hub to the ConnectError the client sees. */
 export function toConnectError(err: unknown): ConnectError {
-  if (err instanceof ConnectError) return err;
+  if (err instanceof ConnectError) {
+    if ((err.code === Code.Internal || err.code === Code.Unknown) && isClientFaultMessage(err.rawMessage)) {
+      return new ConnectError(err.rawMessage, Code.InvalidArgument, err.metadata, undefined, err);
+    }
+    return err;
+  }
   if (err instanceof RevisionMismatchError) {
     return new ConnectError(err.message, Code.FailedPrecondition, undefined, [
       {
@@ -72,6 +104,12 @@ export function toConnectError(err: unknown): ConnectError {
           currentRevision: err.currentRevision,
         }),
       },
+    ]);
+  }
+  if (err instanceof LimitExceededError && err.retryAfterMs !== undefined) {
+    const seconds = Math.floor(err.retryAfterMs / 1000);
+    return new ConnectError(err.message, Code.ResourceExhausted, { "retry-after": String(Math.max(1, Math.ceil(err.retryAfterMs / 1000))) }, [
+      { desc: RetryInfoSchema, value: create(RetryInfoSchema, { retryDelay: { seconds: BigInt(seconds), nanos: (err.retryAfterMs % 1000) * 1_000_000 } }) },
     ]);
   }
   if (err instanceof HubError) return new ConnectError(err.message, codeOf(err));

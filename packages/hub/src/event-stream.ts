@@ -5,6 +5,7 @@ import { HubShuttingDownError, LimitExceededError, UnavailableError } from "./er
 import type { HubDeps } from "./hub-deps.js";
 import type { Mailbox } from "./mailbox.js";
 import { EVERYONE } from "./store/store.js";
+import { servable } from "./payload-depth.js";
 
 /** Events read from the store per replay page. */
 const REPLAY_PAGE = 256;
@@ -31,8 +32,10 @@ export async function* streamEvents(
   const undelivered: string[] = [];
   const emit = (event: Event) => {
     last = event.seq;
-    if (event.payload.case === "message" && !event.payload.value.deliveredAt && event.payload.value.recipient !== EVERYONE) {
-      undelivered.push(event.payload.value.id);
+    if (event.payload.case === "message") {
+      if (!event.payload.value.deliveredAt && event.payload.value.recipient !== EVERYONE) undelivered.push(event.payload.value.id);
+      const shown = servable(event.payload.value, config.limits.maxPayloadDepth);
+      if (shown !== event.payload.value) event = { ...event, payload: { case: "message", value: shown } };
     }
     return create(SubscribeResponseSchema, { item: { case: "event", value: event } });
   };

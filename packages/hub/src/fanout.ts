@@ -1,5 +1,5 @@
 import type { Event, EventType } from "@linker/protocol/gen/linker/v1/event_pb.js";
-import { type CommittedEvent, EVERYONE } from "./store/store.js";
+import { type CommittedEvent, EVERYONE, INTERNAL_AUDIENCE_PREFIX } from "./store/store.js";
 import { eventTypeOf } from "./event-type.js";
 import { Subscription } from "./subscription.js";
 
@@ -57,6 +57,8 @@ export class Fanout {
   /** Delivers committed events to the subscriptions they are addressed to. */
   publish(events: readonly CommittedEvent[]): void {
     for (const { audience, event, recipients } of events) {
+      // Hub-internal events (their audience is no instance name) are for the hubs, not for any stream.
+      if (audience.startsWith(INTERNAL_AUDIENCE_PREFIX)) continue;
       for (const watcher of this.watchers) watcher.push(event);
       if (recipients) {
         // A broadcast: one event object for every recipient's streams.

@@ -17,6 +17,8 @@ export interface HubSetting {
   parse: SettingParser;
   /** The allowed values, when the setting is a choice. */
   choices?: readonly string[];
+  /** A switch: the flag takes no value (its environment variable takes true or false). */
+  boolean?: true;
 }
 
 /** Parses an integer of at least `min`. */
@@ -38,9 +40,30 @@ function choice(choices: readonly string[]): SettingParser {
 
 const text: SettingParser = (value) => value;
 
+/** Parses a comma-separated list. */
+const list: SettingParser = (value) =>
+  value
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item !== "");
+
+/** Parses a switch's environment value. */
+const flag: SettingParser = (value) => {
+  if (/^(1|true|yes|on)$/i.test(value)) return true;
+  if (/^(0|false|no|off|)$/i.test(value)) return false;
+  throw new Error("expected true or false");
+};
+
+/** Parses an admin key: long enough that it cannot be guessed. */
+const longSecret: SettingParser = (value) => {
+  if (value.length < 24) throw new Error("expected at least 24 characters");
+  return value;
+};
+
 const STORES = ["sqlite", "memory", "postgres"] as const;
 const SYNCHRONOUS = ["NORMAL", "FULL"] as const;
 const DASHBOARD = ["loopback", "any", "off"] as const;
+const AUTH = ["auto", "open", "secret", "keys"] as const;
 
 /**
  * Every setting of `linker hub`, in help order: the one schema its flags,
@@ -52,7 +75,36 @@ export const HUB_SETTINGS: readonly HubSetting[] = [
   { key: "dataDir", flag: "--data-dir <dir>", env: "LINKER_HOME", description: "folder holding hub.db", parse: text },
   { key: "store", flag: "--store <kind>", env: "LINKER_STORE", description: "storage backend (memory: nothing survives the process; postgres: shared by hubs on several machines)", parse: choice(STORES), choices: STORES },
   { key: "postgresUrl", flag: "--postgres-url <url>", env: "LINKER_POSTGRES_URL", description: "PostgreSQL connection URL (--store postgres)", parse: text },
-  { key: "hubSecret", flag: "--hub-secret <secret>", env: "LINKER_HUB_SECRET", description: "secret Register must present (required off loopback)", parse: text },
+  { key: "hubSecret", flag: "--hub-secret <secret>", env: "LINKER_HUB_SECRET", description: "secret Register must present (beyond loopback: this or --auth keys)", parse: text },
+  {
+    key: "auth",
+    flag: "--auth <mode>",
+    env: "LINKER_AUTH",
+    description: "who may register: open (loopback only), secret (hub secret or agent key), keys (agent key only); auto = secret when one is set, else open",
+    parse: choice(AUTH),
+    choices: AUTH,
+  },
+  { key: "adminKey", flag: "--admin-key <key>", env: "LINKER_ADMIN_KEY", description: "an admin key accepted besides <data dir>/admin.key (replicas sharing a database)", parse: longSecret },
+  { key: "tlsCert", flag: "--tls-cert <file>", env: "LINKER_TLS_CERT", description: "PEM certificate (chain): serve TLS, HTTP/2 by ALPN and HTTP/1.1", parse: text },
+  { key: "tlsKey", flag: "--tls-key <file>", env: "LINKER_TLS_KEY", description: "PEM private key of --tls-cert", parse: text },
+  {
+    key: "tlsSelfSigned",
+    flag: "--tls-self-signed",
+    env: "LINKER_TLS_SELF_SIGNED",
+    description: "serve TLS with a certificate from a CA written to <data dir>/tls (clients: --ca <data dir>/tls/ca.pem)",
+    parse: flag,
+    boolean: true,
+  },
+  { key: "allowedHosts", flag: "--allowed-hosts <names>", env: "LINKER_ALLOWED_HOSTS", description: "host names requests may use besides loopback and the bound address (comma-separated; * = any)", parse: list },
+  { key: "allowedOrigins", flag: "--allowed-origins <origins>", env: "LINKER_ALLOWED_ORIGINS", description: "web origins allowed besides the hub's own (comma-separated; * = any)", parse: list },
+  {
+    key: "reset",
+    flag: "--reset",
+    env: "LINKER_RESET",
+    description: "move an unusable hub.db (empty, corrupt, another program's) aside and start an empty hub",
+    parse: flag,
+    boolean: true,
+  },
   { key: "presenceTtlSeconds", flag: "--presence-ttl <seconds>", env: "LINKER_PRESENCE_TTL", description: "seconds without stream or heartbeat before offline", parse: integer(1) },
   {
     key: "sqliteSynchronous",
@@ -80,6 +132,12 @@ export const HUB_SETTINGS: readonly HubSetting[] = [
   { key: "limits.askMaxTimeoutMs", flag: "--ask-max-timeout <ms>", env: "LINKER_ASK_MAX_TIMEOUT_MS", description: "longest Ask wait allowed", parse: integer(1) },
   { key: "limits.sendRatePerSecond", flag: "--send-rate <n>", env: "LINKER_SEND_RATE", description: "messages/s one instance may send (0 = unlimited)", parse: integer(0) },
   { key: "limits.sendBurst", flag: "--send-burst <n>", env: "LINKER_SEND_BURST", description: "burst above the send rate", parse: integer(1) },
+  { key: "limits.maxInstances", flag: "--max-instances <n>", env: "LINKER_MAX_INSTANCES", description: "registered instances the hub holds", parse: integer(1) },
+  { key: "limits.maxMemoryKeys", flag: "--max-memory-keys <n>", env: "LINKER_MAX_MEMORY_KEYS", description: "live shared memory keys", parse: integer(1) },
+  { key: "limits.maxMemoryBytes", flag: "--max-memory-bytes <n>", env: "LINKER_MAX_MEMORY_BYTES", description: "bytes of all memory keys and values", parse: integer(1) },
+  { key: "limits.maxPayloadDepth", flag: "--max-payload-depth <n>", env: "LINKER_MAX_PAYLOAD_DEPTH", description: "deepest nesting of structured message data", parse: integer(1) },
+  { key: "limits.maxHeaderBytes", flag: "--max-header-bytes <n>", env: "LINKER_MAX_HEADER_BYTES", description: "bytes of request headers (431 beyond)", parse: integer(1024) },
+  { key: "limits.maxMcpSessions", flag: "--max-mcp-sessions <n>", env: "LINKER_MAX_MCP_SESSIONS", description: "open MCP sessions at /mcp", parse: integer(1) },
   { key: "limits.callsPerConnection", flag: "--max-calls-per-connection <n>", env: "LINKER_MAX_CALLS_PER_CONNECTION", description: "unary calls one HTTP/2 connection may have in flight", parse: integer(1) },
   { key: "limits.streamsPerConnection", flag: "--max-streams-per-connection <n>", env: "LINKER_MAX_STREAMS_PER_CONNECTION", description: "streams (Subscribe, Publish) one HTTP/2 connection may have open", parse: integer(1) },
 ];

@@ -13,6 +13,8 @@ import { Registry } from "./registry.js";
 import { SharedMemory } from "./shared-memory.js";
 import type { Store } from "./store/store.js";
 import { TaskBoard } from "./task-board.js";
+import { AuditLog } from "./access/audit-log.js";
+import { KeyRing } from "./access/key-ring.js";
 
 /** Interval of the retention sweep that prunes read messages and old events. */
 const PRUNE_INTERVAL_MS = 60_000;
@@ -22,8 +24,12 @@ const MEMORY_EXPIRY_INTERVAL_MS = 1_000;
 /** Deletes what retention no longer keeps: expired and old read messages, old events. */
 function prune(store: Store, now: number, retentionMs: number): Promise<number> {
   const before = now - retentionMs;
-  return store.transaction(async (tx) => (await tx.messages.prune(now, before)) + (await tx.events.prune(before)));
+  const auditBefore = now - Math.max(retentionMs, AUDIT_RETENTION_MS);
+  return store.transaction(async (tx) => (await tx.messages.prune(now, before)) + (await tx.events.prune(before)) + (await tx.audit.prune(auditBefore)));
 }
+
+/** The audit log keeps at least this long, whatever the retention of messages. */
+const AUDIT_RETENTION_MS = 30 * 24 * 3600 * 1000;
 
 /** The hub's domain: every part wired to one store, fanout and presence tracker. */
 export interface Hub {
@@ -39,6 +45,10 @@ export interface Hub {
   readonly memory: SharedMemory;
   /** Tasks. */
   readonly tasks: TaskBoard;
+  /** Agent keys, the hub secret and the hub's admin keys. */
+  readonly keys: KeyRing;
+  /** The audit log. */
+  readonly audit: AuditLog;
   /** Metrics, counts and status of the running hub. */
   readonly observation: HubObservation;
   /** Resolves once the hub has loaded what it keeps in memory (who is online). */
@@ -48,7 +58,7 @@ export interface Hub {
 }
 
 /** Builds a hub on `store`; its sweepers run until `close`. */
-export function createHub(options: { config: HubConfig; store: Store; logger: HubLogger; clock?: Clock }): Hub {
+export function createHub(options: { config: HubConfig; store: Store; logger: HubLogger; clock?: Clock; hubAdminKeys?: readonly string[] }): Hub {
   const { config, logger } = options;
   const clock = options.clock ?? systemClock;
   const fanout = new Fanout();
@@ -58,7 +68,9 @@ export function createHub(options: { config: HubConfig; store: Store; logger: Hu
   const presence = new SharedPresence({ store, clock, ttlSeconds: config.presenceTtlSeconds, logger });
   const observation = observeHub({ store, storeTimes: timed.histogram, presence, clock, logger });
   const deps: HubDeps = { store, fanout, presence, clock, config, logger };
-  const registry = new Registry(deps);
+  const keys = new KeyRing(deps, [...(options.hubAdminKeys ?? []), ...(config.adminKey ? [config.adminKey] : [])]);
+  const audit = new AuditLog(deps);
+  const registry = new Registry(deps, keys, audit);
   presence.announceWith(async (tx, name, online, now) => {
     logger.info({ instance: name, online }, online ? "instance joined" : "instance left");
     await registry.presenceChanged(tx, name, online, now);
@@ -101,6 +113,8 @@ export function createHub(options: { config: HubConfig; store: Store; logger: Hu
     asker,
     memory,
     tasks,
+    keys,
+    audit,
     observation,
     ready,
     close() {

@@ -4,6 +4,7 @@ export { createLogger, type HubLogger } from "./logger.js";
 export {
   type HttpHandler,
   type HttpHandlerFactory,
+  type HubAccess,
   hubRouter,
   openStore,
   type RunningHub,

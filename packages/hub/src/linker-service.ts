@@ -31,6 +31,9 @@ import { streamEvents } from "./event-stream.js";
 import { publishStream } from "./publish-stream.js";
 import type { Hub } from "./hub.js";
 import { createObserverService } from "./observe/observer-service.js";
+import { createAdminService } from "./admin-service.js";
+import { credentialKey } from "./access/credential.js";
+import { nodeRequestKey, peerOf } from "./observe/peer.js";
 
 /** The caller of an open read made without a session. */
 const NOBODY: Caller = { name: "", token: "" };
@@ -49,8 +52,9 @@ function caller(ctx: HandlerContext): Caller {
 export function createLinkerService(hub: Hub): ServiceImpl<typeof LinkerService> {
   const { registry, mailbox, asker, memory, tasks, deps } = hub;
   return {
-    async register(req) {
-      return create(RegisterResponseSchema, await registry.register(req));
+    async register(req, ctx) {
+      const grant = { credential: ctx.values.get(credentialKey), peer: peerOf(ctx.values.get(nodeRequestKey)).address ?? "" };
+      return create(RegisterResponseSchema, await registry.register(req, grant));
     },
     async unregister(req, ctx) {
       await registry.unregister(caller(ctx), req);
@@ -63,7 +67,7 @@ export function createLinkerService(hub: Hub): ServiceImpl<typeof LinkerService>
       return create(SetStatusResponseSchema, { instance: await registry.setStatus(caller(ctx), req) });
     },
     async listInstances(req) {
-      return create(ListInstancesResponseSchema, { instances: await registry.list(req) });
+      return create(ListInstancesResponseSchema, await registry.list(req));
     },
 
     async send(req, ctx) {
@@ -126,5 +130,6 @@ export function createLinkerService(hub: Hub): ServiceImpl<typeof LinkerService>
     },
 
     ...createObserverService(hub),
+    ...createAdminService(hub),
   };
 }

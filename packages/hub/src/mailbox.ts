@@ -23,11 +23,14 @@ import { positionOf, pageTokenAt } from "./page-token.js";
 import type { HubDeps } from "./hub-deps.js";
 import { BacklogGauge } from "./backlog-gauge.js";
 import { RateLimiter } from "./rate-limit.js";
+import { jsonDepth, servable } from "./payload-depth.js";
 import type { Registry } from "./registry.js";
 import { type CommittedEvent, EVERYONE, type NewEvent, type StoreTx } from "./store/store.js";
 
 /** Page size when a request leaves it 0. */
 const DEFAULT_PAGE = 50;
+/** Retry hint of a Send refused because the recipient's mailbox is full. */
+const BACKLOG_RETRY_MS = 5_000;
 
 /** What a sender sets on a new message (a Send or Broadcast request); the hub fills in the rest. */
 export type Outgoing = Pick<SendRequest, "kind" | "body" | "attachment" | "threadId" | "idempotencyKey" | "priority" | "ttlSeconds" | "metadata"> & {
@@ -111,6 +114,7 @@ export class Mailbox {
       if (unread !== undefined) {
         throw new LimitExceededError(
           `the mailbox of "${recipient}" is full (${unread} unread messages, limit ${config.limits.maxBacklogPerInstance}); retry after it reads its messages`,
+          BACKLOG_RETRY_MS,
         );
       }
       const message = await this.compose(tx, sender, recipient, req, now, options.id);
@@ -229,7 +233,7 @@ export class Mailbox {
         await this.receipts(tx, name, delivered.filter((m) => m.recipient !== EVERYONE), ReceiptKind.DELIVERED, now);
         for (const message of messages) message.deliveredAt ??= timestamp;
       }
-      return { messages, unreadCount: await tx.messages.countUnread(name, now), hasMore };
+      return { messages: messages.map((message) => servable(message, this.deps.config.limits.maxPayloadDepth)), unreadCount: await tx.messages.countUnread(name, now), hasMore };
     });
   }
 
@@ -240,13 +244,18 @@ export class Mailbox {
     const limit = req.pageSize === 0 ? DEFAULT_PAGE : req.pageSize;
     const afterCursor = positionOf(req.pageToken);
     const page = await this.deps.store.transaction((tx) => tx.messages.conversation({ viewer, ...selector, afterCursor, limit }));
-    return { messages: page.messages, nextPageToken: page.hasMore ? pageTokenAt(page.cursor) : "" };
+    const depth = this.deps.config.limits.maxPayloadDepth;
+    return { messages: page.messages.map((message) => servable(message, depth)), nextPageToken: page.hasMore ? pageTokenAt(page.cursor) : "" };
   }
 
-  /** Rejects empty or oversized messages before touching any state. */
+  /** Rejects oversized messages before touching any state (the contract's rules ensure a body or an attachment). */
   private checkContent(draft: Outgoing): void {
-    if (draft.body === "" && !draft.attachment?.content.case) {
-      throw new InvalidArgumentError("a message needs a body or an attachment");
+    if (draft.attachment?.content.case === "data") {
+      const limit = this.deps.config.limits.maxPayloadDepth;
+      const depth = jsonDepth(draft.attachment.content.value, limit);
+      if (depth > limit) {
+        throw new InvalidArgumentError(`attachment data nests ${depth > limit ? `more than ${limit}` : depth} levels deep, over the hub's limit of ${limit}; flatten it`);
+      }
     }
     const size = Buffer.byteLength(draft.body) + (draft.attachment ? toBinary(AttachmentSchema, draft.attachment).length : 0);
     const limit = this.deps.config.limits.maxMessageBytes;
@@ -256,9 +265,10 @@ export class Mailbox {
   }
 
   private checkRate(sender: string): void {
-    if (!this.rateLimiter.take(sender, this.deps.clock.now())) {
+    const wait = this.rateLimiter.wait(sender, this.deps.clock.now());
+    if (wait > 0) {
       const { sendRatePerSecond, sendBurst } = this.deps.config.limits;
-      throw new LimitExceededError(`"${sender}" is sending faster than ${sendRatePerSecond} messages/s (burst ${sendBurst}); slow down and retry`);
+      throw new LimitExceededError(`"${sender}" is sending faster than ${sendRatePerSecond} messages/s (burst ${sendBurst}); retry in ${wait} ms`, wait);
     }
   }
 
@@ -285,9 +295,6 @@ export class Mailbox {
         throw new NotFoundError(`reply_to ${replyTo} is not a message you sent or received`);
       }
       if (threadId === "") threadId = original.threadId;
-    }
-    if (draft.kind === MessageKind.RESPONSE && replyTo === "") {
-      throw new InvalidArgumentError("a RESPONSE needs reply_to: the id of the query it answers");
     }
     return create(MessageSchema, {
       id,

@@ -19,3 +19,17 @@ export function positionOf(token: string): bigint {
   }
   return BigInt(token);
 }
+
+/** The page token that continues after the instance `name`. */
+export function pageTokenAfterName(name: string): string {
+  return `n:${name}`;
+}
+
+/** The name a name page token continues after ("" for the first page); a token this hub did not issue is INVALID_ARGUMENT. */
+export function nameAfterToken(token: string): string {
+  if (token === "") return "";
+  if (!/^n:[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(token)) {
+    throw new InvalidArgumentError("page_token is not one this hub issued; start again without it");
+  }
+  return token.slice(2);
+}

@@ -48,6 +48,16 @@ export class SharedMemory {
         const currentRevision = current?.revision ?? 0n;
         if (currentRevision !== expectedRevision) throw new RevisionMismatchError(key, expectedRevision, currentRevision);
       }
+      const { keys, bytes } = await tx.memory.usage();
+      if (!current && keys >= config.limits.maxMemoryKeys) {
+        throw new LimitExceededError(`shared memory holds its limit of ${config.limits.maxMemoryKeys} keys; delete keys you no longer need, or ask the operator to raise --max-memory-keys`);
+      }
+      const growth = Buffer.byteLength(key) + size - (current ? Buffer.byteLength(current.key) + Buffer.byteLength(current.value) : 0);
+      if (growth > 0 && bytes + growth > config.limits.maxMemoryBytes) {
+        throw new LimitExceededError(
+          `shared memory would hold more than its limit of ${config.limits.maxMemoryBytes} bytes; delete keys you no longer need, or ask the operator to raise --max-memory-bytes`,
+        );
+      }
       // The request's fields the entry also declares (key, value, …) are stored as given.
       const entry = create(MemoryEntrySchema, {
         ...carriedFields(PutMemoryRequestSchema, MemoryEntrySchema, req),

@@ -2,12 +2,17 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import { join } from "node:path";
 import { createContextValues, type Interceptor } from "@connectrpc/connect";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { readFileSync } from "node:fs";
 import { createValidateInterceptor } from "@connectrpc/validate";
 import { LinkerService } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
 import { createAuthInterceptor } from "./auth-interceptor.js";
 import { isLoopbackHost } from "@linker/protocol";
-import type { HubConfig } from "./config.js";
+import { authMode, type HubConfig } from "./config.js";
+import { loadAdminKey } from "./access/admin-key-file.js";
+import type { Credential } from "./access/credential.js";
+import { createHostGuard, type HostGuard } from "./access/host-guard.js";
+import { rpcAdapter } from "./rpc-adapter.js";
+import { selfSignedTls } from "./tls/self-signed.js";
 import { createErrorInterceptor } from "./error-interceptor.js";
 import { HubShuttingDownError } from "./errors.js";
 import { createHealthService, type HealthService } from "./health.js";
@@ -18,9 +23,12 @@ import { createHub, type Hub } from "./hub.js";
 import { createLogger, type HubLogger } from "./logger.js";
 import type { Clock } from "./clock.js";
 import { dashboardHandler, loadDashboard } from "./observe/dashboard-files.js";
-import { createObserverAccessInterceptor, defaultObserverPolicy, type ObserverPolicy } from "./observe/observer-access.js";
+import { createObserverAccessInterceptor, credentialObserverPolicy, type ObserverPolicy } from "./observe/observer-access.js";
 import { opsEndpoints } from "./observe/ops-endpoints.js";
-import { nodeRequestKey } from "./observe/peer.js";
+import { nodeRequestKey, peerOf } from "./observe/peer.js";
+import { answerText } from "./observe/ops-endpoints.js";
+import { AuditKind } from "@linker/protocol/gen/linker/v1/credential_pb.js";
+import { X509Certificate } from "node:crypto";
 import { createRequestLogInterceptor } from "./observe/request-log-interceptor.js";
 import { createLinkerService } from "./linker-service.js";
 import { hubRoutes } from "./routes.js";
@@ -37,8 +45,20 @@ type RequestHandler = (req: IncomingMessage | Http2ServerRequest, res: ServerRes
 /** Serves extra paths on the hub port; returns false for requests it does not handle. */
 export type HttpHandler = (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse) => boolean;
 
+/** What the hub tells an extra HTTP endpoint about credentials. */
+export interface HubAccess {
+  /** What a bearer token is (an agent key, the hub secret, the hub's admin key), so an endpoint can take identity from it. */
+  identify(bearer: string | undefined): Promise<Credential>;
+  /** The registration mode in force. */
+  mode: "open" | "secret" | "keys";
+  /** Options of clients the endpoint opens to its own hub (the CA of a self-signed hub). */
+  clientCa?: string;
+  /** The MCP session limit and the like. */
+  config: HubConfig;
+}
+
 /** Builds an extra HTTP handler once the hub's URL is known (for example the MCP endpoint at /mcp). */
-export type HttpHandlerFactory = (hubUrl: string, logger: HubLogger) => HttpHandler & { close?(): Promise<void> };
+export type HttpHandlerFactory = (hubUrl: string, logger: HubLogger, access: HubAccess) => HttpHandler & { close?(): Promise<void> };
 
 /** Options of startHub beyond its config. */
 export interface StartHubOptions {
@@ -65,6 +85,10 @@ export interface RunningHub {
   port: number;
   /** The domain behind the port. */
   hub: Hub;
+  /** SHA-256 fingerprint of the TLS CA (self-signed mode) or certificate, when the hub serves TLS. */
+  tlsFingerprint?: string;
+  /** Path of the CA clients should trust (self-signed mode). */
+  tlsCaPath?: string;
   /** Graceful stop: stop accepting, end streams with UNAVAILABLE, drain, close the store. */
   close(): Promise<void>;
 }
@@ -85,6 +109,8 @@ export async function openStore(config: HubConfig, logger?: HubLogger): Promise<
     path: config.store === "memory" ? ":memory:" : join(config.dataDir, "hub.db"),
     synchronous: config.sqliteSynchronous,
     busyTimeoutMs: config.sqliteBusyTimeoutMs,
+    reset: config.reset,
+    logger,
   });
 }
 
@@ -99,7 +125,7 @@ export function hubRouter(
   config: HubConfig,
   logger: HubLogger,
   extra: Interceptor[] = [],
-  observerPolicy: ObserverPolicy = defaultObserverPolicy(config.hubSecret),
+  observerPolicy: ObserverPolicy = credentialObserverPolicy({ mode: authMode(config), keys: hub.keys, audit: hub.audit }),
 ) {
   const { rpcs, traffic } = hub.observation;
   return {
@@ -110,7 +136,7 @@ export function hubRouter(
         createRequestLogInterceptor(logger, rpcs, traffic),
         createErrorInterceptor(logger),
         createObserverAccessInterceptor(observerPolicy),
-        createAuthInterceptor(hub.registry, config.hubSecret),
+        createAuthInterceptor({ registry: hub.registry, keys: hub.keys, audit: hub.audit, config }),
         createValidateInterceptor(),
         ...extra,
       ],
@@ -128,6 +154,47 @@ function pathOf(target: string | undefined): string {
 /** Thrown when a hub would listen beyond this machine without a secret. */
 export class UnsafeBindError extends Error {}
 
+/** The TLS material the config asks for, or none. */
+function tlsOf(config: HubConfig): { cert: string; key: string; fingerprint: string; caPath?: string } | undefined {
+  if (config.tlsSelfSigned) {
+    if (config.dataDir === "") throw new HubConfigError("--tls-self-signed writes its CA into the data folder: give the hub a --data-dir");
+    const names = [config.host, ...config.allowedHosts];
+    const tls = selfSignedTls(join(config.dataDir, "tls"), names);
+    return { cert: tls.cert, key: tls.key, fingerprint: tls.fingerprint, caPath: tls.caPath };
+  }
+  if (config.tlsCert === undefined && config.tlsKey === undefined) return undefined;
+  if (config.tlsCert === undefined || config.tlsKey === undefined) throw new HubConfigError("TLS needs both --tls-cert and --tls-key");
+  let cert: string;
+  let key: string;
+  try {
+    cert = readFileSync(config.tlsCert, "utf8");
+    key = readFileSync(config.tlsKey, "utf8");
+  } catch (err) {
+    throw new HubConfigError(`cannot read the TLS certificate or key: ${(err as Error).message}`);
+  }
+  let fingerprint = "";
+  try {
+    fingerprint = new X509Certificate(cert).fingerprint256;
+  } catch (err) {
+    throw new HubConfigError(`${config.tlsCert} is not a PEM certificate: ${(err as Error).message}`);
+  }
+  return { cert, key, fingerprint };
+}
+
+/** Refuses settings that cannot work together, with what to do. */
+function checkAccess(config: HubConfig): void {
+  const mode = authMode(config);
+  if (mode === "secret" && !config.hubSecret) throw new HubConfigError("--auth secret needs --hub-secret (LINKER_HUB_SECRET)");
+  if (mode === "keys" && config.hubSecret) {
+    throw new HubConfigError("--auth keys takes agent keys only; drop --hub-secret, or use --auth secret to accept both");
+  }
+  if (!isLoopbackHost(config.host) && mode === "open") {
+    throw new UnsafeBindError(
+      `refusing to listen on ${config.host} without credentials: anyone who can reach it could register; create agent keys and pass --auth keys, set --hub-secret (LINKER_HUB_SECRET), or bind 127.0.0.1`,
+    );
+  }
+}
+
 /**
  * Starts a hub: binds the port, opens the store, builds the domain and serves
  * Connect, gRPC and gRPC-Web (HTTP/1.1 and h2c), health and reflection on it.
@@ -136,23 +203,24 @@ export class UnsafeBindError extends Error {}
  * arrive while the store opens wait for it.
  */
 export async function startHub(config: HubConfig, options: StartHubOptions = {}): Promise<RunningHub> {
-  if (!isLoopbackHost(config.host) && !config.hubSecret) {
-    throw new UnsafeBindError(
-      `refusing to listen on ${config.host} without a hub secret: anyone who can reach it could register; set --hub-secret (LINKER_HUB_SECRET) or bind 127.0.0.1`,
-    );
-  }
+  checkAccess(config);
   const logger = options.logger ?? createLogger();
+  const tls = tlsOf(config);
   let serve: RequestHandler | undefined;
+  let guard: HostGuard | undefined;
   const waiting: Array<() => void> = [];
   const server = await listenDual(
     (req, res) => (serve ? serve(req, res) : waiting.push(() => serve?.(req, res))),
     config.host,
     config.port,
+    { tls, maxHeaderBytes: config.limits.maxHeaderBytes },
   );
-  const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${server.port}`;
+  const url = `${tls ? "https" : "http"}://${config.host.includes(":") ? `[${config.host}]` : config.host}:${server.port}`;
+  guard = createHostGuard({ host: config.host, port: server.port, allowedHosts: config.allowedHosts, allowedOrigins: config.allowedOrigins });
+  const hubAdminKey = loadAdminKey(config.dataDir, (message, err) => logger.warn({ err }, message));
   let hub: Hub | undefined;
   try {
-    hub = createHub({ config, store: await openStore(config, logger), logger, clock: options.clock });
+    hub = createHub({ config, store: await openStore(config, logger), logger, clock: options.clock, hubAdminKeys: hubAdminKey ? [hubAdminKey] : [] });
     await hub.ready;
   } catch (err) {
     await hub?.close().catch(() => undefined);
@@ -161,10 +229,11 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
   }
   hub.observation.url = url;
   const health = createHealthService([LinkerService.typeName]);
-  const observerPolicy = options.observerPolicy ?? defaultObserverPolicy(config.hubSecret);
+  const mode = authMode(config);
+  const observerPolicy = options.observerPolicy ?? credentialObserverPolicy({ mode, keys: hub.keys, audit: hub.audit });
   const { routes, options: routerOptions } = hubRouter(hub, health, config, logger, options.interceptors, observerPolicy);
   const contextValues = (req: IncomingMessage | Http2ServerRequest) => createContextValues().set(nodeRequestKey, req);
-  const rpcHandler = connectNodeAdapter({ routes, ...routerOptions, contextValues });
+  const rpcHandler = rpcAdapter({ routes, ...routerOptions, contextValues });
   const limits = new ConnectionLimits(config.limits);
   const direct = createDirectRpc({
     service: createLinkerService(hub) as DirectRpcOptions["service"],
@@ -172,10 +241,19 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
     readMaxBytes: routerOptions.readMaxBytes,
     contextValues,
   });
-  const extra = options.httpHandler?.(url, logger);
+  const keys = hub.keys;
+  const extra = options.httpHandler?.(url, logger, { identify: (bearer) => keys.identify(bearer), mode, clientCa: tls?.caPath ? readFileSync(tls.caPath, "utf8") : tls ? tls.cert : undefined, config });
   const ops = opsEndpoints(hub, observerPolicy, logger);
   const dashboard = dashboardHandler(await loadDashboard(), config.dashboard);
+  const audit = hub.audit;
   serve = (req, res) => {
+    const peer = peerOf(req);
+    const refusal = guard?.refusal(peer);
+    if (refusal !== undefined) {
+      audit.refused({ kind: AuditKind.AUTH_FAILED, actor: "web page", peer: peer.address ?? "", method: pathOf(req.url), detail: refusal });
+      answerText(res, 403, refusal);
+      return;
+    }
     const path = pathOf(req.url);
     if (ops.handle(req, res, path) || dashboard(req, res, path)) return;
     if (extra?.(req, res as ServerResponse | Http2ServerResponse)) return;
@@ -189,6 +267,8 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
   logger.info(
     {
       url,
+      auth: mode,
+      tls: tls ? { fingerprint: tls.fingerprint, ca: tls.caPath } : undefined,
       store: config.store,
       dataDir: config.store === "sqlite" ? config.dataDir : undefined,
       database: config.store === "postgres" && config.postgresUrl ? redactedUrl(config.postgresUrl) : undefined,
@@ -200,6 +280,8 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
     url,
     port: server.port,
     hub,
+    tlsFingerprint: tls?.fingerprint,
+    tlsCaPath: tls?.caPath,
     close() {
       closing ??= (async () => {
         logger.info({}, "hub shutting down");

@@ -1,4 +1,3 @@
-import { join } from "node:path";
 import type { HubStarter } from "@linker/client";
 import type { HubLogger } from "@linker/hub";
 import { mcpHttpEndpoint } from "./http-endpoint.js";
@@ -10,6 +9,6 @@ import { mcpHttpEndpoint } from "./http-endpoint.js";
 export function mcpHubStarter(logger: HubLogger): HubStarter {
   return async (site) => {
     const { hubConfig, startHub } = await import("@linker/hub");
-    return startHub(hubConfig(site), { logger, httpHandler: mcpHttpEndpoint({ dataDir: join(site.dataDir, "mcp-http-sessions") }) });
+    return startHub(hubConfig(site), { logger, httpHandler: mcpHttpEndpoint() });
   };
 }

@@ -10,7 +10,7 @@ export const DEFAULT_HUB_URL = `http://127.0.0.1:${DEFAULT_PORT}`;
 
 /** True for addresses only this machine can reach: localhost, 127.0.0.0/8 and ::1. */
 export function isLoopbackHost(host: string): boolean {
-  const bare = host.replace(/^\[(.*)\]$/, "$1");
+  const bare = host.replace(/^\[(.*)\]$/, "$1").replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, "").toLowerCase();
   if (bare === "localhost") return true;
   if (isIPv4(bare)) return bare.startsWith("127.");
   return isIPv6(bare) && (bare === "::1" || bare === "0:0:0:0:0:0:0:1");

@@ -1,4 +1,5 @@
 export { DEFAULT_HUB_URL, DEFAULT_PORT, isLoopbackHost, isLoopbackUrl, linkerHome } from "./hub-address.js";
-export { bearerToken, isWellFormedSessionToken, newSessionToken } from "./credentials.js";
+export { agentKeyId, bearerToken, isWellFormedAgentKey, isWellFormedSessionToken, newAgentKey, newSessionToken } from "./credentials.js";
 export { enumChoices, enumValueName } from "./enum-names.js";
+export { singleLineSafe, terminalSafe } from "./safe-text.js";
 export { timeOrderedId } from "./time-ordered-id.js";

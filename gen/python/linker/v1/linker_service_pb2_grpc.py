@@ -17,14 +17,23 @@ class LinkerServiceStub(object):
     hub for dashboards and `linker status`; they need no session and register
     nobody. A hub without credentials answers them only on this machine
     (loopback peers, and browsers only from the hub's own origin); a hub with a
-    secret wants `Authorization: Bearer <hub secret>`. They fail with
-    PERMISSION_DENIED or UNAUTHENTICATED otherwise.
+    secret wants `Authorization: Bearer <hub secret>`; an observer or admin
+    agent key is accepted on every hub. They fail with PERMISSION_DENIED or
+    UNAUTHENTICATED otherwise.
 
     The open reads (ListInstances, GetMemory, ListMemory, GetTask, and ListTasks
     of every task or the open ones) act as nobody in particular: made without a
     session they are answered on the same terms as the observer RPCs, so a
     program that only looks never registers a name. With a session they act as
     its instance.
+
+    The admin RPCs (CreateKey, ListKeys, RevokeKey, ReleaseName,
+    ListAuditEntries) need `Authorization: Bearer <admin key>`: a key of role
+    ADMIN, or the hub's own admin key (`<data dir>/admin.key`).
+
+    Register takes the credential that allows the name: an agent key that binds
+    it, the hub secret (for names no key binds), or nothing on a hub that
+    listens on loopback only and has no secret.
     """
 
     def __init__(self, channel):
@@ -163,6 +172,31 @@ class LinkerServiceStub(object):
                 request_serializer=linker_dot_v1_dot_linker__service__pb2.GetHubConversationRequest.SerializeToString,
                 response_deserializer=linker_dot_v1_dot_linker__service__pb2.GetHubConversationResponse.FromString,
                 )
+        self.CreateKey = channel.unary_unary(
+                '/linker.v1.LinkerService/CreateKey',
+                request_serializer=linker_dot_v1_dot_linker__service__pb2.CreateKeyRequest.SerializeToString,
+                response_deserializer=linker_dot_v1_dot_linker__service__pb2.CreateKeyResponse.FromString,
+                )
+        self.ListKeys = channel.unary_unary(
+                '/linker.v1.LinkerService/ListKeys',
+                request_serializer=linker_dot_v1_dot_linker__service__pb2.ListKeysRequest.SerializeToString,
+                response_deserializer=linker_dot_v1_dot_linker__service__pb2.ListKeysResponse.FromString,
+                )
+        self.RevokeKey = channel.unary_unary(
+                '/linker.v1.LinkerService/RevokeKey',
+                request_serializer=linker_dot_v1_dot_linker__service__pb2.RevokeKeyRequest.SerializeToString,
+                response_deserializer=linker_dot_v1_dot_linker__service__pb2.RevokeKeyResponse.FromString,
+                )
+        self.ReleaseName = channel.unary_unary(
+                '/linker.v1.LinkerService/ReleaseName',
+                request_serializer=linker_dot_v1_dot_linker__service__pb2.ReleaseNameRequest.SerializeToString,
+                response_deserializer=linker_dot_v1_dot_linker__service__pb2.ReleaseNameResponse.FromString,
+                )
+        self.ListAuditEntries = channel.unary_unary(
+                '/linker.v1.LinkerService/ListAuditEntries',
+                request_serializer=linker_dot_v1_dot_linker__service__pb2.ListAuditEntriesRequest.SerializeToString,
+                response_deserializer=linker_dot_v1_dot_linker__service__pb2.ListAuditEntriesResponse.FromString,
+                )
 
 
 class LinkerServiceServicer(object):
@@ -177,14 +211,23 @@ class LinkerServiceServicer(object):
     hub for dashboards and `linker status`; they need no session and register
     nobody. A hub without credentials answers them only on this machine
     (loopback peers, and browsers only from the hub's own origin); a hub with a
-    secret wants `Authorization: Bearer <hub secret>`. They fail with
-    PERMISSION_DENIED or UNAUTHENTICATED otherwise.
+    secret wants `Authorization: Bearer <hub secret>`; an observer or admin
+    agent key is accepted on every hub. They fail with PERMISSION_DENIED or
+    UNAUTHENTICATED otherwise.
 
     The open reads (ListInstances, GetMemory, ListMemory, GetTask, and ListTasks
     of every task or the open ones) act as nobody in particular: made without a
     session they are answered on the same terms as the observer RPCs, so a
     program that only looks never registers a name. With a session they act as
     its instance.
+
+    The admin RPCs (CreateKey, ListKeys, RevokeKey, ReleaseName,
+    ListAuditEntries) need `Authorization: Bearer <admin key>`: a key of role
+    ADMIN, or the hub's own admin key (`<data dir>/admin.key`).
+
+    Register takes the credential that allows the name: an agent key that binds
+    it, the hub secret (for names no key binds), or nothing on a hub that
+    listens on loopback only and has no secret.
     """
 
     def Register(self, request, context):
@@ -226,7 +269,8 @@ class LinkerServiceServicer(object):
         raise NotImplementedError('Method not implemented!')
 
     def ListInstances(self, request, context):
-        """ListInstances lists registered instances with their presence.
+        """ListInstances lists registered instances with their presence, by name,
+        one page at a time (page_size, next_page_token).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -404,6 +448,45 @@ class LinkerServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateKey(self, request, context):
+        """CreateKey issues an agent key and returns its secret, which is shown only
+        here (the hub keeps a hash). Admin RPC.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListKeys(self, request, context):
+        """ListKeys lists the issued keys, without their secrets. Admin RPC.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RevokeKey(self, request, context):
+        """RevokeKey revokes a key at once: every session registered with it ends
+        and its open streams close. The names it held stay reserved for it until
+        an admin releases them or a new key binds them. Admin RPC.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReleaseName(self, request, context):
+        """ReleaseName frees any registered name: its instance, stored messages and
+        sessions are deleted and its streams close. Admin RPC.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAuditEntries(self, request, context):
+        """ListAuditEntries pages the audit log, oldest first. Admin RPC.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_LinkerServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -537,6 +620,31 @@ def add_LinkerServiceServicer_to_server(servicer, server):
                     request_deserializer=linker_dot_v1_dot_linker__service__pb2.GetHubConversationRequest.FromString,
                     response_serializer=linker_dot_v1_dot_linker__service__pb2.GetHubConversationResponse.SerializeToString,
             ),
+            'CreateKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateKey,
+                    request_deserializer=linker_dot_v1_dot_linker__service__pb2.CreateKeyRequest.FromString,
+                    response_serializer=linker_dot_v1_dot_linker__service__pb2.CreateKeyResponse.SerializeToString,
+            ),
+            'ListKeys': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListKeys,
+                    request_deserializer=linker_dot_v1_dot_linker__service__pb2.ListKeysRequest.FromString,
+                    response_serializer=linker_dot_v1_dot_linker__service__pb2.ListKeysResponse.SerializeToString,
+            ),
+            'RevokeKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeKey,
+                    request_deserializer=linker_dot_v1_dot_linker__service__pb2.RevokeKeyRequest.FromString,
+                    response_serializer=linker_dot_v1_dot_linker__service__pb2.RevokeKeyResponse.SerializeToString,
+            ),
+            'ReleaseName': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReleaseName,
+                    request_deserializer=linker_dot_v1_dot_linker__service__pb2.ReleaseNameRequest.FromString,
+                    response_serializer=linker_dot_v1_dot_linker__service__pb2.ReleaseNameResponse.SerializeToString,
+            ),
+            'ListAuditEntries': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAuditEntries,
+                    request_deserializer=linker_dot_v1_dot_linker__service__pb2.ListAuditEntriesRequest.FromString,
+                    response_serializer=linker_dot_v1_dot_linker__service__pb2.ListAuditEntriesResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'linker.v1.LinkerService', rpc_method_handlers)
@@ -556,14 +664,23 @@ class LinkerService(object):
     hub for dashboards and `linker status`; they need no session and register
     nobody. A hub without credentials answers them only on this machine
     (loopback peers, and browsers only from the hub's own origin); a hub with a
-    secret wants `Authorization: Bearer <hub secret>`. They fail with
-    PERMISSION_DENIED or UNAUTHENTICATED otherwise.
+    secret wants `Authorization: Bearer <hub secret>`; an observer or admin
+    agent key is accepted on every hub. They fail with PERMISSION_DENIED or
+    UNAUTHENTICATED otherwise.
 
     The open reads (ListInstances, GetMemory, ListMemory, GetTask, and ListTasks
     of every task or the open ones) act as nobody in particular: made without a
     session they are answered on the same terms as the observer RPCs, so a
     program that only looks never registers a name. With a session they act as
     its instance.
+
+    The admin RPCs (CreateKey, ListKeys, RevokeKey, ReleaseName,
+    ListAuditEntries) need `Authorization: Bearer <admin key>`: a key of role
+    ADMIN, or the hub's own admin key (`<data dir>/admin.key`).
+
+    Register takes the credential that allows the name: an agent key that binds
+    it, the hub secret (for names no key binds), or nothing on a hub that
+    listens on loopback only and has no secret.
     """
 
     @staticmethod
@@ -1005,5 +1122,90 @@ class LinkerService(object):
         return grpc.experimental.unary_unary(request, target, '/linker.v1.LinkerService/GetHubConversation',
             linker_dot_v1_dot_linker__service__pb2.GetHubConversationRequest.SerializeToString,
             linker_dot_v1_dot_linker__service__pb2.GetHubConversationResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def CreateKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/linker.v1.LinkerService/CreateKey',
+            linker_dot_v1_dot_linker__service__pb2.CreateKeyRequest.SerializeToString,
+            linker_dot_v1_dot_linker__service__pb2.CreateKeyResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ListKeys(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/linker.v1.LinkerService/ListKeys',
+            linker_dot_v1_dot_linker__service__pb2.ListKeysRequest.SerializeToString,
+            linker_dot_v1_dot_linker__service__pb2.ListKeysResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def RevokeKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/linker.v1.LinkerService/RevokeKey',
+            linker_dot_v1_dot_linker__service__pb2.RevokeKeyRequest.SerializeToString,
+            linker_dot_v1_dot_linker__service__pb2.RevokeKeyResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ReleaseName(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/linker.v1.LinkerService/ReleaseName',
+            linker_dot_v1_dot_linker__service__pb2.ReleaseNameRequest.SerializeToString,
+            linker_dot_v1_dot_linker__service__pb2.ReleaseNameResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ListAuditEntries(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/linker.v1.LinkerService/ListAuditEntries',
+            linker_dot_v1_dot_linker__service__pb2.ListAuditEntriesRequest.SerializeToString,
+            linker_dot_v1_dot_linker__service__pb2.ListAuditEntriesResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)

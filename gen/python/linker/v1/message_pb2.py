@@ -11,11 +11,12 @@ from google.protobuf import symbol_database as _symbol_database
 _sym_db = _symbol_database.Default()
 
 
+from buf.validate import validate_pb2 as buf_dot_validate_dot_validate__pb2
 from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17linker/v1/message.proto\x12\tlinker.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc9\x05\n\x07Message\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\x10\n\x03seq\x18\x02 \x01(\x04R\x03seq\x12\x16\n\x06sender\x18\x03 \x01(\tR\x06sender\x12\x1c\n\trecipient\x18\x04 \x01(\tR\trecipient\x12*\n\x04kind\x18\x05 \x01(\x0e\x32\x16.linker.v1.MessageKindR\x04kind\x12\x12\n\x04\x62ody\x18\x06 \x01(\tR\x04\x62ody\x12\x35\n\nattachment\x18\x07 \x01(\x0b\x32\x15.linker.v1.AttachmentR\nattachment\x12\x1b\n\tthread_id\x18\x08 \x01(\tR\x08threadId\x12\x19\n\x08reply_to\x18\t \x01(\tR\x07replyTo\x12\'\n\x0fidempotency_key\x18\n \x01(\tR\x0eidempotencyKey\x12/\n\x08priority\x18\x0b \x01(\x0e\x32\x13.linker.v1.PriorityR\x08priority\x12\x33\n\x07sent_at\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x06sentAt\x12\x39\n\nexpires_at\x18\r \x01(\x0b\x32\x1a.google.protobuf.TimestampR\texpiresAt\x12=\n\x0c\x64\x65livered_at\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x0b\x64\x65liveredAt\x12\x33\n\x07read_at\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x06readAt\x12<\n\x08metadata\x18\x10 \x03(\x0b\x32 .linker.v1.Message.MetadataEntryR\x08metadata\x1a;\n\rMetadataEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\tR\x05value:\x02\x38\x01\"\xdb\x01\n\nAttachment\x12,\n\x04\x63ode\x18\x01 \x01(\x0b\x32\x16.linker.v1.CodeSnippetH\x00R\x04\x63ode\x12/\n\x04\x66ile\x18\x02 \x01(\x0b\x32\x19.linker.v1.FileAttachmentH\x00R\x04\x66ile\x12\x34\n\x07\x63ontext\x18\x03 \x01(\x0b\x32\x18.linker.v1.SharedContextH\x00R\x07\x63ontext\x12-\n\x04\x64\x61ta\x18\x04 \x01(\x0b\x32\x17.google.protobuf.StructH\x00R\x04\x64\x61taB\t\n\x07\x63ontent\"Q\n\x0b\x43odeSnippet\x12\x1a\n\x08language\x18\x01 \x01(\tR\x08language\x12\x12\n\x04\x63ode\x18\x02 \x01(\tR\x04\x63ode\x12\x12\n\x04path\x18\x03 \x01(\tR\x04path\"]\n\x0e\x46ileAttachment\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12\x1d\n\nmedia_type\x18\x02 \x01(\tR\tmediaType\x12\x18\n\x07\x63ontent\x18\x03 \x01(\x0cR\x07\x63ontent\"\xaf\x01\n\rSharedContext\x12!\n\x0cproject_name\x18\x01 \x01(\tR\x0bprojectName\x12!\n\x0c\x63urrent_file\x18\x02 \x01(\tR\x0b\x63urrentFile\x12!\n\x0crecent_files\x18\x03 \x03(\tR\x0brecentFiles\x12\x1d\n\ngit_branch\x18\x04 \x01(\tR\tgitBranch\x12\x16\n\x06\x65rrors\x18\x05 \x03(\tR\x06\x65rrors\"\x9e\x01\n\x07Receipt\x12\x1d\n\nmessage_id\x18\x01 \x01(\tR\tmessageId\x12\x1c\n\trecipient\x18\x02 \x01(\tR\trecipient\x12*\n\x04kind\x18\x03 \x01(\x0e\x32\x16.linker.v1.ReceiptKindR\x04kind\x12*\n\x02\x61t\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x02\x61t*\xd4\x01\n\x0bMessageKind\x12\x1c\n\x18MESSAGE_KIND_UNSPECIFIED\x10\x00\x12\x15\n\x11MESSAGE_KIND_TEXT\x10\x01\x12\x16\n\x12MESSAGE_KIND_QUERY\x10\x02\x12\x19\n\x15MESSAGE_KIND_RESPONSE\x10\x03\x12\x18\n\x14MESSAGE_KIND_CONTEXT\x10\x04\x12\x15\n\x11MESSAGE_KIND_CODE\x10\x05\x12\x15\n\x11MESSAGE_KIND_FILE\x10\x06\x12\x15\n\x11MESSAGE_KIND_TASK\x10\x07*s\n\x08Priority\x12\x18\n\x14PRIORITY_UNSPECIFIED\x10\x00\x12\x10\n\x0cPRIORITY_LOW\x10\x01\x12\x13\n\x0fPRIORITY_NORMAL\x10\x02\x12\x11\n\rPRIORITY_HIGH\x10\x03\x12\x13\n\x0fPRIORITY_URGENT\x10\x04*^\n\x0bReceiptKind\x12\x1c\n\x18RECEIPT_KIND_UNSPECIFIED\x10\x00\x12\x1a\n\x16RECEIPT_KIND_DELIVERED\x10\x01\x12\x15\n\x11RECEIPT_KIND_READ\x10\x02\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17linker/v1/message.proto\x12\tlinker.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc9\x05\n\x07Message\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\x10\n\x03seq\x18\x02 \x01(\x04R\x03seq\x12\x16\n\x06sender\x18\x03 \x01(\tR\x06sender\x12\x1c\n\trecipient\x18\x04 \x01(\tR\trecipient\x12*\n\x04kind\x18\x05 \x01(\x0e\x32\x16.linker.v1.MessageKindR\x04kind\x12\x12\n\x04\x62ody\x18\x06 \x01(\tR\x04\x62ody\x12\x35\n\nattachment\x18\x07 \x01(\x0b\x32\x15.linker.v1.AttachmentR\nattachment\x12\x1b\n\tthread_id\x18\x08 \x01(\tR\x08threadId\x12\x19\n\x08reply_to\x18\t \x01(\tR\x07replyTo\x12\'\n\x0fidempotency_key\x18\n \x01(\tR\x0eidempotencyKey\x12/\n\x08priority\x18\x0b \x01(\x0e\x32\x13.linker.v1.PriorityR\x08priority\x12\x33\n\x07sent_at\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x06sentAt\x12\x39\n\nexpires_at\x18\r \x01(\x0b\x32\x1a.google.protobuf.TimestampR\texpiresAt\x12=\n\x0c\x64\x65livered_at\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x0b\x64\x65liveredAt\x12\x33\n\x07read_at\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x06readAt\x12<\n\x08metadata\x18\x10 \x03(\x0b\x32 .linker.v1.Message.MetadataEntryR\x08metadata\x1a;\n\rMetadataEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\tR\x05value:\x02\x38\x01\"\xe2\x01\n\nAttachment\x12,\n\x04\x63ode\x18\x01 \x01(\x0b\x32\x16.linker.v1.CodeSnippetH\x00R\x04\x63ode\x12/\n\x04\x66ile\x18\x02 \x01(\x0b\x32\x19.linker.v1.FileAttachmentH\x00R\x04\x66ile\x12\x34\n\x07\x63ontext\x18\x03 \x01(\x0b\x32\x18.linker.v1.SharedContextH\x00R\x07\x63ontext\x12-\n\x04\x64\x61ta\x18\x04 \x01(\x0b\x32\x17.google.protobuf.StructH\x00R\x04\x64\x61taB\x10\n\x07\x63ontent\x12\x05\xbaH\x02\x08\x01\"Q\n\x0b\x43odeSnippet\x12\x1a\n\x08language\x18\x01 \x01(\tR\x08language\x12\x12\n\x04\x63ode\x18\x02 \x01(\tR\x04\x63ode\x12\x12\n\x04path\x18\x03 \x01(\tR\x04path\"]\n\x0e\x46ileAttachment\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12\x1d\n\nmedia_type\x18\x02 \x01(\tR\tmediaType\x12\x18\n\x07\x63ontent\x18\x03 \x01(\x0cR\x07\x63ontent\"\xaf\x01\n\rSharedContext\x12!\n\x0cproject_name\x18\x01 \x01(\tR\x0bprojectName\x12!\n\x0c\x63urrent_file\x18\x02 \x01(\tR\x0b\x63urrentFile\x12!\n\x0crecent_files\x18\x03 \x03(\tR\x0brecentFiles\x12\x1d\n\ngit_branch\x18\x04 \x01(\tR\tgitBranch\x12\x16\n\x06\x65rrors\x18\x05 \x03(\tR\x06\x65rrors\"\x9e\x01\n\x07Receipt\x12\x1d\n\nmessage_id\x18\x01 \x01(\tR\tmessageId\x12\x1c\n\trecipient\x18\x02 \x01(\tR\trecipient\x12*\n\x04kind\x18\x03 \x01(\x0e\x32\x16.linker.v1.ReceiptKindR\x04kind\x12*\n\x02\x61t\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x02\x61t*\xd4\x01\n\x0bMessageKind\x12\x1c\n\x18MESSAGE_KIND_UNSPECIFIED\x10\x00\x12\x15\n\x11MESSAGE_KIND_TEXT\x10\x01\x12\x16\n\x12MESSAGE_KIND_QUERY\x10\x02\x12\x19\n\x15MESSAGE_KIND_RESPONSE\x10\x03\x12\x18\n\x14MESSAGE_KIND_CONTEXT\x10\x04\x12\x15\n\x11MESSAGE_KIND_CODE\x10\x05\x12\x15\n\x11MESSAGE_KIND_FILE\x10\x06\x12\x15\n\x11MESSAGE_KIND_TASK\x10\x07*s\n\x08Priority\x12\x18\n\x14PRIORITY_UNSPECIFIED\x10\x00\x12\x10\n\x0cPRIORITY_LOW\x10\x01\x12\x13\n\x0fPRIORITY_NORMAL\x10\x02\x12\x11\n\rPRIORITY_HIGH\x10\x03\x12\x13\n\x0fPRIORITY_URGENT\x10\x04*^\n\x0bReceiptKind\x12\x1c\n\x18RECEIPT_KIND_UNSPECIFIED\x10\x00\x12\x1a\n\x16RECEIPT_KIND_DELIVERED\x10\x01\x12\x15\n\x11RECEIPT_KIND_READ\x10\x02\x62\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'linker.v1.message_pb2', globals())
@@ -24,24 +25,26 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   DESCRIPTOR._options = None
   _MESSAGE_METADATAENTRY._options = None
   _MESSAGE_METADATAENTRY._serialized_options = b'8\001'
-  _MESSAGEKIND._serialized_start=1557
-  _MESSAGEKIND._serialized_end=1769
-  _PRIORITY._serialized_start=1771
-  _PRIORITY._serialized_end=1886
-  _RECEIPTKIND._serialized_start=1888
-  _RECEIPTKIND._serialized_end=1982
-  _MESSAGE._serialized_start=102
-  _MESSAGE._serialized_end=815
-  _MESSAGE_METADATAENTRY._serialized_start=756
-  _MESSAGE_METADATAENTRY._serialized_end=815
-  _ATTACHMENT._serialized_start=818
-  _ATTACHMENT._serialized_end=1037
-  _CODESNIPPET._serialized_start=1039
-  _CODESNIPPET._serialized_end=1120
-  _FILEATTACHMENT._serialized_start=1122
-  _FILEATTACHMENT._serialized_end=1215
-  _SHAREDCONTEXT._serialized_start=1218
-  _SHAREDCONTEXT._serialized_end=1393
-  _RECEIPT._serialized_start=1396
-  _RECEIPT._serialized_end=1554
+  _ATTACHMENT.oneofs_by_name['content']._options = None
+  _ATTACHMENT.oneofs_by_name['content']._serialized_options = b'\272H\002\010\001'
+  _MESSAGEKIND._serialized_start=1593
+  _MESSAGEKIND._serialized_end=1805
+  _PRIORITY._serialized_start=1807
+  _PRIORITY._serialized_end=1922
+  _RECEIPTKIND._serialized_start=1924
+  _RECEIPTKIND._serialized_end=2018
+  _MESSAGE._serialized_start=131
+  _MESSAGE._serialized_end=844
+  _MESSAGE_METADATAENTRY._serialized_start=785
+  _MESSAGE_METADATAENTRY._serialized_end=844
+  _ATTACHMENT._serialized_start=847
+  _ATTACHMENT._serialized_end=1073
+  _CODESNIPPET._serialized_start=1075
+  _CODESNIPPET._serialized_end=1156
+  _FILEATTACHMENT._serialized_start=1158
+  _FILEATTACHMENT._serialized_end=1251
+  _SHAREDCONTEXT._serialized_start=1254
+  _SHAREDCONTEXT._serialized_end=1429
+  _RECEIPT._serialized_start=1432
+  _RECEIPT._serialized_end=1590
 # @@protoc_insertion_point(module_scope)

@@ -15,6 +15,15 @@ Google::Protobuf::DescriptorPool.generated_pool.build do
       optional :message, :string, 2, json_name: "message"
       optional :expression, :string, 3, json_name: "expression"
     end
+    add_message "buf.validate.MessageRules" do
+      repeated :cel_expression, :string, 5, json_name: "celExpression"
+      repeated :cel, :message, 3, "buf.validate.Rule", json_name: "cel"
+      repeated :oneof, :message, 4, "buf.validate.MessageOneofRule", json_name: "oneof"
+    end
+    add_message "buf.validate.MessageOneofRule" do
+      repeated :fields, :string, 1, json_name: "fields"
+      optional :required, :bool, 2, json_name: "required"
+    end
     add_message "buf.validate.OneofRules" do
       optional :required, :bool, 1, json_name: "required"
     end
@@ -356,6 +365,8 @@ end
 module Buf
   module Validate
     Rule = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("buf.validate.Rule").msgclass
+    MessageRules = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("buf.validate.MessageRules").msgclass
+    MessageOneofRule = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("buf.validate.MessageOneofRule").msgclass
     OneofRules = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("buf.validate.OneofRules").msgclass
     FieldRules = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("buf.validate.FieldRules").msgclass
     FloatRules = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("buf.validate.FloatRules").msgclass

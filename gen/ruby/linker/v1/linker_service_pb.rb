@@ -4,6 +4,7 @@
 require 'google/protobuf'
 
 require 'buf/validate/validate_pb'
+require 'linker/v1/credential_pb'
 require 'linker/v1/event_pb'
 require 'linker/v1/hub_status_pb'
 require 'linker/v1/instance_pb'
@@ -51,9 +52,12 @@ Google::Protobuf::DescriptorPool.generated_pool.build do
     add_message "linker.v1.ListInstancesRequest" do
       optional :online_only, :bool, 1, json_name: "onlineOnly"
       map :labels, :string, :string, 2
+      optional :page_size, :uint32, 3, json_name: "pageSize"
+      optional :page_token, :string, 4, json_name: "pageToken"
     end
     add_message "linker.v1.ListInstancesResponse" do
       repeated :instances, :message, 1, "linker.v1.Instance", json_name: "instances"
+      optional :next_page_token, :string, 2, json_name: "nextPageToken"
     end
     add_message "linker.v1.SendRequest" do
       optional :recipient, :string, 1, json_name: "recipient"
@@ -275,6 +279,44 @@ Google::Protobuf::DescriptorPool.generated_pool.build do
       repeated :messages, :message, 1, "linker.v1.Message", json_name: "messages"
       optional :next_page_token, :string, 2, json_name: "nextPageToken"
     end
+    add_message "linker.v1.CreateKeyRequest" do
+      optional :label, :string, 1, json_name: "label"
+      optional :role, :enum, 2, "linker.v1.KeyRole", json_name: "role"
+      repeated :names, :string, 3, json_name: "names"
+    end
+    add_message "linker.v1.CreateKeyResponse" do
+      optional :key, :message, 1, "linker.v1.AgentKey", json_name: "key"
+      optional :secret, :string, 2, json_name: "secret"
+    end
+    add_message "linker.v1.ListKeysRequest" do
+      optional :include_revoked, :bool, 1, json_name: "includeRevoked"
+    end
+    add_message "linker.v1.ListKeysResponse" do
+      repeated :keys, :message, 1, "linker.v1.AgentKey", json_name: "keys"
+    end
+    add_message "linker.v1.RevokeKeyRequest" do
+      optional :key, :string, 1, json_name: "key"
+    end
+    add_message "linker.v1.RevokeKeyResponse" do
+      optional :key, :message, 1, "linker.v1.AgentKey", json_name: "key"
+      optional :sessions_ended, :uint32, 2, json_name: "sessionsEnded"
+    end
+    add_message "linker.v1.ReleaseNameRequest" do
+      optional :name, :string, 1, json_name: "name"
+    end
+    add_message "linker.v1.ReleaseNameResponse" do
+      optional :name, :string, 1, json_name: "name"
+      optional :sessions_ended, :uint32, 2, json_name: "sessionsEnded"
+    end
+    add_message "linker.v1.ListAuditEntriesRequest" do
+      optional :after_id, :uint64, 1, json_name: "afterId"
+      optional :limit, :uint32, 2, json_name: "limit"
+      repeated :kinds, :enum, 3, "linker.v1.AuditKind", json_name: "kinds"
+    end
+    add_message "linker.v1.ListAuditEntriesResponse" do
+      repeated :entries, :message, 1, "linker.v1.AuditEntry", json_name: "entries"
+      optional :has_more, :bool, 2, json_name: "hasMore"
+    end
     add_enum "linker.v1.TaskScope" do
       value :TASK_SCOPE_UNSPECIFIED, 0
       value :TASK_SCOPE_ASSIGNED_TO_ME, 1
@@ -340,6 +382,16 @@ module Linker
     WatchHubResponse = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.v1.WatchHubResponse").msgclass
     GetHubConversationRequest = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.v1.GetHubConversationRequest").msgclass
     GetHubConversationResponse = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.v1.GetHubConversationResponse").msgclass
+    CreateKeyRequest = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.v1.CreateKeyRequest").msgclass
+    CreateKeyResponse = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.v1.CreateKeyResponse").msgclass
+    ListKeysRequest = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.v1.ListKeysRequest").msgclass
+    ListKeysResponse = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.v1.ListKeysResponse").msgclass
+    RevokeKeyRequest = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.v1.RevokeKeyRequest").msgclass
+    RevokeKeyResponse = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.v1.RevokeKeyResponse").msgclass
+    ReleaseNameRequest = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.v1.ReleaseNameRequest").msgclass
+    ReleaseNameResponse = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.v1.ReleaseNameResponse").msgclass
+    ListAuditEntriesRequest = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.v1.ListAuditEntriesRequest").msgclass
+    ListAuditEntriesResponse = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.v1.ListAuditEntriesResponse").msgclass
     TaskScope = ::Google::Protobuf::DescriptorPool.generated_pool.lookup("linker.v1.TaskScope").enummodule
   end
 end

@@ -18,14 +18,23 @@ module Linker
       # hub for dashboards and `linker status`; they need no session and register
       # nobody. A hub without credentials answers them only on this machine
       # (loopback peers, and browsers only from the hub's own origin); a hub with a
-      # secret wants `Authorization: Bearer <hub secret>`. They fail with
-      # PERMISSION_DENIED or UNAUTHENTICATED otherwise.
+      # secret wants `Authorization: Bearer <hub secret>`; an observer or admin
+      # agent key is accepted on every hub. They fail with PERMISSION_DENIED or
+      # UNAUTHENTICATED otherwise.
       #
       # The open reads (ListInstances, GetMemory, ListMemory, GetTask, and ListTasks
       # of every task or the open ones) act as nobody in particular: made without a
       # session they are answered on the same terms as the observer RPCs, so a
       # program that only looks never registers a name. With a session they act as
       # its instance.
+      #
+      # The admin RPCs (CreateKey, ListKeys, RevokeKey, ReleaseName,
+      # ListAuditEntries) need `Authorization: Bearer <admin key>`: a key of role
+      # ADMIN, or the hub's own admin key (`<data dir>/admin.key`).
+      #
+      # Register takes the credential that allows the name: an agent key that binds
+      # it, the hub secret (for names no key binds), or nothing on a hub that
+      # listens on loopback only and has no secret.
       class Service
 
         include ::GRPC::GenericService
@@ -52,7 +61,8 @@ module Linker
         rpc :Heartbeat, ::Linker::V1::HeartbeatRequest, ::Linker::V1::HeartbeatResponse
         # SetStatus changes the caller's status text and tells everyone.
         rpc :SetStatus, ::Linker::V1::SetStatusRequest, ::Linker::V1::SetStatusResponse
-        # ListInstances lists registered instances with their presence.
+        # ListInstances lists registered instances with their presence, by name,
+        # one page at a time (page_size, next_page_token).
         rpc :ListInstances, ::Linker::V1::ListInstancesRequest, ::Linker::V1::ListInstancesResponse
         # Send delivers a direct message. It returns only after the message is
         # durably stored; an offline recipient gets it when it comes back.
@@ -121,6 +131,20 @@ module Linker
         # GetHubConversation pages a thread or a pair's history as one instance
         # sees it, oldest first. Observer RPC.
         rpc :GetHubConversation, ::Linker::V1::GetHubConversationRequest, ::Linker::V1::GetHubConversationResponse
+        # CreateKey issues an agent key and returns its secret, which is shown only
+        # here (the hub keeps a hash). Admin RPC.
+        rpc :CreateKey, ::Linker::V1::CreateKeyRequest, ::Linker::V1::CreateKeyResponse
+        # ListKeys lists the issued keys, without their secrets. Admin RPC.
+        rpc :ListKeys, ::Linker::V1::ListKeysRequest, ::Linker::V1::ListKeysResponse
+        # RevokeKey revokes a key at once: every session registered with it ends
+        # and its open streams close. The names it held stay reserved for it until
+        # an admin releases them or a new key binds them. Admin RPC.
+        rpc :RevokeKey, ::Linker::V1::RevokeKeyRequest, ::Linker::V1::RevokeKeyResponse
+        # ReleaseName frees any registered name: its instance, stored messages and
+        # sessions are deleted and its streams close. Admin RPC.
+        rpc :ReleaseName, ::Linker::V1::ReleaseNameRequest, ::Linker::V1::ReleaseNameResponse
+        # ListAuditEntries pages the audit log, oldest first. Admin RPC.
+        rpc :ListAuditEntries, ::Linker::V1::ListAuditEntriesRequest, ::Linker::V1::ListAuditEntriesResponse
       end
 
       Stub = Service.rpc_stub_class

@@ -3,6 +3,7 @@
 
 require 'google/protobuf'
 
+require 'buf/validate/validate_pb'
 require 'google/protobuf/struct_pb'
 require 'google/protobuf/timestamp_pb'
 

@@ -15,7 +15,7 @@ export function hookCommand(): Command {
     .addOption(new Option("--event <name>", "hook event (default: hook_event_name from stdin, else UserPromptSubmit)").choices([...HOOK_EVENTS]))
     .option("--peek", "leave the messages unread")
     .option("--limit <n>", "at most this many messages per prompt (1-100)", integerArg(1, 100), 20)
-    .option("--http <url>", "the session is held by this remote hub's /mcp endpoint (linker init --http); sends LINKER_HUB_SECRET")
+    .option("--http <url>", "the session is held by this remote hub's /mcp endpoint (linker init --http); sends LINKER_KEY")
     .option("--rewake", "wait in the background until a message arrives, then wake the session with it (an asyncRewake hook on SessionStart and Stop)")
     .option("--wait-seconds <n>", `with --rewake, wait at most this long (1-${MAX_WAIT_SECONDS}, default ${DEFAULT_WAIT_SECONDS})`, integerArg(1, MAX_WAIT_SECONDS))
     .addHelpText(

@@ -7,6 +7,19 @@ import type { GlobalOptions } from "../settings.js";
 /** The commander option of one hub setting: its flag, environment variable, default and parser. */
 function optionOf(setting: HubSetting): Option {
   const option = new Option(setting.flag, setting.description).env(setting.env);
+  if (setting.boolean) {
+    // A switch: present means on; its environment variable says true or false.
+    const fromEnv = process.env[setting.env];
+    if (fromEnv !== undefined && fromEnv !== "") {
+      try {
+        option.default(setting.parse(fromEnv));
+      } catch (err) {
+        throw new InvalidArgumentError(`${setting.env}: ${(err as Error).message}`);
+      }
+    }
+    option.envVar = undefined;
+    return option;
+  }
   if (setting.choices) option.choices(setting.choices);
   else {
     option.argParser((text: string) => {
@@ -53,7 +66,7 @@ Examples:
       try {
         running = await startHub(config, {
           logger,
-          httpHandler: mcpHttpEndpoint({ dataDir: `${config.dataDir}/mcp-http-sessions`, secret: config.hubSecret }),
+          httpHandler: mcpHttpEndpoint(),
         });
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
@@ -62,6 +75,10 @@ Examples:
         process.exit(code === "EADDRINUSE" ? 3 : 1);
       }
       process.stdout.write(`linker hub listening on ${running.url} (${config.store}${config.store === "sqlite" ? `: ${config.dataDir}/hub.db` : ""})\n`);
+      if (running.tlsFingerprint) {
+        process.stdout.write(`TLS certificate fingerprint (SHA-256): ${running.tlsFingerprint}\n`);
+        if (running.tlsCaPath) process.stdout.write(`clients trust the hub's CA with --ca ${running.tlsCaPath} (LINKER_CA)\n`);
+      }
       if (config.dashboard !== "off") process.stdout.write(`dashboard: ${running.url}/\n`);
       const stop = (signal: string) => {
         logger.info({ signal }, "signal received");

@@ -125,7 +125,7 @@ export function initCommand(): Command {
       "Write or merge the project's .mcp.json and .claude/settings.json (and the monitor plugin's folder) so Claude Code's linker MCP server, hooks and monitor act as the same instance on the same hub",
     )
     .option("--user", "configure every project of this user (~/.claude.json and ~/.claude/settings.json) instead of this one")
-    .option("--http <url>", "reach a remote hub's MCP endpoint over HTTP (a container with no local hub); the secret comes from LINKER_HUB_SECRET")
+    .option("--http <url>", "reach a remote hub's MCP endpoint over HTTP (a container with no local hub); the agent key comes from LINKER_KEY")
     .option("--no-monitor", "leave out the monitor plugin (linker watch), which wakes an idle interactive session")
     .option("--no-drain", "leave out the Stop hook that hands waiting messages to the model before its turn ends")
     .option("--rewake", "wake an idle session with SessionStart + Stop asyncRewake hooks instead of the plugin (settings only)")
@@ -151,8 +151,9 @@ a Stop hook hands waiting messages to the model before a turn ends, in
 With --user the server, hooks and monitor apply to every project, each acting as
 its own folder's name (pass --name to pin one). With --http the session reaches
 the hub's /mcp endpoint with no local process; the hub must bind beyond loopback
-with a secret (\`linker hub --host 0.0.0.0 --hub-secret …\`), and
-LINKER_HUB_SECRET must be set where Claude Code runs.
+(\`linker hub --host 0.0.0.0 --auth keys\`), and LINKER_KEY must hold an agent key
+that binds the name (\`linker key create NAME\` on the hub's machine) where Claude
+Code runs.
 
 Examples:
   linker init
@@ -182,7 +183,7 @@ Examples:
       let hookWords: string[];
       if (opts.http) {
         const [base] = parseHubUrls(opts.http, "--http");
-        server = { type: "http", url: `${base}/mcp`, headers: { "X-Linker-Name": settings.name, Authorization: "Bearer ${LINKER_HUB_SECRET}" } };
+        server = { type: "http", url: `${base}/mcp`, headers: { "X-Linker-Name": settings.name, Authorization: "Bearer ${LINKER_KEY}" } };
         hookWords = [...linkerCommand(), "--name", settings.name, "hook", "--http", base];
       } else {
         server = { command: process.execPath, args: [realpathSync(process.argv[1]), ...global, "mcp"] };

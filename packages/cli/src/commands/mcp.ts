@@ -41,7 +41,7 @@ Examples:
         autoHub,
         dataDir: settings.home,
         description: settings.description,
-        hubSecret: settings.hubSecret,
+        hubSecret: settings.credential,
       });
     });
 }

@@ -151,7 +151,7 @@ async function unreadWithStoredSession(settings: Settings, options: HookOptions,
 
 /** The same through a remote hub's MCP endpoint, which holds the session of an HTTP MCP server (`linker init --http`); it marks what it returns read. */
 async function unreadOverHttp(settings: Settings, options: HookOptions, base: string, ledger: PresentedLedger, by: PresentingPath): Promise<UnreadPage> {
-  const headers: Record<string, string> = { "x-linker-name": settings.name, ...(settings.hubSecret ? { authorization: `Bearer ${settings.hubSecret}` } : {}) };
+  const headers: Record<string, string> = { "x-linker-name": settings.name, ...(settings.credential ? { authorization: `Bearer ${settings.credential}` } : {}) };
   const page = (await postJson({ url: `${base.replace(/\/+$/, "")}/mcp/hook`, headers, timeoutMs: CALL_TIMEOUT_MS, what: "hook" }, { limit: options.limit, peek: options.peek ?? false })) as {
     messages?: JsonMessage[];
     unreadCount?: number;

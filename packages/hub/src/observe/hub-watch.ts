@@ -4,6 +4,7 @@ import { type WatchHubResponse, WatchHubResponseSchema } from "@linker/protocol/
 import { HubShuttingDownError, LimitExceededError, UnavailableError } from "../errors.js";
 import type { HubDeps } from "../hub-deps.js";
 import { EVERYONE } from "../store/store.js";
+import { servable } from "../payload-depth.js";
 
 /** Events read from the store per replay page. */
 const REPLAY_PAGE = 256;
@@ -21,6 +22,10 @@ export async function* watchHub(deps: HubDeps, afterSeq: bigint, types: EventTyp
   let last = afterSeq;
   const emit = (event: Event) => {
     last = event.seq;
+    if (event.payload.case === "message") {
+      const shown = servable(event.payload.value, config.limits.maxPayloadDepth);
+      if (shown !== event.payload.value) event = { ...event, payload: { case: "message", value: shown } };
+    }
     return create(WatchHubResponseSchema, { item: { case: "event", value: event } });
   };
   try {

@@ -13,6 +13,7 @@ import { MessageKind, Priority } from "@linker/protocol/gen/linker/v1/message_pb
 import type { Hub } from "../hub.js";
 import type { InstanceStanding } from "./hub-census.js";
 import { watchHub } from "./hub-watch.js";
+import { seesDataDirKey } from "./observer-access.js";
 
 /** Backlogs reported when the request leaves top_backlogs 0. */
 const DEFAULT_TOP_BACKLOGS = 10;
@@ -38,7 +39,7 @@ function backlog(row: InstanceStanding): InstanceBacklog {
 export function createObserverService(hub: Hub): Pick<ServiceImpl<typeof LinkerService>, "getHubStatus" | "watchHub" | "getHubConversation"> {
   const { deps, observation, mailbox, registry } = hub;
   return {
-    async getHubStatus(req) {
+    async getHubStatus(req, ctx) {
       const { traffic, census } = observation;
       const [instances, holdings, headSeq, resumedSeq] = await Promise.all([
         census.instances(),
@@ -61,7 +62,7 @@ export function createObserverService(hub: Hub): Pick<ServiceImpl<typeof LinkerS
           startedAt: timestampFromMs(observation.startedAt),
           now: timestampFromMs(deps.clock.now()),
           store: deps.config.store,
-          dataDir: deps.config.store === "memory" ? "" : deps.config.dataDir,
+          dataDir: deps.config.store === "memory" || !ctx.values.get(seesDataDirKey) ? "" : deps.config.dataDir,
           url: observation.url,
           headSeq,
           resumed: resumedSeq > 0n,

@@ -50,6 +50,25 @@ export function opsEndpoints(hub: Hub, policy: ObserverPolicy, logger: HubLogger
       clearTimeout(timer);
     }
   };
+  const serveMetrics = async (req: Request, res: Response): Promise<void> => {
+    try {
+      // The policy may consult the store (agent keys): a refusal arrives asynchronously.
+      await policy({ method: "metrics", bearer: bearerToken(req.headers.authorization), peer: peerOf(req) });
+    } catch (err) {
+      const error = ConnectError.from(err);
+      answerText(res, error.code === Code.Unauthenticated ? 401 : 403, error.rawMessage);
+      return;
+    }
+    try {
+      const text = await registry.metrics();
+      res.writeHead(200, { "content-type": registry.contentType, "cache-control": "no-store" });
+      if (req.method === "HEAD") res.end();
+      else res.end(text);
+    } catch (err) {
+      logger.warn({ err }, "metrics could not be collected");
+      answerText(res, 503, "metrics could not be collected; see the hub's log");
+    }
+  };
   return {
     stopping() {
       stopping = true;
@@ -68,24 +87,7 @@ export function opsEndpoints(hub: Hub, policy: ObserverPolicy, logger: HubLogger
         void ready().then((reason) => answerText(res, reason === undefined ? 200 : 503, reason ?? "ready"));
         return true;
       }
-      try {
-        policy({ method: "metrics", bearer: bearerToken(req.headers.authorization), peer: peerOf(req) });
-      } catch (err) {
-        const error = ConnectError.from(err);
-        answerText(res, error.code === Code.Unauthenticated ? 401 : 403, error.rawMessage);
-        return true;
-      }
-      registry.metrics().then(
-        (text) => {
-          res.writeHead(200, { "content-type": registry.contentType, "cache-control": "no-store" });
-          if (req.method === "HEAD") res.end();
-          else res.end(text);
-        },
-        (err: unknown) => {
-          logger.warn({ err }, "metrics could not be collected");
-          answerText(res, 503, "metrics could not be collected; see the hub's log");
-        },
-      );
+      void serveMetrics(req, res);
       return true;
     },
   };

@@ -3,6 +3,20 @@ import type { Event, EventType } from "@linker/protocol/gen/linker/v1/event_pb.j
 /** Audience of events every instance sees (presence, memory, open tasks). */
 export const EVERYONE = "*";
 
+/** Audiences that start with this are hub-internal: no stream ever carries their events (no name can start with it). */
+export const INTERNAL_AUDIENCE_PREFIX = "!";
+
+/**
+ * The key under which the log keeps only the latest event: an instance's
+ * presence events replace each other (a new subscriber replays each
+ * instance's current state, not its history). Null for events kept as they are.
+ */
+export function compactionSubject(event: NewEvent): string | null {
+  return event.payload.case === "presence" && event.audience === EVERYONE && event.payload.value.instance
+    ? `presence:${event.payload.value.instance.name}`
+    : null;
+}
+
 /** An event to append; the store assigns its sequence number in commit order. */
 export interface NewEvent {
   /** Instance name the event is for, or EVERYONE. */

@@ -22,6 +22,8 @@ export interface MemoryRepository {
   list(query: MemoryQuery): Promise<MemoryEntry[]>;
   /** Entries whose TTL ran out at `now`, oldest expiry first. */
   expired(now: number, limit: number): Promise<MemoryEntry[]>;
+  /** How many keys are stored and how many bytes they and their values take. */
+  usage(): Promise<{ keys: number; bytes: number }>;
   /** Takes the next revision (global, strictly increasing, never reused). */
   nextRevision(): Promise<bigint>;
 }

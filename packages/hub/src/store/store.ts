@@ -1,4 +1,6 @@
 import type { Event } from "@linker/protocol/gen/linker/v1/event_pb.js";
+import type { AuditRepository } from "./audit-repository.js";
+import type { CredentialRepository } from "./credential-repository.js";
 import type { EventRepository } from "./event-repository.js";
 import type { IdentityRepository } from "./identity-repository.js";
 import type { MemoryRepository } from "./memory-repository.js";
@@ -6,8 +8,10 @@ import type { MessageRepository } from "./message-repository.js";
 import type { PresenceRepository } from "./presence-repository.js";
 import type { TaskRepository } from "./task-repository.js";
 
-export { EVERYONE, type EventQuery, type EventRepository, type NewEvent } from "./event-repository.js";
-export type { IdentityRepository } from "./identity-repository.js";
+export { EVERYONE, type EventQuery, type EventRepository, INTERNAL_AUDIENCE_PREFIX, type NewEvent } from "./event-repository.js";
+export type { AuditQuery, AuditRepository } from "./audit-repository.js";
+export type { CredentialRepository, KeyRecord } from "./credential-repository.js";
+export type { IdentityRepository, SessionRecord } from "./identity-repository.js";
 export type { MemoryQuery, MemoryRepository } from "./memory-repository.js";
 export type { ConversationPage, ConversationQuery, InboxQuery, MessageRepository } from "./message-repository.js";
 export type { PresenceRepository } from "./presence-repository.js";
@@ -31,6 +35,10 @@ export interface StoreTx {
   readonly memory: MemoryRepository;
   /** Tasks. */
   readonly tasks: TaskRepository;
+  /** Issued agent keys. */
+  readonly credentials: CredentialRepository;
+  /** The audit log. */
+  readonly audit: AuditRepository;
   /** Runs `callback` right after this transaction commits, before the next one starts. */
   afterCommit(callback: () => void): void;
 }

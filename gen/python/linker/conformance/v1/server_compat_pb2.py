@@ -13,7 +13,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n)linker/conformance/v1/server_compat.proto\x12\x15linker.conformance.v1\"\x9e\x01\n\x13ServerCompatRequest\x12:\n\x05start\x18\x01 \x01(\x0b\x32\".linker.conformance.v1.HubSettingsH\x00R\x05start\x12@\n\x07restart\x18\x02 \x01(\x0b\x32$.linker.conformance.v1.RestartServerH\x00R\x07restartB\t\n\x07\x63ommand\"\x94\x01\n\x14ServerCompatResponse\x12\x12\n\x04host\x18\x01 \x01(\tR\x04host\x12\x12\n\x04port\x18\x02 \x01(\rR\x04port\x12\x14\n\x05\x65rror\x18\x03 \x01(\tR\x05\x65rror\x12>\n\tmore_hubs\x18\x04 \x03(\x0b\x32!.linker.conformance.v1.HubAddressR\x08moreHubs\"4\n\nHubAddress\x12\x12\n\x04host\x18\x01 \x01(\tR\x04host\x12\x12\n\x04port\x18\x02 \x01(\rR\x04port\"\x8b\x03\n\x0bHubSettings\x12\x30\n\x14presence_ttl_seconds\x18\x01 \x01(\rR\x12presenceTtlSeconds\x12*\n\x11max_message_bytes\x18\x02 \x01(\rR\x0fmaxMessageBytes\x12\x33\n\x16max_memory_value_bytes\x18\x03 \x01(\rR\x13maxMemoryValueBytes\x12\x37\n\x18max_backlog_per_instance\x18\x04 \x01(\rR\x15maxBacklogPerInstance\x12\x33\n\x16\x61sk_default_timeout_ms\x18\x05 \x01(\rR\x13\x61skDefaultTimeoutMs\x12+\n\x12\x61sk_max_timeout_ms\x18\x06 \x01(\rR\x0f\x61skMaxTimeoutMs\x12/\n\x14send_rate_per_second\x18\x07 \x01(\rR\x11sendRatePerSecond\x12\x1d\n\nsend_burst\x18\x08 \x01(\rR\tsendBurst\"\'\n\rRestartServer\x12\x16\n\x06\x61\x62rupt\x18\x01 \x01(\x08R\x06\x61\x62ruptb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n)linker/conformance/v1/server_compat.proto\x12\x15linker.conformance.v1\"\x9e\x01\n\x13ServerCompatRequest\x12:\n\x05start\x18\x01 \x01(\x0b\x32\".linker.conformance.v1.HubSettingsH\x00R\x05start\x12@\n\x07restart\x18\x02 \x01(\x0b\x32$.linker.conformance.v1.RestartServerH\x00R\x07restartB\t\n\x07\x63ommand\"\x94\x01\n\x14ServerCompatResponse\x12\x12\n\x04host\x18\x01 \x01(\tR\x04host\x12\x12\n\x04port\x18\x02 \x01(\rR\x04port\x12\x14\n\x05\x65rror\x18\x03 \x01(\tR\x05\x65rror\x12>\n\tmore_hubs\x18\x04 \x03(\x0b\x32!.linker.conformance.v1.HubAddressR\x08moreHubs\"4\n\nHubAddress\x12\x12\n\x04host\x18\x01 \x01(\tR\x04host\x12\x12\n\x04port\x18\x02 \x01(\rR\x04port\"\xa8\x03\n\x0bHubSettings\x12\x30\n\x14presence_ttl_seconds\x18\x01 \x01(\rR\x12presenceTtlSeconds\x12*\n\x11max_message_bytes\x18\x02 \x01(\rR\x0fmaxMessageBytes\x12\x33\n\x16max_memory_value_bytes\x18\x03 \x01(\rR\x13maxMemoryValueBytes\x12\x37\n\x18max_backlog_per_instance\x18\x04 \x01(\rR\x15maxBacklogPerInstance\x12\x33\n\x16\x61sk_default_timeout_ms\x18\x05 \x01(\rR\x13\x61skDefaultTimeoutMs\x12+\n\x12\x61sk_max_timeout_ms\x18\x06 \x01(\rR\x0f\x61skMaxTimeoutMs\x12/\n\x14send_rate_per_second\x18\x07 \x01(\rR\x11sendRatePerSecond\x12\x1d\n\nsend_burst\x18\x08 \x01(\rR\tsendBurst\x12\x1b\n\tadmin_key\x18\t \x01(\tR\x08\x61\x64minKey\"\'\n\rRestartServer\x12\x16\n\x06\x61\x62rupt\x18\x01 \x01(\x08R\x06\x61\x62ruptb\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'linker.conformance.v1.server_compat_pb2', globals())
@@ -27,7 +27,7 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _HUBADDRESS._serialized_start=380
   _HUBADDRESS._serialized_end=432
   _HUBSETTINGS._serialized_start=435
-  _HUBSETTINGS._serialized_end=830
-  _RESTARTSERVER._serialized_start=832
-  _RESTARTSERVER._serialized_end=871
+  _HUBSETTINGS._serialized_end=859
+  _RESTARTSERVER._serialized_start=861
+  _RESTARTSERVER._serialized_end=900
 # @@protoc_insertion_point(module_scope)

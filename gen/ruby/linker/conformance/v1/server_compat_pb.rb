@@ -30,6 +30,7 @@ Google::Protobuf::DescriptorPool.generated_pool.build do
       optional :ask_max_timeout_ms, :uint32, 6, json_name: "askMaxTimeoutMs"
       optional :send_rate_per_second, :uint32, 7, json_name: "sendRatePerSecond"
       optional :send_burst, :uint32, 8, json_name: "sendBurst"
+      optional :admin_key, :string, 9, json_name: "adminKey"
     end
     add_message "linker.conformance.v1.RestartServer" do
       optional :abrupt, :bool, 1, json_name: "abrupt"

@@ -2,7 +2,7 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
 import { type Event, EventSchema } from "@linker/protocol/gen/linker/v1/event_pb.js";
 import { eventTypeOf } from "../../event-type.js";
-import type { EventQuery, EventRepository, NewEvent } from "../event-repository.js";
+import { compactionSubject, type EventQuery, type EventRepository, type NewEvent } from "../event-repository.js";
 import type { CommittedEvent } from "../store.js";
 import { inboxMessage } from "./inbox-row.js";
 import type { Sql } from "./sql.js";
@@ -63,7 +63,9 @@ export function postgresEvents(sql: Sql, appended: (seqs: bigint[]) => void): Ev
       const messageIds: (string | null)[] = [];
       const expiries: (number | null)[] = [];
       const payloads: (Buffer | null)[] = [];
+      const subjects: (string | null)[] = [];
       for (const event of events) {
+        subjects.push(compactionSubject(event));
         audiences.push(event.audience);
         types.push(eventTypeOf(event.payload));
         ats.push(event.at);
@@ -78,15 +80,19 @@ export function postgresEvents(sql: Sql, appended: (seqs: bigint[]) => void): Ev
           payloads.push(Buffer.from(toBinary(EventSchema, create(EventSchema, { at: timestampFromMs(event.at), payload: event.payload }))));
         }
       }
+      // The latest presence of an instance replaces its earlier ones (the log keeps one per instance).
+      const compacted = subjects.filter((subject) => subject !== null);
+      if (compacted.length > 0) await sql("DELETE FROM events WHERE subject = ANY($1)", [compacted]);
       // The counter row is updated under the write lock and rolls back with its transaction, so numbers are gapless and in
       // commit order; one statement takes the numbers and inserts the rows.
       const rows = await sql<{ seq: string }>(
-        `WITH counter AS (UPDATE meta SET value = value + $7 WHERE key = 'event_seq' RETURNING value)
-         INSERT INTO events (seq, audience, type, at, message_id, expires_at, data)
-         SELECT counter.value - $7 + u.n, u.audience, u.type, u.at, u.message_id, u.expires_at, u.data
-         FROM counter, unnest($1::text[], $2::int[], $3::bigint[], $4::text[], $5::bigint[], $6::bytea[]) WITH ORDINALITY AS u(audience, type, at, message_id, expires_at, data, n)
+        `WITH counter AS (UPDATE meta SET value = value + $8 WHERE key = 'event_seq' RETURNING value)
+         INSERT INTO events (seq, audience, type, at, message_id, expires_at, data, subject)
+         SELECT counter.value - $8 + u.n, u.audience, u.type, u.at, u.message_id, u.expires_at, u.data, u.subject
+         FROM counter, unnest($1::text[], $2::int[], $3::bigint[], $4::text[], $5::bigint[], $6::bytea[], $7::text[])
+           WITH ORDINALITY AS u(audience, type, at, message_id, expires_at, data, subject, n)
          RETURNING seq`,
-        [audiences, types, ats, messageIds, expiries, payloads, events.length],
+        [audiences, types, ats, messageIds, expiries, payloads, subjects, events.length],
       );
       // seq = first + position, so ascending order is input order.
       const seqs = rows.map((row) => BigInt(row.seq)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));

@@ -12,6 +12,10 @@ export function postgresMemory(sql: Sql, nextRevision: () => Promise<bigint>): M
       const [row] = await sql<{ data: Buffer }>("SELECT data FROM memory WHERE key = $1", [key]);
       return row && decode(row);
     },
+    usage: async () => {
+      const [row] = await sql<{ keys: string; bytes: string | null }>("SELECT COUNT(*) AS keys, SUM(octet_length(key) + octet_length(data)) AS bytes FROM memory");
+      return { keys: Number(row.keys), bytes: Number(row.bytes ?? 0) };
+    },
     put: async (entry: MemoryEntry) => {
       await sql(
         "INSERT INTO memory (key, revision, expires_at, data) VALUES ($1, $2, $3, $4) ON CONFLICT (key) DO UPDATE SET revision = excluded.revision, expires_at = excluded.expires_at, data = excluded.data",

@@ -3,6 +3,7 @@ import { SchemaError } from "../store-errors.js";
 import { initial } from "./migrations/0001-initial.js";
 import { leanEventIndexes } from "./migrations/0002-lean-event-indexes.js";
 import { broadcastsStoredOnce } from "./migrations/0003-broadcasts-stored-once.js";
+import { credentialsAndAudit } from "./migrations/0004-credentials-and-audit.js";
 
 /** One step of the PostgreSQL schema, applied in its own transaction. */
 export interface PostgresMigration {
@@ -19,6 +20,7 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   { version: 1, name: "initial schema", sql: initial },
   { version: 2, name: "lean event indexes", sql: leanEventIndexes },
   { version: 3, name: "broadcasts stored once", sql: broadcastsStoredOnce },
+  { version: 4, name: "credentials and audit", sql: credentialsAndAudit },
 ];
 
 /** The schema version this code reads and writes. */

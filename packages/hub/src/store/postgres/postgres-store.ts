@@ -3,6 +3,8 @@ import pg from "pg";
 import type { HubLogger } from "../../logger.js";
 import { StoreUnreachableError } from "../store-errors.js";
 import type { CommitListener, Store, StoreTx } from "../store.js";
+import { postgresAudit } from "./audit.js";
+import { postgresCredentials } from "./credentials.js";
 import { EventTailer } from "./event-tailer.js";
 import { postgresEvents } from "./events.js";
 import { PostgresGroupCommit } from "./group-commit.js";
@@ -121,6 +123,8 @@ export class PostgresStore implements Store {
       messages: postgresMessages(sql),
       memory: postgresMemory(sql, counter("memory_revision")),
       tasks: postgresTasks(sql, counter("task_ordinal")),
+      credentials: postgresCredentials(sql),
+      audit: postgresAudit(sql),
     };
     this.engine = new PostgresGroupCommit<StoreTx>(
       {

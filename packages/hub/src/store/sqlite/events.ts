@@ -3,7 +3,7 @@ import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
 import type Database from "better-sqlite3";
 import { type Event, EventSchema } from "@linker/protocol/gen/linker/v1/event_pb.js";
 import { eventTypeOf } from "../../event-type.js";
-import type { EventQuery, EventRepository, NewEvent } from "../event-repository.js";
+import { compactionSubject, type EventQuery, type EventRepository, type NewEvent } from "../event-repository.js";
 import type { CommittedEvent } from "../store.js";
 import { inboxMessage } from "./inbox-row.js";
 import type { StatementCache } from "./statement-cache.js";
@@ -29,9 +29,10 @@ interface EventRow {
  */
 export function sqliteEvents(db: Database.Database, statements: StatementCache, committed: (events: CommittedEvent[]) => void): EventRepository {
   const s = {
-    append: db.prepare<[string, number, number, string | null, number | null, Buffer | null]>(
-      "INSERT INTO events (audience, type, at, message_id, expires_at, data) VALUES (?, ?, ?, ?, ?, ?)",
+    append: db.prepare<[string, number, number, string | null, number | null, Buffer | null, string | null]>(
+      "INSERT INTO events (audience, type, at, message_id, expires_at, data, subject) VALUES (?, ?, ?, ?, ?, ?, ?)",
     ),
+    compact: db.prepare("DELETE FROM events WHERE subject = ?"),
     addRecipients: db.prepare<[number | bigint, number | null, string]>("INSERT INTO broadcast_inbox (seq, recipient, expires_at) SELECT ?, value, ? FROM json_each(?)"),
     head: db.prepare<[], { seq: number | null }>("SELECT seq FROM sqlite_sequence WHERE name = 'events'"),
     maxSeq: db.prepare<[], { seq: number | null }>("SELECT MAX(seq) AS seq FROM events"),
@@ -72,12 +73,14 @@ export function sqliteEvents(db: Database.Database, statements: StatementCache, 
     if (event.payload.case === "message") {
       const message = event.payload.value;
       const expiresAt = message.expiresAt ? timestampMs(message.expiresAt) : null;
-      const seq = s.append.run(event.audience, type, event.at, message.id, expiresAt, null).lastInsertRowid;
+      const seq = s.append.run(event.audience, type, event.at, message.id, expiresAt, null, null).lastInsertRowid;
       if (event.recipients && event.recipients.length > 0) s.addRecipients.run(seq, expiresAt, JSON.stringify(event.recipients));
       return BigInt(seq);
     }
     const data = toBinary(EventSchema, create(EventSchema, { at: timestampFromMs(event.at), payload: event.payload }));
-    return BigInt(s.append.run(event.audience, type, event.at, null, null, Buffer.from(data)).lastInsertRowid);
+    const subject = compactionSubject(event);
+    if (subject !== null) s.compact.run(subject);
+    return BigInt(s.append.run(event.audience, type, event.at, null, null, Buffer.from(data), subject).lastInsertRowid);
   };
   const committedEvent = (event: NewEvent, seq: bigint): CommittedEvent => {
     const at = timestampFromMs(event.at);

@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3";
-import { StoreBusyError } from "../store-errors.js";
+import { StoreBusyError, StoreFullError } from "../store-errors.js";
 
 /** Most transactions that share one COMMIT. */
 const MAX_GROUP = 128;
@@ -21,6 +21,19 @@ interface Done<C> {
 export interface CommitHooks {
   /** Runs `callback` right after this transaction commits. */
   afterCommit(callback: () => void): void;
+}
+
+/** True for SQLite's "the disk (or the database's size limit) is full" errors. */
+function isFull(err: unknown): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return code === "SQLITE_FULL" || (typeof code === "string" && code.startsWith("SQLITE_IOERR") && /disk|space|full/i.test(String((err as Error).message)));
+}
+
+/** The error a failed begin, savepoint or commit is reported as. */
+function storeFailure(err: unknown): unknown {
+  if (isBusy(err)) return new StoreBusyError(err);
+  if (isFull(err)) return new StoreFullError(err);
+  return err;
 }
 
 /** What a group's life means to the store beyond SQL transactions (its counters). */
@@ -103,16 +116,19 @@ export class GroupCommit<C extends CommitHooks> {
           this.hooks.begun();
         } catch (err) {
           // Every queued job waited for this lock: answer them all now rather than one busy timeout each.
-          const failure = isBusy(err) ? new StoreBusyError(err) : err;
+          const failure = storeFailure(err);
           for (const job of this.pending.splice(0)) job.reject(failure);
           return;
         }
         const done: Array<Done<C>> = [];
+        let running: Job<C> | undefined;
         try {
           // The first job of a group needs no savepoint: if it fails, nothing else ran yet and the
           // whole transaction rolls back; the next group starts with the jobs behind it.
           const first = this.pending.shift()!;
+          running = first;
           const firstDone = await this.runJob(first, false);
+          running = undefined;
           if (!firstDone.ok) {
             this.rollback();
             first.reject(firstDone.value);
@@ -120,14 +136,18 @@ export class GroupCommit<C extends CommitHooks> {
           }
           done.push(firstDone);
           while (this.pending.length > 0 && done.length < MAX_GROUP) {
-            const job = this.pending.shift()!;
-            done.push(await this.runJob(job, true));
+            running = this.pending.shift()!;
+            done.push(await this.runJob(running, true));
+            running = undefined;
           }
           this.hooks.committing();
           this.sql.commit.run();
         } catch (err) {
+          // A savepoint or commit that fails (a full disk) fails every job of the group, and none is left waiting.
           this.rollback();
-          const failure = isBusy(err) ? new StoreBusyError(err) : err;
+          this.callbacks.length = 0;
+          const failure = storeFailure(err);
+          running?.reject(failure);
           for (const { job } of done) job.reject(failure);
           continue;
         }
@@ -167,7 +187,7 @@ export class GroupCommit<C extends CommitHooks> {
         this.sql.release.run();
         undo?.();
       }
-      return { job, ok: false, value: err, callbacks: [] };
+      return { job, ok: false, value: isFull(err) ? new StoreFullError(err) : err, callbacks: [] };
     }
   }
 }

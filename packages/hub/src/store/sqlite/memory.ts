@@ -15,6 +15,7 @@ export function sqliteMemory(db: Database.Database, nextRevision: () => bigint):
     list: db.prepare<[{ after: string; prefix: string; limit: number }], { data: Buffer }>(
       "SELECT data FROM memory WHERE key > @after AND substr(key, 1, length(@prefix)) = @prefix ORDER BY key LIMIT @limit",
     ),
+    usage: db.prepare<[], { keys: number; bytes: number | null }>("SELECT COUNT(*) AS keys, SUM(length(key) + length(data)) AS bytes FROM memory"),
     expired: db.prepare<[number, number], { data: Buffer }>(
       "SELECT data FROM memory WHERE expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at, key LIMIT ?",
     ),
@@ -33,6 +34,10 @@ export function sqliteMemory(db: Database.Database, nextRevision: () => bigint):
     },
     list: async (query: MemoryQuery) => s.list.all({ after: query.afterKey, prefix: query.prefix, limit: query.limit }).map(decode),
     expired: async (now, limit) => s.expired.all(now, limit).map(decode),
+    usage: async () => {
+      const row = s.usage.get()!;
+      return { keys: row.keys, bytes: row.bytes ?? 0 };
+    },
     nextRevision: async () => nextRevision(),
   };
 }

@@ -5,6 +5,7 @@ import { caseInsensitiveNames } from "./migrations/0002-case-insensitive-names.j
 import { presenceLeases } from "./migrations/0003-presence-leases.js";
 import { leanEventIndexes } from "./migrations/0004-lean-event-indexes.js";
 import { broadcastsStoredOnce } from "./migrations/0005-broadcasts-stored-once.js";
+import { credentialsAndAudit } from "./migrations/0006-credentials-and-audit.js";
 
 /** One step of the schema, applied in its own transaction. */
 export interface Migration {
@@ -23,6 +24,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   { version: 3, name: "presence leases", sql: presenceLeases },
   { version: 4, name: "lean event indexes", sql: leanEventIndexes },
   { version: 5, name: "broadcasts stored once", sql: broadcastsStoredOnce },
+  { version: 6, name: "credentials and audit", sql: credentialsAndAudit },
 ];
 
 /** The schema version this code reads and writes. */

@@ -1,9 +1,13 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, linkSync, mkdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, linkSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { dirname } from "node:path";
+import type { HubLogger } from "../../logger.js";
+import { DataDirLock } from "./data-dir-lock.js";
 import Database from "better-sqlite3";
 import { SchemaError } from "../store-errors.js";
 import type { CommitListener, CommittedEvent, Store, StoreTx } from "../store.js";
+import { sqliteAudit } from "./audit.js";
+import { sqliteCredentials } from "./credentials.js";
 import { sqliteEvents } from "./events.js";
 import { GroupCommit } from "./group-commit.js";
 import { sqliteIdentity } from "./identity.js";
@@ -26,7 +30,19 @@ export interface SqliteStoreOptions {
   synchronous?: "NORMAL" | "FULL";
   /** How long a write waits for another process's lock before failing with UNAVAILABLE (default 5000 ms). */
   busyTimeoutMs?: number;
+  /** Move a file that is not a usable Linker database aside and start empty. */
+  reset?: boolean;
+  /** Where a reset is reported. */
+  logger?: HubLogger;
+  /** Take the data folder's lock, so no second hub serves the file at the same time (default true). */
+  lock?: boolean;
 }
+
+/** What to do about a database the hub cannot use. */
+const RECOVERY = "restore it from a backup, or start the hub with --reset to move it aside and begin empty";
+
+/** A database the hub refuses as it is: empty, corrupt or another program's. */
+export class UnusableDatabaseError extends SchemaError {}
 
 /** SQLite result codes that mean the file is not a usable database. */
 const UNREADABLE = new Set(["SQLITE_NOTADB", "SQLITE_CORRUPT"]);
@@ -35,9 +51,7 @@ const UNREADABLE = new Set(["SQLITE_NOTADB", "SQLITE_CORRUPT"]);
 function checkFile(path: string): void {
   if (path === ":memory:" || !existsSync(path)) return;
   if (statSync(path).size === 0) {
-    throw new SchemaError(
-      `${path} is empty (0 bytes): the hub's state is gone from it. Restore it from a backup, or move it away to start a new, empty hub`,
-    );
+    throw new UnusableDatabaseError(`${path} is empty (0 bytes): the hub's state is gone from it; ${RECOVERY}`);
   }
 }
 
@@ -78,7 +92,7 @@ function open(options: SqliteStoreOptions): Database.Database {
     db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
     const tables = db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'").all();
     if (tables.length > 0 && !tables.some((table) => table.name === "meta")) {
-      throw new SchemaError(`${path} is an SQLite database of another program, not a Linker hub's; point the hub at another data folder`);
+      throw new UnusableDatabaseError(`${path} is an SQLite database of another program, not a Linker hub's; point the hub at another data folder, or ${RECOVERY}`);
     }
     migrate(db, path);
     return db;
@@ -86,11 +100,22 @@ function open(options: SqliteStoreOptions): Database.Database {
     db.close();
     const code = (err as { code?: unknown }).code;
     if (typeof code === "string" && UNREADABLE.has(code)) {
-      throw new SchemaError(`${path} is corrupt or not a database (${code}); restore it from a backup, or move it away to start a new, empty hub`, {
-        cause: err,
-      });
+      throw new UnusableDatabaseError(`${path} is corrupt or not a database (${code}); ${RECOVERY}`, { cause: err });
     }
     throw err;
+  }
+}
+
+/** Opens the database; with `reset`, a file the hub cannot use is moved aside (with its WAL) and an empty one begins. */
+function openOrReset(options: SqliteStoreOptions): Database.Database {
+  try {
+    return open(options);
+  } catch (err) {
+    if (!options.reset || !(err instanceof UnusableDatabaseError)) throw err;
+    const aside = `${options.path}.unusable-${new Date().toISOString().replace(/[:.]/g, "-")}`;
+    for (const suffix of ["", "-wal", "-shm"]) if (existsSync(options.path + suffix)) renameSync(options.path + suffix, aside + suffix);
+    options.logger?.warn({ reason: err.message, movedTo: aside }, "moved the unusable database aside (--reset); starting an empty hub");
+    return open(options);
   }
 }
 
@@ -106,8 +131,19 @@ export class SqliteStore implements Store {
   private readonly engine: GroupCommit<StoreTx>;
   private readonly listeners: CommitListener[] = [];
 
+  private readonly lock: DataDirLock | undefined;
+
   constructor(options: SqliteStoreOptions) {
-    this.db = open(options);
+    if (options.path !== ":memory:" && options.lock !== false) {
+      mkdirSync(dirname(options.path), { recursive: true });
+      this.lock = DataDirLock.acquire(dirname(options.path));
+    }
+    try {
+      this.db = openOrReset(options);
+    } catch (err) {
+      this.lock?.release();
+      throw err;
+    }
     const db = this.db;
     const statements = new StatementCache(db);
     const counters = new GroupCounters(db, ["message_ordinal", "memory_revision", "task_ordinal"]);
@@ -124,6 +160,8 @@ export class SqliteStore implements Store {
       messages: sqliteMessages(db, statements, next("message_ordinal")),
       memory: sqliteMemory(db, next("memory_revision")),
       tasks: sqliteTasks(db, statements, next("task_ordinal")),
+      credentials: sqliteCredentials(db),
+      audit: sqliteAudit(db, statements),
     };
     this.engine = new GroupCommit<StoreTx>(db, (hooks) => ({ ...repositories, afterCommit: (callback) => hooks.afterCommit(callback) }), {
       begun: () => counters.begin(),
@@ -153,9 +191,14 @@ export class SqliteStore implements Store {
       .run(async () => undefined)
       .then(() => {
         if (this.db.open) {
-          if (this.db.name !== ":memory:") this.db.pragma("wal_checkpoint(TRUNCATE)");
+          try {
+            if (this.db.name !== ":memory:") this.db.pragma("wal_checkpoint(TRUNCATE)");
+          } catch {
+            // A full disk: the WAL stays and is checkpointed by the next hub.
+          }
           this.db.close();
         }
+        this.lock?.release();
       });
   }
 }

@@ -5,6 +5,8 @@
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_buf_validate_validate } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
+import type { AgentKey, AuditEntry, AuditKind, KeyRole } from "./credential_pb.js";
+import { file_linker_v1_credential } from "./credential_pb.js";
 import type { Event, EventType } from "./event_pb.js";
 import { file_linker_v1_event } from "./event_pb.js";
 import type { HubStatus } from "./hub_status_pb.js";
@@ -23,7 +25,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file linker/v1/linker_service.proto.
  */
 export const file_linker_v1_linker_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch5saW5rZXIvdjEvbGlua2VyX3NlcnZpY2UucHJvdG8SCWxpbmtlci52MSLxAgoPUmVnaXN0ZXJSZXF1ZXN0EjUKBG5hbWUYASABKAlCJ7pIJHIiEAEYQDIcXltBLVphLXowLTldW0EtWmEtejAtOS5fLV0qJBIdCgtkZXNjcmlwdGlvbhgCIAEoCUIIukgFcgMYgAgSJgoMY2FwYWJpbGl0aWVzGAMgAygJQhC6SA2SAQoQICIGcgQQARhAEk8KBmxhYmVscxgEIAMoCzImLmxpbmtlci52MS5SZWdpc3RlclJlcXVlc3QuTGFiZWxzRW50cnlCF7pIFJoBERAgIgZyBBABGEAqBXIDGIACEicKCXdvcmtzcGFjZRgFIAEoCzIULmxpbmtlci52MS5Xb3Jrc3BhY2USFwoGY2xpZW50GAYgASgJQge6SARyAhhAEh4KDHJlc3VtZV90b2tlbhgHIAEoCUIIukgFcgMYgAIaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASKmAQoQUmVnaXN0ZXJSZXNwb25zZRIlCghpbnN0YW5jZRgBIAEoCzITLmxpbmtlci52MS5JbnN0YW5jZRIVCg1zZXNzaW9uX3Rva2VuGAIgASgJEhEKCXJlY2xhaW1lZBgDIAEoCBIUCgx1bnJlYWRfY291bnQYBCABKA0SEAoIaGVhZF9zZXEYBSABKAQSGQoRb2xkZXN0X3VucmVhZF9zZXEYBiABKAQiIwoRVW5yZWdpc3RlclJlcXVlc3QSDgoGZm9yZ2V0GAEgASgIIhQKElVucmVnaXN0ZXJSZXNwb25zZSISChBIZWFydGJlYXRSZXF1ZXN0IlkKEUhlYXJ0YmVhdFJlc3BvbnNlEhQKDHVucmVhZF9jb3VudBgBIAEoDRIQCghoZWFkX3NlcRgCIAEoBBIcChRwcmVzZW5jZV90dGxfc2Vjb25kcxgDIAEoDSIsChBTZXRTdGF0dXNSZXF1ZXN0EhgKBnN0YXR1cxgBIAEoCUIIukgFcgMYgAIiOgoRU2V0U3RhdHVzUmVzcG9uc2USJQoIaW5zdGFuY2UYASABKAsyEy5saW5rZXIudjEuSW5zdGFuY2UioQEKFExpc3RJbnN0YW5jZXNSZXF1ZXN0EhMKC29ubGluZV9vbmx5GAEgASgIEkUKBmxhYmVscxgCIAMoCzIrLmxpbmtlci52MS5MaXN0SW5zdGFuY2VzUmVxdWVzdC5MYWJlbHNFbnRyeUIIukgFmgECECAaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASI/ChVMaXN0SW5zdGFuY2VzUmVzcG9uc2USJgoJaW5zdGFuY2VzGAEgAygLMhMubGlua2VyLnYxLkluc3RhbmNlItYDCgtTZW5kUmVxdWVzdBI6CglyZWNpcGllbnQYASABKAlCJ7pIJHIiEAEYQDIcXltBLVphLXowLTldW0EtWmEtejAtOS5fLV0qJBIuCgRraW5kGAIgASgOMhYubGlua2VyLnYxLk1lc3NhZ2VLaW5kQgi6SAWCAQIQARIMCgRib2R5GAMgASgJEikKCmF0dGFjaG1lbnQYBCABKAsyFS5saW5rZXIudjEuQXR0YWNobWVudBIbCgl0aHJlYWRfaWQYBSABKAlCCLpIBXIDGIABEhoKCHJlcGx5X3RvGAYgASgJQgi6SAVyAxiAARIhCg9pZGVtcG90ZW5jeV9rZXkYByABKAlCCLpIBXIDGIABEi8KCHByaW9yaXR5GAggASgOMhMubGlua2VyLnYxLlByaW9yaXR5Qgi6SAWCAQIQARITCgt0dGxfc2Vjb25kcxgJIAEoDRJPCghtZXRhZGF0YRgKIAMoCzIkLmxpbmtlci52MS5TZW5kUmVxdWVzdC5NZXRhZGF0YUVudHJ5Qhe6SBSaAREQICIGcgQQARhAKgVyAxiACBovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiYAoMU2VuZFJlc3BvbnNlEiMKB21lc3NhZ2UYASABKAsyEi5saW5rZXIudjEuTWVzc2FnZRIRCglkdXBsaWNhdGUYAiABKAgSGAoQcmVjaXBpZW50X29ubGluZRgDIAEoCCKOAwoQQnJvYWRjYXN0UmVxdWVzdBIuCgRraW5kGAEgASgOMhYubGlua2VyLnYxLk1lc3NhZ2VLaW5kQgi6SAWCAQIQARIMCgRib2R5GAIgASgJEikKCmF0dGFjaG1lbnQYAyABKAsyFS5saW5rZXIudjEuQXR0YWNobWVudBIbCgl0aHJlYWRfaWQYBCABKAlCCLpIBXIDGIABEiEKD2lkZW1wb3RlbmN5X2tleRgFIAEoCUIIukgFcgMYgAESLwoIcHJpb3JpdHkYBiABKA4yEy5saW5rZXIudjEuUHJpb3JpdHlCCLpIBYIBAhABEhMKC3R0bF9zZWNvbmRzGAcgASgNEhMKC29ubGluZV9vbmx5GAggASgIEkUKCG1ldGFkYXRhGAkgAygLMikubGlua2VyLnYxLkJyb2FkY2FzdFJlcXVlc3QuTWV0YWRhdGFFbnRyeUIIukgFmgECECAaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBInAKEUJyb2FkY2FzdFJlc3BvbnNlEiMKB21lc3NhZ2UYASABKAsyEi5saW5rZXIudjEuTWVzc2FnZRISCgpyZWNpcGllbnRzGAIgAygJEhEKCWR1cGxpY2F0ZRgDIAEoCBIPCgdza2lwcGVkGAQgAygJIp4BCg5QdWJsaXNoUmVxdWVzdBIQCghzZXF1ZW5jZRgBIAEoBBIuCgRzZW5kGAIgASgLMhYubGlua2VyLnYxLlNlbmRSZXF1ZXN0Qga6SAPYAQNIABI4Cglicm9hZGNhc3QYAyABKAsyGy5saW5rZXIudjEuQnJvYWRjYXN0UmVxdWVzdEIGukgD2AEDSABCEAoHbWVzc2FnZRIFukgCCAEitgEKD1B1Ymxpc2hSZXNwb25zZRIQCghzZXF1ZW5jZRgBIAEoBBInCgRzZW50GAIgASgLMhcubGlua2VyLnYxLlNlbmRSZXNwb25zZUgAEjMKC2Jyb2FkY2FzdGVkGAMgASgLMhwubGlua2VyLnYxLkJyb2FkY2FzdFJlc3BvbnNlSAASKAoFZXJyb3IYBCABKAsyFy5saW5rZXIudjEuUHVibGlzaEVycm9ySABCCQoHb3V0Y29tZSItCgxQdWJsaXNoRXJyb3ISDAoEY29kZRgBIAEoDRIPCgdtZXNzYWdlGAIgASgJIlsKEFN1YnNjcmliZVJlcXVlc3QSEQoJYWZ0ZXJfc2VxGAEgASgEEjQKBXR5cGVzGAIgAygOMhQubGlua2VyLnYxLkV2ZW50VHlwZUIPukgMkgEJIgeCAQQQASAAIm8KEVN1YnNjcmliZVJlc3BvbnNlEiEKBWV2ZW50GAEgASgLMhAubGlua2VyLnYxLkV2ZW50SAASKAoJY2F1Z2h0X3VwGAIgASgLMhMubGlua2VyLnYxLkNhdWdodFVwSABCDQoEaXRlbRIFukgCCAEiFwoIQ2F1Z2h0VXASCwoDc2VxGAEgASgEIjcKCkFja1JlcXVlc3QSKQoLbWVzc2FnZV9pZHMYASADKAlCFLpIEZIBDggBEOgHIgdyBRABGIABIjkKC0Fja1Jlc3BvbnNlEhQKDGFja25vd2xlZGdlZBgBIAEoDRIUCgx1bnJlYWRfY291bnQYAiABKA0iggEKE0xpc3RNZXNzYWdlc1JlcXVlc3QSEwoLdW5yZWFkX29ubHkYASABKAgSEQoJbWFya19yZWFkGAIgASgIEhcKBnNlbmRlchgDIAEoCUIHukgEcgIYQBIRCglhZnRlcl9zZXEYBCABKAQSFwoFbGltaXQYBSABKA1CCLpIBSoDGPQDImQKFExpc3RNZXNzYWdlc1Jlc3BvbnNlEiQKCG1lc3NhZ2VzGAEgAygLMhIubGlua2VyLnYxLk1lc3NhZ2USFAoMdW5yZWFkX2NvdW50GAIgASgNEhAKCGhhc19tb3JlGAMgASgIIqEBChZHZXRDb252ZXJzYXRpb25SZXF1ZXN0Eh8KCXRocmVhZF9pZBgBIAEoCUIKukgHcgUQARiAAUgAEhkKBHBlZXIYAiABKAlCCbpIBnIEEAEYQEgAEhsKCXBhZ2Vfc2l6ZRgDIAEoDUIIukgFKgMY9AMSGwoKcGFnZV90b2tlbhgEIAEoCUIHukgEcgIYQEIRCghzZWxlY3RvchIFukgCCAEiWAoXR2V0Q29udmVyc2F0aW9uUmVzcG9uc2USJAoIbWVzc2FnZXMYASADKAsyEi5saW5rZXIudjEuTWVzc2FnZRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkirQIKCkFza1JlcXVlc3QSOgoJcmVjaXBpZW50GAEgASgJQie6SCRyIhABGEAyHF5bQS1aYS16MC05XVtBLVphLXowLTkuXy1dKiQSFQoEYm9keRgCIAEoCUIHukgEcgIQARIpCgphdHRhY2htZW50GAMgASgLMhUubGlua2VyLnYxLkF0dGFjaG1lbnQSGwoJdGhyZWFkX2lkGAQgASgJQgi6SAVyAxiAARISCgp0aW1lb3V0X21zGAUgASgNEj8KCG1ldGFkYXRhGAYgAygLMiMubGlua2VyLnYxLkFza1JlcXVlc3QuTWV0YWRhdGFFbnRyeUIIukgFmgECECAaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIlMKC0Fza1Jlc3BvbnNlEiEKBXF1ZXJ5GAEgASgLMhIubGlua2VyLnYxLk1lc3NhZ2USIQoFcmVwbHkYAiABKAsyEi5saW5rZXIudjEuTWVzc2FnZSJBChBHZXRNZW1vcnlSZXF1ZXN0Ei0KA2tleRgBIAEoCUIgukgdchsQARiAAjIUXltBLVphLXowLTlfLjovQC1dKyQiOgoRR2V0TWVtb3J5UmVzcG9uc2USJQoFZW50cnkYASABKAsyFi5saW5rZXIudjEuTWVtb3J5RW50cnkimwEKEFB1dE1lbW9yeVJlcXVlc3QSLQoDa2V5GAEgASgJQiC6SB1yGxABGIACMhReW0EtWmEtejAtOV8uOi9ALV0rJBINCgV2YWx1ZRgCIAEoCRIeChFleHBlY3RlZF9yZXZpc2lvbhgDIAEoBEgAiAEBEhMKC3R0bF9zZWNvbmRzGAQgASgNQhQKEl9leHBlY3RlZF9yZXZpc2lvbiI6ChFQdXRNZW1vcnlSZXNwb25zZRIlCgVlbnRyeRgBIAEoCzIWLmxpbmtlci52MS5NZW1vcnlFbnRyeSJ6ChNEZWxldGVNZW1vcnlSZXF1ZXN0Ei0KA2tleRgBIAEoCUIgukgdchsQARiAAjIUXltBLVphLXowLTlfLjovQC1dKyQSHgoRZXhwZWN0ZWRfcmV2aXNpb24YAiABKARIAIgBAUIUChJfZXhwZWN0ZWRfcmV2aXNpb24iKAoURGVsZXRlTWVtb3J5UmVzcG9uc2USEAoIcmV2aXNpb24YASABKAQiewoRTGlzdE1lbW9yeVJlcXVlc3QSGAoGcHJlZml4GAEgASgJQgi6SAVyAxiAAhIbCglwYWdlX3NpemUYAiABKA1CCLpIBSoDGOgHEhwKCnBhZ2VfdG9rZW4YAyABKAlCCLpIBXIDGKwCEhEKCWtleXNfb25seRgEIAEoCCJWChJMaXN0TWVtb3J5UmVzcG9uc2USJwoHZW50cmllcxgBIAMoCzIWLmxpbmtlci52MS5NZW1vcnlFbnRyeRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkikQIKEUNyZWF0ZVRhc2tSZXF1ZXN0EhkKBXRpdGxlGAEgASgJQgq6SAdyBRABGMgBEh4KC2Rlc2NyaXB0aW9uGAIgASgJQgm6SAZyBBiAgAQSGQoIYXNzaWduZWUYAyABKAlCB7pIBHICGEASMwoIcHJpb3JpdHkYBCABKA4yFy5saW5rZXIudjEuVGFza1ByaW9yaXR5Qgi6SAWCAQIQARJCCgZsYWJlbHMYBSADKAsyKC5saW5rZXIudjEuQ3JlYXRlVGFza1JlcXVlc3QuTGFiZWxzRW50cnlCCLpIBZoBAhAgGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiMwoSQ3JlYXRlVGFza1Jlc3BvbnNlEh0KBHRhc2sYASABKAsyDy5saW5rZXIudjEuVGFzayLMAQoRVXBkYXRlVGFza1JlcXVlc3QSGwoHdGFza19pZBgBIAEoCUIKukgHcgUQARiAARIxCgZzdGF0dXMYAiABKA4yFS5saW5rZXIudjEuVGFza1N0YXR1c0IKukgHggEEEAEgBRIWCgRub3RlGAMgASgJQgi6SAVyAxiAQBIZCgZyZXN1bHQYBCABKAlCCbpIBnIEGICABBIeChFleHBlY3RlZF9yZXZpc2lvbhgFIAEoBEgAiAEBQhQKEl9leHBlY3RlZF9yZXZpc2lvbiIzChJVcGRhdGVUYXNrUmVzcG9uc2USHQoEdGFzaxgBIAEoCzIPLmxpbmtlci52MS5UYXNrIi8KEENsYWltVGFza1JlcXVlc3QSGwoHdGFza19pZBgBIAEoCUIKukgHcgUQARiAASIyChFDbGFpbVRhc2tSZXNwb25zZRIdCgR0YXNrGAEgASgLMg8ubGlua2VyLnYxLlRhc2siLQoOR2V0VGFza1JlcXVlc3QSGwoHdGFza19pZBgBIAEoCUIKukgHcgUQARiAASIwCg9HZXRUYXNrUmVzcG9uc2USHQoEdGFzaxgBIAEoCzIPLmxpbmtlci52MS5UYXNrIrUBChBMaXN0VGFza3NSZXF1ZXN0Ei0KBXNjb3BlGAEgASgOMhQubGlua2VyLnYxLlRhc2tTY29wZUIIukgFggECEAESOAoIc3RhdHVzZXMYAiADKA4yFS5saW5rZXIudjEuVGFza1N0YXR1c0IPukgMkgEJIgeCAQQQASAAEhsKCXBhZ2Vfc2l6ZRgDIAEoDUIIukgFKgMY9AMSGwoKcGFnZV90b2tlbhgEIAEoCUIHukgEcgIYQCJMChFMaXN0VGFza3NSZXNwb25zZRIeCgV0YXNrcxgBIAMoCzIPLmxpbmtlci52MS5UYXNrEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJKChFDYW5jZWxUYXNrUmVxdWVzdBIbCgd0YXNrX2lkGAEgASgJQgq6SAdyBRABGIABEhgKBnJlYXNvbhgCIAEoCUIIukgFcgMYgEAiMwoSQ2FuY2VsVGFza1Jlc3BvbnNlEh0KBHRhc2sYASABKAsyDy5saW5rZXIudjEuVGFzayJZChNHZXRIdWJTdGF0dXNSZXF1ZXN0Eh0KDHRvcF9iYWNrbG9ncxgBIAEoDUIHukgEKgIYZBIjCglpbnN0YW5jZXMYAiADKAlCELpIDZIBChAgIgZyBBABGEAiPAoUR2V0SHViU3RhdHVzUmVzcG9uc2USJAoGc3RhdHVzGAEgASgLMhQubGlua2VyLnYxLkh1YlN0YXR1cyJaCg9XYXRjaEh1YlJlcXVlc3QSEQoJYWZ0ZXJfc2VxGAEgASgEEjQKBXR5cGVzGAIgAygOMhQubGlua2VyLnYxLkV2ZW50VHlwZUIPukgMkgEJIgeCAQQQASAAIm4KEFdhdGNoSHViUmVzcG9uc2USIQoFZXZlbnQYASABKAsyEC5saW5rZXIudjEuRXZlbnRIABIoCgljYXVnaHRfdXAYAiABKAsyEy5saW5rZXIudjEuQ2F1Z2h0VXBIAEINCgRpdGVtEgW6SAIIASK/AQoZR2V0SHViQ29udmVyc2F0aW9uUmVxdWVzdBIZCgZ2aWV3ZXIYASABKAlCCbpIBnIEEAEYQBIfCgl0aHJlYWRfaWQYAiABKAlCCrpIB3IFEAEYgAFIABIZCgRwZWVyGAMgASgJQgm6SAZyBBABGEBIABIbCglwYWdlX3NpemUYBCABKA1CCLpIBSoDGPQDEhsKCnBhZ2VfdG9rZW4YBSABKAlCB7pIBHICGEBCEQoIc2VsZWN0b3ISBbpIAggBIlsKGkdldEh1YkNvbnZlcnNhdGlvblJlc3BvbnNlEiQKCG1lc3NhZ2VzGAEgAygLMhIubGlua2VyLnYxLk1lc3NhZ2USFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJKnoKCVRhc2tTY29wZRIaChZUQVNLX1NDT1BFX1VOU1BFQ0lGSUVEEAASHQoZVEFTS19TQ09QRV9BU1NJR05FRF9UT19NRRABEh0KGVRBU0tfU0NPUEVfQVNTSUdORURfQllfTUUQAhITCg9UQVNLX1NDT1BFX09QRU4QAzLBDwoNTGlua2VyU2VydmljZRJDCghSZWdpc3RlchIaLmxpbmtlci52MS5SZWdpc3RlclJlcXVlc3QaGy5saW5rZXIudjEuUmVnaXN0ZXJSZXNwb25zZRJOCgpVbnJlZ2lzdGVyEhwubGlua2VyLnYxLlVucmVnaXN0ZXJSZXF1ZXN0Gh0ubGlua2VyLnYxLlVucmVnaXN0ZXJSZXNwb25zZSIDkAICEksKCUhlYXJ0YmVhdBIbLmxpbmtlci52MS5IZWFydGJlYXRSZXF1ZXN0GhwubGlua2VyLnYxLkhlYXJ0YmVhdFJlc3BvbnNlIgOQAgISSwoJU2V0U3RhdHVzEhsubGlua2VyLnYxLlNldFN0YXR1c1JlcXVlc3QaHC5saW5rZXIudjEuU2V0U3RhdHVzUmVzcG9uc2UiA5ACAhJXCg1MaXN0SW5zdGFuY2VzEh8ubGlua2VyLnYxLkxpc3RJbnN0YW5jZXNSZXF1ZXN0GiAubGlua2VyLnYxLkxpc3RJbnN0YW5jZXNSZXNwb25zZSIDkAIBEjcKBFNlbmQSFi5saW5rZXIudjEuU2VuZFJlcXVlc3QaFy5saW5rZXIudjEuU2VuZFJlc3BvbnNlEkYKCUJyb2FkY2FzdBIbLmxpbmtlci52MS5Ccm9hZGNhc3RSZXF1ZXN0GhwubGlua2VyLnYxLkJyb2FkY2FzdFJlc3BvbnNlEkQKB1B1Ymxpc2gSGS5saW5rZXIudjEuUHVibGlzaFJlcXVlc3QaGi5saW5rZXIudjEuUHVibGlzaFJlc3BvbnNlKAEwARJICglTdWJzY3JpYmUSGy5saW5rZXIudjEuU3Vic2NyaWJlUmVxdWVzdBocLmxpbmtlci52MS5TdWJzY3JpYmVSZXNwb25zZTABEjkKA0FjaxIVLmxpbmtlci52MS5BY2tSZXF1ZXN0GhYubGlua2VyLnYxLkFja1Jlc3BvbnNlIgOQAgISTwoMTGlzdE1lc3NhZ2VzEh4ubGlua2VyLnYxLkxpc3RNZXNzYWdlc1JlcXVlc3QaHy5saW5rZXIudjEuTGlzdE1lc3NhZ2VzUmVzcG9uc2USXQoPR2V0Q29udmVyc2F0aW9uEiEubGlua2VyLnYxLkdldENvbnZlcnNhdGlvblJlcXVlc3QaIi5saW5rZXIudjEuR2V0Q29udmVyc2F0aW9uUmVzcG9uc2UiA5ACARI0CgNBc2sSFS5saW5rZXIudjEuQXNrUmVxdWVzdBoWLmxpbmtlci52MS5Bc2tSZXNwb25zZRJLCglHZXRNZW1vcnkSGy5saW5rZXIudjEuR2V0TWVtb3J5UmVxdWVzdBocLmxpbmtlci52MS5HZXRNZW1vcnlSZXNwb25zZSIDkAIBEkYKCVB1dE1lbW9yeRIbLmxpbmtlci52MS5QdXRNZW1vcnlSZXF1ZXN0GhwubGlua2VyLnYxLlB1dE1lbW9yeVJlc3BvbnNlEk8KDERlbGV0ZU1lbW9yeRIeLmxpbmtlci52MS5EZWxldGVNZW1vcnlSZXF1ZXN0Gh8ubGlua2VyLnYxLkRlbGV0ZU1lbW9yeVJlc3BvbnNlEk4KCkxpc3RNZW1vcnkSHC5saW5rZXIudjEuTGlzdE1lbW9yeVJlcXVlc3QaHS5saW5rZXIudjEuTGlzdE1lbW9yeVJlc3BvbnNlIgOQAgESSQoKQ3JlYXRlVGFzaxIcLmxpbmtlci52MS5DcmVhdGVUYXNrUmVxdWVzdBodLmxpbmtlci52MS5DcmVhdGVUYXNrUmVzcG9uc2USSQoKVXBkYXRlVGFzaxIcLmxpbmtlci52MS5VcGRhdGVUYXNrUmVxdWVzdBodLmxpbmtlci52MS5VcGRhdGVUYXNrUmVzcG9uc2USRgoJQ2xhaW1UYXNrEhsubGlua2VyLnYxLkNsYWltVGFza1JlcXVlc3QaHC5saW5rZXIudjEuQ2xhaW1UYXNrUmVzcG9uc2USRQoHR2V0VGFzaxIZLmxpbmtlci52MS5HZXRUYXNrUmVxdWVzdBoaLmxpbmtlci52MS5HZXRUYXNrUmVzcG9uc2UiA5ACARJLCglMaXN0VGFza3MSGy5saW5rZXIudjEuTGlzdFRhc2tzUmVxdWVzdBocLmxpbmtlci52MS5MaXN0VGFza3NSZXNwb25zZSIDkAIBEkkKCkNhbmNlbFRhc2sSHC5saW5rZXIudjEuQ2FuY2VsVGFza1JlcXVlc3QaHS5saW5rZXIudjEuQ2FuY2VsVGFza1Jlc3BvbnNlElQKDEdldEh1YlN0YXR1cxIeLmxpbmtlci52MS5HZXRIdWJTdGF0dXNSZXF1ZXN0Gh8ubGlua2VyLnYxLkdldEh1YlN0YXR1c1Jlc3BvbnNlIgOQAgESRQoIV2F0Y2hIdWISGi5saW5rZXIudjEuV2F0Y2hIdWJSZXF1ZXN0GhsubGlua2VyLnYxLldhdGNoSHViUmVzcG9uc2UwARJmChJHZXRIdWJDb252ZXJzYXRpb24SJC5saW5rZXIudjEuR2V0SHViQ29udmVyc2F0aW9uUmVxdWVzdBolLmxpbmtlci52MS5HZXRIdWJDb252ZXJzYXRpb25SZXNwb25zZSIDkAIBYgZwcm90bzM", [file_buf_validate_validate, file_linker_v1_event, file_linker_v1_hub_status, file_linker_v1_instance, file_linker_v1_memory, file_linker_v1_message, file_linker_v1_task]);
+  fileDesc("Ch5saW5rZXIvdjEvbGlua2VyX3NlcnZpY2UucHJvdG8SCWxpbmtlci52MSLxAgoPUmVnaXN0ZXJSZXF1ZXN0EjUKBG5hbWUYASABKAlCJ7pIJHIiEAEYQDIcXltBLVphLXowLTldW0EtWmEtejAtOS5fLV0qJBIdCgtkZXNjcmlwdGlvbhgCIAEoCUIIukgFcgMYgAgSJgoMY2FwYWJpbGl0aWVzGAMgAygJQhC6SA2SAQoQICIGcgQQARhAEk8KBmxhYmVscxgEIAMoCzImLmxpbmtlci52MS5SZWdpc3RlclJlcXVlc3QuTGFiZWxzRW50cnlCF7pIFJoBERAgIgZyBBABGEAqBXIDGIACEicKCXdvcmtzcGFjZRgFIAEoCzIULmxpbmtlci52MS5Xb3Jrc3BhY2USFwoGY2xpZW50GAYgASgJQge6SARyAhhAEh4KDHJlc3VtZV90b2tlbhgHIAEoCUIIukgFcgMYgAIaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASKmAQoQUmVnaXN0ZXJSZXNwb25zZRIlCghpbnN0YW5jZRgBIAEoCzITLmxpbmtlci52MS5JbnN0YW5jZRIVCg1zZXNzaW9uX3Rva2VuGAIgASgJEhEKCXJlY2xhaW1lZBgDIAEoCBIUCgx1bnJlYWRfY291bnQYBCABKA0SEAoIaGVhZF9zZXEYBSABKAQSGQoRb2xkZXN0X3VucmVhZF9zZXEYBiABKAQiIwoRVW5yZWdpc3RlclJlcXVlc3QSDgoGZm9yZ2V0GAEgASgIIhQKElVucmVnaXN0ZXJSZXNwb25zZSISChBIZWFydGJlYXRSZXF1ZXN0IlkKEUhlYXJ0YmVhdFJlc3BvbnNlEhQKDHVucmVhZF9jb3VudBgBIAEoDRIQCghoZWFkX3NlcRgCIAEoBBIcChRwcmVzZW5jZV90dGxfc2Vjb25kcxgDIAEoDSIsChBTZXRTdGF0dXNSZXF1ZXN0EhgKBnN0YXR1cxgBIAEoCUIIukgFcgMYgAIiOgoRU2V0U3RhdHVzUmVzcG9uc2USJQoIaW5zdGFuY2UYASABKAsyEy5saW5rZXIudjEuSW5zdGFuY2Ui2wEKFExpc3RJbnN0YW5jZXNSZXF1ZXN0EhMKC29ubGluZV9vbmx5GAEgASgIEkUKBmxhYmVscxgCIAMoCzIrLmxpbmtlci52MS5MaXN0SW5zdGFuY2VzUmVxdWVzdC5MYWJlbHNFbnRyeUIIukgFmgECECASGwoJcGFnZV9zaXplGAMgASgNQgi6SAUqAxjoBxIbCgpwYWdlX3Rva2VuGAQgASgJQge6SARyAhhAGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiWAoVTGlzdEluc3RhbmNlc1Jlc3BvbnNlEiYKCWluc3RhbmNlcxgBIAMoCzITLmxpbmtlci52MS5JbnN0YW5jZRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiuwUKC1NlbmRSZXF1ZXN0EjoKCXJlY2lwaWVudBgBIAEoCUInukgkciIQARhAMhxeW0EtWmEtejAtOV1bQS1aYS16MC05Ll8tXSokEi4KBGtpbmQYAiABKA4yFi5saW5rZXIudjEuTWVzc2FnZUtpbmRCCLpIBYIBAhABEgwKBGJvZHkYAyABKAkSKQoKYXR0YWNobWVudBgEIAEoCzIVLmxpbmtlci52MS5BdHRhY2htZW50EhsKCXRocmVhZF9pZBgFIAEoCUIIukgFcgMYgAESGgoIcmVwbHlfdG8YBiABKAlCCLpIBXIDGIABEiEKD2lkZW1wb3RlbmN5X2tleRgHIAEoCUIIukgFcgMYgAESLwoIcHJpb3JpdHkYCCABKA4yEy5saW5rZXIudjEuUHJpb3JpdHlCCLpIBYIBAhABEhMKC3R0bF9zZWNvbmRzGAkgASgNEk8KCG1ldGFkYXRhGAogAygLMiQubGlua2VyLnYxLlNlbmRSZXF1ZXN0Lk1ldGFkYXRhRW50cnlCF7pIFJoBERAgIgZyBBABGEAqBXIDGIAIGi8KDU1ldGFkYXRhRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ATriAbpI3gEaYAoMc2VuZC5jb250ZW50EidhIG1lc3NhZ2UgbmVlZHMgYSBib2R5IG9yIGFuIGF0dGFjaG1lbnQaJ3RoaXMuYm9keSAhPSAnJyB8fCBoYXModGhpcy5hdHRhY2htZW50KRp6ChZzZW5kLnJlc3BvbnNlX3JlcGx5X3RvEjlhIFJFU1BPTlNFIG5lZWRzIHJlcGx5X3RvOiB0aGUgaWQgb2YgdGhlIHF1ZXJ5IGl0IGFuc3dlcnMaJXRoaXMua2luZCAhPSAzIHx8IHRoaXMucmVwbHlfdG8gIT0gJyciYAoMU2VuZFJlc3BvbnNlEiMKB21lc3NhZ2UYASABKAsyEi5saW5rZXIudjEuTWVzc2FnZRIRCglkdXBsaWNhdGUYAiABKAgSGAoQcmVjaXBpZW50X29ubGluZRgDIAEoCCL6AwoQQnJvYWRjYXN0UmVxdWVzdBIuCgRraW5kGAEgASgOMhYubGlua2VyLnYxLk1lc3NhZ2VLaW5kQgi6SAWCAQIQARIMCgRib2R5GAIgASgJEikKCmF0dGFjaG1lbnQYAyABKAsyFS5saW5rZXIudjEuQXR0YWNobWVudBIbCgl0aHJlYWRfaWQYBCABKAlCCLpIBXIDGIABEiEKD2lkZW1wb3RlbmN5X2tleRgFIAEoCUIIukgFcgMYgAESLwoIcHJpb3JpdHkYBiABKA4yEy5saW5rZXIudjEuUHJpb3JpdHlCCLpIBYIBAhABEhMKC3R0bF9zZWNvbmRzGAcgASgNEhMKC29ubGluZV9vbmx5GAggASgIEkUKCG1ldGFkYXRhGAkgAygLMikubGlua2VyLnYxLkJyb2FkY2FzdFJlcXVlc3QuTWV0YWRhdGFFbnRyeUIIukgFmgECECAaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBOmq6SGcaZQoRYnJvYWRjYXN0LmNvbnRlbnQSJ2EgbWVzc2FnZSBuZWVkcyBhIGJvZHkgb3IgYW4gYXR0YWNobWVudBondGhpcy5ib2R5ICE9ICcnIHx8IGhhcyh0aGlzLmF0dGFjaG1lbnQpInAKEUJyb2FkY2FzdFJlc3BvbnNlEiMKB21lc3NhZ2UYASABKAsyEi5saW5rZXIudjEuTWVzc2FnZRISCgpyZWNpcGllbnRzGAIgAygJEhEKCWR1cGxpY2F0ZRgDIAEoCBIPCgdza2lwcGVkGAQgAygJIp4BCg5QdWJsaXNoUmVxdWVzdBIQCghzZXF1ZW5jZRgBIAEoBBIuCgRzZW5kGAIgASgLMhYubGlua2VyLnYxLlNlbmRSZXF1ZXN0Qga6SAPYAQNIABI4Cglicm9hZGNhc3QYAyABKAsyGy5saW5rZXIudjEuQnJvYWRjYXN0UmVxdWVzdEIGukgD2AEDSABCEAoHbWVzc2FnZRIFukgCCAEitgEKD1B1Ymxpc2hSZXNwb25zZRIQCghzZXF1ZW5jZRgBIAEoBBInCgRzZW50GAIgASgLMhcubGlua2VyLnYxLlNlbmRSZXNwb25zZUgAEjMKC2Jyb2FkY2FzdGVkGAMgASgLMhwubGlua2VyLnYxLkJyb2FkY2FzdFJlc3BvbnNlSAASKAoFZXJyb3IYBCABKAsyFy5saW5rZXIudjEuUHVibGlzaEVycm9ySABCCQoHb3V0Y29tZSItCgxQdWJsaXNoRXJyb3ISDAoEY29kZRgBIAEoDRIPCgdtZXNzYWdlGAIgASgJImwKEFN1YnNjcmliZVJlcXVlc3QSIgoJYWZ0ZXJfc2VxGAEgASgEQg+6SAwyChj//////////38SNAoFdHlwZXMYAiADKA4yFC5saW5rZXIudjEuRXZlbnRUeXBlQg+6SAySAQkiB4IBBBABIAAibwoRU3Vic2NyaWJlUmVzcG9uc2USIQoFZXZlbnQYASABKAsyEC5saW5rZXIudjEuRXZlbnRIABIoCgljYXVnaHRfdXAYAiABKAsyEy5saW5rZXIudjEuQ2F1Z2h0VXBIAEINCgRpdGVtEgW6SAIIASIXCghDYXVnaHRVcBILCgNzZXEYASABKAQiNwoKQWNrUmVxdWVzdBIpCgttZXNzYWdlX2lkcxgBIAMoCUIUukgRkgEOCAEQ6AciB3IFEAEYgAEiOQoLQWNrUmVzcG9uc2USFAoMYWNrbm93bGVkZ2VkGAEgASgNEhQKDHVucmVhZF9jb3VudBgCIAEoDSKTAQoTTGlzdE1lc3NhZ2VzUmVxdWVzdBITCgt1bnJlYWRfb25seRgBIAEoCBIRCgltYXJrX3JlYWQYAiABKAgSFwoGc2VuZGVyGAMgASgJQge6SARyAhhAEiIKCWFmdGVyX3NlcRgEIAEoBEIPukgMMgoY//////////9/EhcKBWxpbWl0GAUgASgNQgi6SAUqAxj0AyJkChRMaXN0TWVzc2FnZXNSZXNwb25zZRIkCghtZXNzYWdlcxgBIAMoCzISLmxpbmtlci52MS5NZXNzYWdlEhQKDHVucmVhZF9jb3VudBgCIAEoDRIQCghoYXNfbW9yZRgDIAEoCCKhAQoWR2V0Q29udmVyc2F0aW9uUmVxdWVzdBIfCgl0aHJlYWRfaWQYASABKAlCCrpIB3IFEAEYgAFIABIZCgRwZWVyGAIgASgJQgm6SAZyBBABGEBIABIbCglwYWdlX3NpemUYAyABKA1CCLpIBSoDGPQDEhsKCnBhZ2VfdG9rZW4YBCABKAlCB7pIBHICGEBCEQoIc2VsZWN0b3ISBbpIAggBIlgKF0dldENvbnZlcnNhdGlvblJlc3BvbnNlEiQKCG1lc3NhZ2VzGAEgAygLMhIubGlua2VyLnYxLk1lc3NhZ2USFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIq0CCgpBc2tSZXF1ZXN0EjoKCXJlY2lwaWVudBgBIAEoCUInukgkciIQARhAMhxeW0EtWmEtejAtOV1bQS1aYS16MC05Ll8tXSokEhUKBGJvZHkYAiABKAlCB7pIBHICEAESKQoKYXR0YWNobWVudBgDIAEoCzIVLmxpbmtlci52MS5BdHRhY2htZW50EhsKCXRocmVhZF9pZBgEIAEoCUIIukgFcgMYgAESEgoKdGltZW91dF9tcxgFIAEoDRI/CghtZXRhZGF0YRgGIAMoCzIjLmxpbmtlci52MS5Bc2tSZXF1ZXN0Lk1ldGFkYXRhRW50cnlCCLpIBZoBAhAgGi8KDU1ldGFkYXRhRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJTCgtBc2tSZXNwb25zZRIhCgVxdWVyeRgBIAEoCzISLmxpbmtlci52MS5NZXNzYWdlEiEKBXJlcGx5GAIgASgLMhIubGlua2VyLnYxLk1lc3NhZ2UiQQoQR2V0TWVtb3J5UmVxdWVzdBItCgNrZXkYASABKAlCILpIHXIbEAEYgAIyFF5bQS1aYS16MC05Xy46L0AtXSskIjoKEUdldE1lbW9yeVJlc3BvbnNlEiUKBWVudHJ5GAEgASgLMhYubGlua2VyLnYxLk1lbW9yeUVudHJ5IqwBChBQdXRNZW1vcnlSZXF1ZXN0Ei0KA2tleRgBIAEoCUIgukgdchsQARiAAjIUXltBLVphLXowLTlfLjovQC1dKyQSDQoFdmFsdWUYAiABKAkSLwoRZXhwZWN0ZWRfcmV2aXNpb24YAyABKARCD7pIDDIKGP//////////f0gAiAEBEhMKC3R0bF9zZWNvbmRzGAQgASgNQhQKEl9leHBlY3RlZF9yZXZpc2lvbiI6ChFQdXRNZW1vcnlSZXNwb25zZRIlCgVlbnRyeRgBIAEoCzIWLmxpbmtlci52MS5NZW1vcnlFbnRyeSKLAQoTRGVsZXRlTWVtb3J5UmVxdWVzdBItCgNrZXkYASABKAlCILpIHXIbEAEYgAIyFF5bQS1aYS16MC05Xy46L0AtXSskEi8KEWV4cGVjdGVkX3JldmlzaW9uGAIgASgEQg+6SAwyChj//////////39IAIgBAUIUChJfZXhwZWN0ZWRfcmV2aXNpb24iKAoURGVsZXRlTWVtb3J5UmVzcG9uc2USEAoIcmV2aXNpb24YASABKAQiewoRTGlzdE1lbW9yeVJlcXVlc3QSGAoGcHJlZml4GAEgASgJQgi6SAVyAxiAAhIbCglwYWdlX3NpemUYAiABKA1CCLpIBSoDGOgHEhwKCnBhZ2VfdG9rZW4YAyABKAlCCLpIBXIDGKwCEhEKCWtleXNfb25seRgEIAEoCCJWChJMaXN0TWVtb3J5UmVzcG9uc2USJwoHZW50cmllcxgBIAMoCzIWLmxpbmtlci52MS5NZW1vcnlFbnRyeRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkikQIKEUNyZWF0ZVRhc2tSZXF1ZXN0EhkKBXRpdGxlGAEgASgJQgq6SAdyBRABGMgBEh4KC2Rlc2NyaXB0aW9uGAIgASgJQgm6SAZyBBiAgAQSGQoIYXNzaWduZWUYAyABKAlCB7pIBHICGEASMwoIcHJpb3JpdHkYBCABKA4yFy5saW5rZXIudjEuVGFza1ByaW9yaXR5Qgi6SAWCAQIQARJCCgZsYWJlbHMYBSADKAsyKC5saW5rZXIudjEuQ3JlYXRlVGFza1JlcXVlc3QuTGFiZWxzRW50cnlCCLpIBZoBAhAgGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiMwoSQ3JlYXRlVGFza1Jlc3BvbnNlEh0KBHRhc2sYASABKAsyDy5saW5rZXIudjEuVGFzayL2AwoRVXBkYXRlVGFza1JlcXVlc3QSGwoHdGFza19pZBgBIAEoCUIKukgHcgUQARiAARIxCgZzdGF0dXMYAiABKA4yFS5saW5rZXIudjEuVGFza1N0YXR1c0IKukgHggEEEAEgBRIWCgRub3RlGAMgASgJQgi6SAVyAxiAQBIZCgZyZXN1bHQYBCABKAlCCbpIBnIEGICABBIvChFleHBlY3RlZF9yZXZpc2lvbhgFIAEoBEIPukgMMgoY//////////9/SACIAQE6lgK6SJICGn0KEnVwZGF0ZV90YXNrLmNoYW5nZRItbm90aGluZyB0byB1cGRhdGU6IHNldCBzdGF0dXMsIG5vdGUgb3IgcmVzdWx0Gjh0aGlzLnN0YXR1cyAhPSAwIHx8IHRoaXMubm90ZSAhPSAnJyB8fCB0aGlzLnJlc3VsdCAhPSAnJxqQAQoZdXBkYXRlX3Rhc2sucmVzdWx0X3N0YXR1cxI4YSByZXN1bHQgY2FuIG9ubHkgYmUgc2V0IHdpdGggc3RhdHVzIENPTVBMRVRFRCBvciBGQUlMRUQaOXRoaXMucmVzdWx0ID09ICcnIHx8IHRoaXMuc3RhdHVzID09IDMgfHwgdGhpcy5zdGF0dXMgPT0gNEIUChJfZXhwZWN0ZWRfcmV2aXNpb24iMwoSVXBkYXRlVGFza1Jlc3BvbnNlEh0KBHRhc2sYASABKAsyDy5saW5rZXIudjEuVGFzayIvChBDbGFpbVRhc2tSZXF1ZXN0EhsKB3Rhc2tfaWQYASABKAlCCrpIB3IFEAEYgAEiMgoRQ2xhaW1UYXNrUmVzcG9uc2USHQoEdGFzaxgBIAEoCzIPLmxpbmtlci52MS5UYXNrIi0KDkdldFRhc2tSZXF1ZXN0EhsKB3Rhc2tfaWQYASABKAlCCrpIB3IFEAEYgAEiMAoPR2V0VGFza1Jlc3BvbnNlEh0KBHRhc2sYASABKAsyDy5saW5rZXIudjEuVGFzayK1AQoQTGlzdFRhc2tzUmVxdWVzdBItCgVzY29wZRgBIAEoDjIULmxpbmtlci52MS5UYXNrU2NvcGVCCLpIBYIBAhABEjgKCHN0YXR1c2VzGAIgAygOMhUubGlua2VyLnYxLlRhc2tTdGF0dXNCD7pIDJIBCSIHggEEEAEgABIbCglwYWdlX3NpemUYAyABKA1CCLpIBSoDGPQDEhsKCnBhZ2VfdG9rZW4YBCABKAlCB7pIBHICGEAiTAoRTGlzdFRhc2tzUmVzcG9uc2USHgoFdGFza3MYASADKAsyDy5saW5rZXIudjEuVGFzaxIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiSgoRQ2FuY2VsVGFza1JlcXVlc3QSGwoHdGFza19pZBgBIAEoCUIKukgHcgUQARiAARIYCgZyZWFzb24YAiABKAlCCLpIBXIDGIBAIjMKEkNhbmNlbFRhc2tSZXNwb25zZRIdCgR0YXNrGAEgASgLMg8ubGlua2VyLnYxLlRhc2siWQoTR2V0SHViU3RhdHVzUmVxdWVzdBIdCgx0b3BfYmFja2xvZ3MYASABKA1CB7pIBCoCGGQSIwoJaW5zdGFuY2VzGAIgAygJQhC6SA2SAQoQICIGcgQQARhAIjwKFEdldEh1YlN0YXR1c1Jlc3BvbnNlEiQKBnN0YXR1cxgBIAEoCzIULmxpbmtlci52MS5IdWJTdGF0dXMiawoPV2F0Y2hIdWJSZXF1ZXN0EiIKCWFmdGVyX3NlcRgBIAEoBEIPukgMMgoY//////////9/EjQKBXR5cGVzGAIgAygOMhQubGlua2VyLnYxLkV2ZW50VHlwZUIPukgMkgEJIgeCAQQQASAAIm4KEFdhdGNoSHViUmVzcG9uc2USIQoFZXZlbnQYASABKAsyEC5saW5rZXIudjEuRXZlbnRIABIoCgljYXVnaHRfdXAYAiABKAsyEy5saW5rZXIudjEuQ2F1Z2h0VXBIAEINCgRpdGVtEgW6SAIIASK/AQoZR2V0SHViQ29udmVyc2F0aW9uUmVxdWVzdBIZCgZ2aWV3ZXIYASABKAlCCbpIBnIEEAEYQBIfCgl0aHJlYWRfaWQYAiABKAlCCrpIB3IFEAEYgAFIABIZCgRwZWVyGAMgASgJQgm6SAZyBBABGEBIABIbCglwYWdlX3NpemUYBCABKA1CCLpIBSoDGPQDEhsKCnBhZ2VfdG9rZW4YBSABKAlCB7pIBHICGEBCEQoIc2VsZWN0b3ISBbpIAggBIlsKGkdldEh1YkNvbnZlcnNhdGlvblJlc3BvbnNlEiQKCG1lc3NhZ2VzGAEgAygLMhIubGlua2VyLnYxLk1lc3NhZ2USFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIrkBChBDcmVhdGVLZXlSZXF1ZXN0EjYKBWxhYmVsGAEgASgJQie6SCRyIhABGEAyHF5bQS1aYS16MC05XVtBLVphLXowLTkuXy1dKiQSKgoEcm9sZRgCIAEoDjISLmxpbmtlci52MS5LZXlSb2xlQgi6SAWCAQIQARJBCgVuYW1lcxgDIAMoCUIyukgvkgEsECAiKHImEAEYQTIgXltBLVphLXowLTldW0EtWmEtejAtOS5fLV0qWypdPyQiRQoRQ3JlYXRlS2V5UmVzcG9uc2USIAoDa2V5GAEgASgLMhMubGlua2VyLnYxLkFnZW50S2V5Eg4KBnNlY3JldBgCIAEoCSIqCg9MaXN0S2V5c1JlcXVlc3QSFwoPaW5jbHVkZV9yZXZva2VkGAEgASgIIjUKEExpc3RLZXlzUmVzcG9uc2USIQoEa2V5cxgBIAMoCzITLmxpbmtlci52MS5BZ2VudEtleSIqChBSZXZva2VLZXlSZXF1ZXN0EhYKA2tleRgBIAEoCUIJukgGcgQQARhAIk0KEVJldm9rZUtleVJlc3BvbnNlEiAKA2tleRgBIAEoCzITLmxpbmtlci52MS5BZ2VudEtleRIWCg5zZXNzaW9uc19lbmRlZBgCIAEoDSJLChJSZWxlYXNlTmFtZVJlcXVlc3QSNQoEbmFtZRgBIAEoCUInukgkciIQARhAMhxeW0EtWmEtejAtOV1bQS1aYS16MC05Ll8tXSokIjsKE1JlbGVhc2VOYW1lUmVzcG9uc2USDAoEbmFtZRgBIAEoCRIWCg5zZXNzaW9uc19lbmRlZBgCIAEoDSKLAQoXTGlzdEF1ZGl0RW50cmllc1JlcXVlc3QSIQoIYWZ0ZXJfaWQYASABKARCD7pIDDIKGP//////////fxIXCgVsaW1pdBgCIAEoDUIIukgFKgMY6AcSNAoFa2luZHMYAyADKA4yFC5saW5rZXIudjEuQXVkaXRLaW5kQg+6SAySAQkiB4IBBBABIAAiVAoYTGlzdEF1ZGl0RW50cmllc1Jlc3BvbnNlEiYKB2VudHJpZXMYASADKAsyFS5saW5rZXIudjEuQXVkaXRFbnRyeRIQCghoYXNfbW9yZRgCIAEoCCp6CglUYXNrU2NvcGUSGgoWVEFTS19TQ09QRV9VTlNQRUNJRklFRBAAEh0KGVRBU0tfU0NPUEVfQVNTSUdORURfVE9fTUUQARIdChlUQVNLX1NDT1BFX0FTU0lHTkVEX0JZX01FEAISEwoPVEFTS19TQ09QRV9PUEVOEAMy1RIKDUxpbmtlclNlcnZpY2USQwoIUmVnaXN0ZXISGi5saW5rZXIudjEuUmVnaXN0ZXJSZXF1ZXN0GhsubGlua2VyLnYxLlJlZ2lzdGVyUmVzcG9uc2USTgoKVW5yZWdpc3RlchIcLmxpbmtlci52MS5VbnJlZ2lzdGVyUmVxdWVzdBodLmxpbmtlci52MS5VbnJlZ2lzdGVyUmVzcG9uc2UiA5ACAhJLCglIZWFydGJlYXQSGy5saW5rZXIudjEuSGVhcnRiZWF0UmVxdWVzdBocLmxpbmtlci52MS5IZWFydGJlYXRSZXNwb25zZSIDkAICEksKCVNldFN0YXR1cxIbLmxpbmtlci52MS5TZXRTdGF0dXNSZXF1ZXN0GhwubGlua2VyLnYxLlNldFN0YXR1c1Jlc3BvbnNlIgOQAgISVwoNTGlzdEluc3RhbmNlcxIfLmxpbmtlci52MS5MaXN0SW5zdGFuY2VzUmVxdWVzdBogLmxpbmtlci52MS5MaXN0SW5zdGFuY2VzUmVzcG9uc2UiA5ACARI3CgRTZW5kEhYubGlua2VyLnYxLlNlbmRSZXF1ZXN0GhcubGlua2VyLnYxLlNlbmRSZXNwb25zZRJGCglCcm9hZGNhc3QSGy5saW5rZXIudjEuQnJvYWRjYXN0UmVxdWVzdBocLmxpbmtlci52MS5Ccm9hZGNhc3RSZXNwb25zZRJECgdQdWJsaXNoEhkubGlua2VyLnYxLlB1Ymxpc2hSZXF1ZXN0GhoubGlua2VyLnYxLlB1Ymxpc2hSZXNwb25zZSgBMAESSAoJU3Vic2NyaWJlEhsubGlua2VyLnYxLlN1YnNjcmliZVJlcXVlc3QaHC5saW5rZXIudjEuU3Vic2NyaWJlUmVzcG9uc2UwARI5CgNBY2sSFS5saW5rZXIudjEuQWNrUmVxdWVzdBoWLmxpbmtlci52MS5BY2tSZXNwb25zZSIDkAICEk8KDExpc3RNZXNzYWdlcxIeLmxpbmtlci52MS5MaXN0TWVzc2FnZXNSZXF1ZXN0Gh8ubGlua2VyLnYxLkxpc3RNZXNzYWdlc1Jlc3BvbnNlEl0KD0dldENvbnZlcnNhdGlvbhIhLmxpbmtlci52MS5HZXRDb252ZXJzYXRpb25SZXF1ZXN0GiIubGlua2VyLnYxLkdldENvbnZlcnNhdGlvblJlc3BvbnNlIgOQAgESNAoDQXNrEhUubGlua2VyLnYxLkFza1JlcXVlc3QaFi5saW5rZXIudjEuQXNrUmVzcG9uc2USSwoJR2V0TWVtb3J5EhsubGlua2VyLnYxLkdldE1lbW9yeVJlcXVlc3QaHC5saW5rZXIudjEuR2V0TWVtb3J5UmVzcG9uc2UiA5ACARJGCglQdXRNZW1vcnkSGy5saW5rZXIudjEuUHV0TWVtb3J5UmVxdWVzdBocLmxpbmtlci52MS5QdXRNZW1vcnlSZXNwb25zZRJPCgxEZWxldGVNZW1vcnkSHi5saW5rZXIudjEuRGVsZXRlTWVtb3J5UmVxdWVzdBofLmxpbmtlci52MS5EZWxldGVNZW1vcnlSZXNwb25zZRJOCgpMaXN0TWVtb3J5EhwubGlua2VyLnYxLkxpc3RNZW1vcnlSZXF1ZXN0Gh0ubGlua2VyLnYxLkxpc3RNZW1vcnlSZXNwb25zZSIDkAIBEkkKCkNyZWF0ZVRhc2sSHC5saW5rZXIudjEuQ3JlYXRlVGFza1JlcXVlc3QaHS5saW5rZXIudjEuQ3JlYXRlVGFza1Jlc3BvbnNlEkkKClVwZGF0ZVRhc2sSHC5saW5rZXIudjEuVXBkYXRlVGFza1JlcXVlc3QaHS5saW5rZXIudjEuVXBkYXRlVGFza1Jlc3BvbnNlEkYKCUNsYWltVGFzaxIbLmxpbmtlci52MS5DbGFpbVRhc2tSZXF1ZXN0GhwubGlua2VyLnYxLkNsYWltVGFza1Jlc3BvbnNlEkUKB0dldFRhc2sSGS5saW5rZXIudjEuR2V0VGFza1JlcXVlc3QaGi5saW5rZXIudjEuR2V0VGFza1Jlc3BvbnNlIgOQAgESSwoJTGlzdFRhc2tzEhsubGlua2VyLnYxLkxpc3RUYXNrc1JlcXVlc3QaHC5saW5rZXIudjEuTGlzdFRhc2tzUmVzcG9uc2UiA5ACARJJCgpDYW5jZWxUYXNrEhwubGlua2VyLnYxLkNhbmNlbFRhc2tSZXF1ZXN0Gh0ubGlua2VyLnYxLkNhbmNlbFRhc2tSZXNwb25zZRJUCgxHZXRIdWJTdGF0dXMSHi5saW5rZXIudjEuR2V0SHViU3RhdHVzUmVxdWVzdBofLmxpbmtlci52MS5HZXRIdWJTdGF0dXNSZXNwb25zZSIDkAIBEkUKCFdhdGNoSHViEhoubGlua2VyLnYxLldhdGNoSHViUmVxdWVzdBobLmxpbmtlci52MS5XYXRjaEh1YlJlc3BvbnNlMAESZgoSR2V0SHViQ29udmVyc2F0aW9uEiQubGlua2VyLnYxLkdldEh1YkNvbnZlcnNhdGlvblJlcXVlc3QaJS5saW5rZXIudjEuR2V0SHViQ29udmVyc2F0aW9uUmVzcG9uc2UiA5ACARJGCglDcmVhdGVLZXkSGy5saW5rZXIudjEuQ3JlYXRlS2V5UmVxdWVzdBocLmxpbmtlci52MS5DcmVhdGVLZXlSZXNwb25zZRJICghMaXN0S2V5cxIaLmxpbmtlci52MS5MaXN0S2V5c1JlcXVlc3QaGy5saW5rZXIudjEuTGlzdEtleXNSZXNwb25zZSIDkAIBEksKCVJldm9rZUtleRIbLmxpbmtlci52MS5SZXZva2VLZXlSZXF1ZXN0GhwubGlua2VyLnYxLlJldm9rZUtleVJlc3BvbnNlIgOQAgISUQoLUmVsZWFzZU5hbWUSHS5saW5rZXIudjEuUmVsZWFzZU5hbWVSZXF1ZXN0Gh4ubGlua2VyLnYxLlJlbGVhc2VOYW1lUmVzcG9uc2UiA5ACAhJgChBMaXN0QXVkaXRFbnRyaWVzEiIubGlua2VyLnYxLkxpc3RBdWRpdEVudHJpZXNSZXF1ZXN0GiMubGlua2VyLnYxLkxpc3RBdWRpdEVudHJpZXNSZXNwb25zZSIDkAIBYgZwcm90bzM", [file_buf_validate_validate, file_linker_v1_credential, file_linker_v1_event, file_linker_v1_hub_status, file_linker_v1_instance, file_linker_v1_memory, file_linker_v1_message, file_linker_v1_task]);
 
 /**
  * RegisterRequest names the caller and describes it.
@@ -296,6 +298,20 @@ export type ListInstancesRequest = Message<"linker.v1.ListInstancesRequest"> & {
    * @generated from field: map<string, string> labels = 2;
    */
   labels: { [key: string]: string };
+
+  /**
+   * Maximum number of instances (default and maximum 1000).
+   *
+   * @generated from field: uint32 page_size = 3;
+   */
+  pageSize: number;
+
+  /**
+   * Token from a previous response.
+   *
+   * @generated from field: string page_token = 4;
+   */
+  pageToken: string;
 };
 
 /**
@@ -306,7 +322,7 @@ export const ListInstancesRequestSchema: GenMessage<ListInstancesRequest> = /*@_
   messageDesc(file_linker_v1_linker_service, 8);
 
 /**
- * ListInstancesResponse lists instances by name.
+ * ListInstancesResponse is one page of instances by name.
  *
  * @generated from message linker.v1.ListInstancesResponse
  */
@@ -317,6 +333,13 @@ export type ListInstancesResponse = Message<"linker.v1.ListInstancesResponse"> &
    * @generated from field: repeated linker.v1.Instance instances = 1;
    */
   instances: Instance[];
+
+  /**
+   * Token for the next page; empty at the end.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
 };
 
 /**
@@ -1840,6 +1863,274 @@ export const GetHubConversationResponseSchema: GenMessage<GetHubConversationResp
   messageDesc(file_linker_v1_linker_service, 53);
 
 /**
+ * CreateKeyRequest describes a new agent key.
+ *
+ * @generated from message linker.v1.CreateKeyRequest
+ */
+export type CreateKeyRequest = Message<"linker.v1.CreateKeyRequest"> & {
+  /**
+   * The operator's name for the key; unique among keys that are not revoked.
+   *
+   * @generated from field: string label = 1;
+   */
+  label: string;
+
+  /**
+   * What the key allows (AGENT when unset).
+   *
+   * @generated from field: linker.v1.KeyRole role = 2;
+   */
+  role: KeyRole;
+
+  /**
+   * Names the key may register; "prefix*" binds every name starting with
+   * prefix. Empty for an AGENT key binds the label itself.
+   *
+   * @generated from field: repeated string names = 3;
+   */
+  names: string[];
+};
+
+/**
+ * Describes the message linker.v1.CreateKeyRequest.
+ * Use `create(CreateKeyRequestSchema)` to create a new message.
+ */
+export const CreateKeyRequestSchema: GenMessage<CreateKeyRequest> = /*@__PURE__*/
+  messageDesc(file_linker_v1_linker_service, 54);
+
+/**
+ * CreateKeyResponse carries the new key and its secret.
+ *
+ * @generated from message linker.v1.CreateKeyResponse
+ */
+export type CreateKeyResponse = Message<"linker.v1.CreateKeyResponse"> & {
+  /**
+   * The key as stored.
+   *
+   * @generated from field: linker.v1.AgentKey key = 1;
+   */
+  key?: AgentKey | undefined;
+
+  /**
+   * The secret to present as `Authorization: Bearer <secret>`. Shown only
+   * once; the hub keeps only its hash.
+   *
+   * @generated from field: string secret = 2;
+   */
+  secret: string;
+};
+
+/**
+ * Describes the message linker.v1.CreateKeyResponse.
+ * Use `create(CreateKeyResponseSchema)` to create a new message.
+ */
+export const CreateKeyResponseSchema: GenMessage<CreateKeyResponse> = /*@__PURE__*/
+  messageDesc(file_linker_v1_linker_service, 55);
+
+/**
+ * ListKeysRequest selects keys.
+ *
+ * @generated from message linker.v1.ListKeysRequest
+ */
+export type ListKeysRequest = Message<"linker.v1.ListKeysRequest"> & {
+  /**
+   * Also list revoked keys.
+   *
+   * @generated from field: bool include_revoked = 1;
+   */
+  includeRevoked: boolean;
+};
+
+/**
+ * Describes the message linker.v1.ListKeysRequest.
+ * Use `create(ListKeysRequestSchema)` to create a new message.
+ */
+export const ListKeysRequestSchema: GenMessage<ListKeysRequest> = /*@__PURE__*/
+  messageDesc(file_linker_v1_linker_service, 56);
+
+/**
+ * ListKeysResponse lists keys by creation, oldest first.
+ *
+ * @generated from message linker.v1.ListKeysResponse
+ */
+export type ListKeysResponse = Message<"linker.v1.ListKeysResponse"> & {
+  /**
+   * The keys (no secrets).
+   *
+   * @generated from field: repeated linker.v1.AgentKey keys = 1;
+   */
+  keys: AgentKey[];
+};
+
+/**
+ * Describes the message linker.v1.ListKeysResponse.
+ * Use `create(ListKeysResponseSchema)` to create a new message.
+ */
+export const ListKeysResponseSchema: GenMessage<ListKeysResponse> = /*@__PURE__*/
+  messageDesc(file_linker_v1_linker_service, 57);
+
+/**
+ * RevokeKeyRequest names a key.
+ *
+ * @generated from message linker.v1.RevokeKeyRequest
+ */
+export type RevokeKeyRequest = Message<"linker.v1.RevokeKeyRequest"> & {
+  /**
+   * The key's id, or the label of a key that is not revoked.
+   *
+   * @generated from field: string key = 1;
+   */
+  key: string;
+};
+
+/**
+ * Describes the message linker.v1.RevokeKeyRequest.
+ * Use `create(RevokeKeyRequestSchema)` to create a new message.
+ */
+export const RevokeKeyRequestSchema: GenMessage<RevokeKeyRequest> = /*@__PURE__*/
+  messageDesc(file_linker_v1_linker_service, 58);
+
+/**
+ * RevokeKeyResponse reports the revoked key.
+ *
+ * @generated from message linker.v1.RevokeKeyResponse
+ */
+export type RevokeKeyResponse = Message<"linker.v1.RevokeKeyResponse"> & {
+  /**
+   * The key, with revoked_at set.
+   *
+   * @generated from field: linker.v1.AgentKey key = 1;
+   */
+  key?: AgentKey | undefined;
+
+  /**
+   * Sessions that ended with it.
+   *
+   * @generated from field: uint32 sessions_ended = 2;
+   */
+  sessionsEnded: number;
+};
+
+/**
+ * Describes the message linker.v1.RevokeKeyResponse.
+ * Use `create(RevokeKeyResponseSchema)` to create a new message.
+ */
+export const RevokeKeyResponseSchema: GenMessage<RevokeKeyResponse> = /*@__PURE__*/
+  messageDesc(file_linker_v1_linker_service, 59);
+
+/**
+ * ReleaseNameRequest names the instance to free.
+ *
+ * @generated from message linker.v1.ReleaseNameRequest
+ */
+export type ReleaseNameRequest = Message<"linker.v1.ReleaseNameRequest"> & {
+  /**
+   * The registered name (any case).
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+};
+
+/**
+ * Describes the message linker.v1.ReleaseNameRequest.
+ * Use `create(ReleaseNameRequestSchema)` to create a new message.
+ */
+export const ReleaseNameRequestSchema: GenMessage<ReleaseNameRequest> = /*@__PURE__*/
+  messageDesc(file_linker_v1_linker_service, 60);
+
+/**
+ * ReleaseNameResponse confirms the release.
+ *
+ * @generated from message linker.v1.ReleaseNameResponse
+ */
+export type ReleaseNameResponse = Message<"linker.v1.ReleaseNameResponse"> & {
+  /**
+   * The name as it was registered.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * Sessions that ended with it.
+   *
+   * @generated from field: uint32 sessions_ended = 2;
+   */
+  sessionsEnded: number;
+};
+
+/**
+ * Describes the message linker.v1.ReleaseNameResponse.
+ * Use `create(ReleaseNameResponseSchema)` to create a new message.
+ */
+export const ReleaseNameResponseSchema: GenMessage<ReleaseNameResponse> = /*@__PURE__*/
+  messageDesc(file_linker_v1_linker_service, 61);
+
+/**
+ * ListAuditEntriesRequest pages the audit log.
+ *
+ * @generated from message linker.v1.ListAuditEntriesRequest
+ */
+export type ListAuditEntriesRequest = Message<"linker.v1.ListAuditEntriesRequest"> & {
+  /**
+   * Only entries with an id greater than this.
+   *
+   * @generated from field: uint64 after_id = 1;
+   */
+  afterId: bigint;
+
+  /**
+   * Maximum number of entries (default 100).
+   *
+   * @generated from field: uint32 limit = 2;
+   */
+  limit: number;
+
+  /**
+   * Only entries of these kinds; empty means all.
+   *
+   * @generated from field: repeated linker.v1.AuditKind kinds = 3;
+   */
+  kinds: AuditKind[];
+};
+
+/**
+ * Describes the message linker.v1.ListAuditEntriesRequest.
+ * Use `create(ListAuditEntriesRequestSchema)` to create a new message.
+ */
+export const ListAuditEntriesRequestSchema: GenMessage<ListAuditEntriesRequest> = /*@__PURE__*/
+  messageDesc(file_linker_v1_linker_service, 62);
+
+/**
+ * ListAuditEntriesResponse is one page of the audit log, oldest first.
+ *
+ * @generated from message linker.v1.ListAuditEntriesResponse
+ */
+export type ListAuditEntriesResponse = Message<"linker.v1.ListAuditEntriesResponse"> & {
+  /**
+   * The entries.
+   *
+   * @generated from field: repeated linker.v1.AuditEntry entries = 1;
+   */
+  entries: AuditEntry[];
+
+  /**
+   * True when more entries match than were returned.
+   *
+   * @generated from field: bool has_more = 2;
+   */
+  hasMore: boolean;
+};
+
+/**
+ * Describes the message linker.v1.ListAuditEntriesResponse.
+ * Use `create(ListAuditEntriesResponseSchema)` to create a new message.
+ */
+export const ListAuditEntriesResponseSchema: GenMessage<ListAuditEntriesResponse> = /*@__PURE__*/
+  messageDesc(file_linker_v1_linker_service, 63);
+
+/**
  * TaskScope selects tasks by the caller's role.
  *
  * @generated from enum linker.v1.TaskScope
@@ -1892,14 +2183,23 @@ export const TaskScopeSchema: GenEnum<TaskScope> = /*@__PURE__*/
  * hub for dashboards and `linker status`; they need no session and register
  * nobody. A hub without credentials answers them only on this machine
  * (loopback peers, and browsers only from the hub's own origin); a hub with a
- * secret wants `Authorization: Bearer <hub secret>`. They fail with
- * PERMISSION_DENIED or UNAUTHENTICATED otherwise.
+ * secret wants `Authorization: Bearer <hub secret>`; an observer or admin
+ * agent key is accepted on every hub. They fail with PERMISSION_DENIED or
+ * UNAUTHENTICATED otherwise.
  *
  * The open reads (ListInstances, GetMemory, ListMemory, GetTask, and ListTasks
  * of every task or the open ones) act as nobody in particular: made without a
  * session they are answered on the same terms as the observer RPCs, so a
  * program that only looks never registers a name. With a session they act as
  * its instance.
+ *
+ * The admin RPCs (CreateKey, ListKeys, RevokeKey, ReleaseName,
+ * ListAuditEntries) need `Authorization: Bearer <admin key>`: a key of role
+ * ADMIN, or the hub's own admin key (`<data dir>/admin.key`).
+ *
+ * Register takes the credential that allows the name: an agent key that binds
+ * it, the hub secret (for names no key binds), or nothing on a hub that
+ * listens on loopback only and has no secret.
  *
  * @generated from service linker.v1.LinkerService
  */
@@ -1955,7 +2255,8 @@ export const LinkerService: GenService<{
     output: typeof SetStatusResponseSchema;
   },
   /**
-   * ListInstances lists registered instances with their presence.
+   * ListInstances lists registered instances with their presence, by name,
+   * one page at a time (page_size, next_page_token).
    *
    * @generated from rpc linker.v1.LinkerService.ListInstances
    */
@@ -2198,6 +2499,60 @@ export const LinkerService: GenService<{
     methodKind: "unary";
     input: typeof GetHubConversationRequestSchema;
     output: typeof GetHubConversationResponseSchema;
+  },
+  /**
+   * CreateKey issues an agent key and returns its secret, which is shown only
+   * here (the hub keeps a hash). Admin RPC.
+   *
+   * @generated from rpc linker.v1.LinkerService.CreateKey
+   */
+  createKey: {
+    methodKind: "unary";
+    input: typeof CreateKeyRequestSchema;
+    output: typeof CreateKeyResponseSchema;
+  },
+  /**
+   * ListKeys lists the issued keys, without their secrets. Admin RPC.
+   *
+   * @generated from rpc linker.v1.LinkerService.ListKeys
+   */
+  listKeys: {
+    methodKind: "unary";
+    input: typeof ListKeysRequestSchema;
+    output: typeof ListKeysResponseSchema;
+  },
+  /**
+   * RevokeKey revokes a key at once: every session registered with it ends
+   * and its open streams close. The names it held stay reserved for it until
+   * an admin releases them or a new key binds them. Admin RPC.
+   *
+   * @generated from rpc linker.v1.LinkerService.RevokeKey
+   */
+  revokeKey: {
+    methodKind: "unary";
+    input: typeof RevokeKeyRequestSchema;
+    output: typeof RevokeKeyResponseSchema;
+  },
+  /**
+   * ReleaseName frees any registered name: its instance, stored messages and
+   * sessions are deleted and its streams close. Admin RPC.
+   *
+   * @generated from rpc linker.v1.LinkerService.ReleaseName
+   */
+  releaseName: {
+    methodKind: "unary";
+    input: typeof ReleaseNameRequestSchema;
+    output: typeof ReleaseNameResponseSchema;
+  },
+  /**
+   * ListAuditEntries pages the audit log, oldest first. Admin RPC.
+   *
+   * @generated from rpc linker.v1.LinkerService.ListAuditEntries
+   */
+  listAuditEntries: {
+    methodKind: "unary";
+    input: typeof ListAuditEntriesRequestSchema;
+    output: typeof ListAuditEntriesResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_linker_v1_linker_service, 0);

@@ -35,7 +35,8 @@ type LinkerServiceClient interface {
 	Heartbeat(ctx context.Context, in *HeartbeatRequest, opts ...grpc.CallOption) (*HeartbeatResponse, error)
 	// SetStatus changes the caller's status text and tells everyone.
 	SetStatus(ctx context.Context, in *SetStatusRequest, opts ...grpc.CallOption) (*SetStatusResponse, error)
-	// ListInstances lists registered instances with their presence.
+	// ListInstances lists registered instances with their presence, by name,
+	// one page at a time (page_size, next_page_token).
 	ListInstances(ctx context.Context, in *ListInstancesRequest, opts ...grpc.CallOption) (*ListInstancesResponse, error)
 	// Send delivers a direct message. It returns only after the message is
 	// durably stored; an offline recipient gets it when it comes back.
@@ -104,6 +105,20 @@ type LinkerServiceClient interface {
 	// GetHubConversation pages a thread or a pair's history as one instance
 	// sees it, oldest first. Observer RPC.
 	GetHubConversation(ctx context.Context, in *GetHubConversationRequest, opts ...grpc.CallOption) (*GetHubConversationResponse, error)
+	// CreateKey issues an agent key and returns its secret, which is shown only
+	// here (the hub keeps a hash). Admin RPC.
+	CreateKey(ctx context.Context, in *CreateKeyRequest, opts ...grpc.CallOption) (*CreateKeyResponse, error)
+	// ListKeys lists the issued keys, without their secrets. Admin RPC.
+	ListKeys(ctx context.Context, in *ListKeysRequest, opts ...grpc.CallOption) (*ListKeysResponse, error)
+	// RevokeKey revokes a key at once: every session registered with it ends
+	// and its open streams close. The names it held stay reserved for it until
+	// an admin releases them or a new key binds them. Admin RPC.
+	RevokeKey(ctx context.Context, in *RevokeKeyRequest, opts ...grpc.CallOption) (*RevokeKeyResponse, error)
+	// ReleaseName frees any registered name: its instance, stored messages and
+	// sessions are deleted and its streams close. Admin RPC.
+	ReleaseName(ctx context.Context, in *ReleaseNameRequest, opts ...grpc.CallOption) (*ReleaseNameResponse, error)
+	// ListAuditEntries pages the audit log, oldest first. Admin RPC.
+	ListAuditEntries(ctx context.Context, in *ListAuditEntriesRequest, opts ...grpc.CallOption) (*ListAuditEntriesResponse, error)
 }
 
 type linkerServiceClient struct {
@@ -416,6 +431,51 @@ func (c *linkerServiceClient) GetHubConversation(ctx context.Context, in *GetHub
 	return out, nil
 }
 
+func (c *linkerServiceClient) CreateKey(ctx context.Context, in *CreateKeyRequest, opts ...grpc.CallOption) (*CreateKeyResponse, error) {
+	out := new(CreateKeyResponse)
+	err := c.cc.Invoke(ctx, "/linker.v1.LinkerService/CreateKey", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *linkerServiceClient) ListKeys(ctx context.Context, in *ListKeysRequest, opts ...grpc.CallOption) (*ListKeysResponse, error) {
+	out := new(ListKeysResponse)
+	err := c.cc.Invoke(ctx, "/linker.v1.LinkerService/ListKeys", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *linkerServiceClient) RevokeKey(ctx context.Context, in *RevokeKeyRequest, opts ...grpc.CallOption) (*RevokeKeyResponse, error) {
+	out := new(RevokeKeyResponse)
+	err := c.cc.Invoke(ctx, "/linker.v1.LinkerService/RevokeKey", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *linkerServiceClient) ReleaseName(ctx context.Context, in *ReleaseNameRequest, opts ...grpc.CallOption) (*ReleaseNameResponse, error) {
+	out := new(ReleaseNameResponse)
+	err := c.cc.Invoke(ctx, "/linker.v1.LinkerService/ReleaseName", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *linkerServiceClient) ListAuditEntries(ctx context.Context, in *ListAuditEntriesRequest, opts ...grpc.CallOption) (*ListAuditEntriesResponse, error) {
+	out := new(ListAuditEntriesResponse)
+	err := c.cc.Invoke(ctx, "/linker.v1.LinkerService/ListAuditEntries", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // LinkerServiceServer is the server API for LinkerService service.
 // All implementations must embed UnimplementedLinkerServiceServer
 // for forward compatibility
@@ -438,7 +498,8 @@ type LinkerServiceServer interface {
 	Heartbeat(context.Context, *HeartbeatRequest) (*HeartbeatResponse, error)
 	// SetStatus changes the caller's status text and tells everyone.
 	SetStatus(context.Context, *SetStatusRequest) (*SetStatusResponse, error)
-	// ListInstances lists registered instances with their presence.
+	// ListInstances lists registered instances with their presence, by name,
+	// one page at a time (page_size, next_page_token).
 	ListInstances(context.Context, *ListInstancesRequest) (*ListInstancesResponse, error)
 	// Send delivers a direct message. It returns only after the message is
 	// durably stored; an offline recipient gets it when it comes back.
@@ -507,6 +568,20 @@ type LinkerServiceServer interface {
 	// GetHubConversation pages a thread or a pair's history as one instance
 	// sees it, oldest first. Observer RPC.
 	GetHubConversation(context.Context, *GetHubConversationRequest) (*GetHubConversationResponse, error)
+	// CreateKey issues an agent key and returns its secret, which is shown only
+	// here (the hub keeps a hash). Admin RPC.
+	CreateKey(context.Context, *CreateKeyRequest) (*CreateKeyResponse, error)
+	// ListKeys lists the issued keys, without their secrets. Admin RPC.
+	ListKeys(context.Context, *ListKeysRequest) (*ListKeysResponse, error)
+	// RevokeKey revokes a key at once: every session registered with it ends
+	// and its open streams close. The names it held stay reserved for it until
+	// an admin releases them or a new key binds them. Admin RPC.
+	RevokeKey(context.Context, *RevokeKeyRequest) (*RevokeKeyResponse, error)
+	// ReleaseName frees any registered name: its instance, stored messages and
+	// sessions are deleted and its streams close. Admin RPC.
+	ReleaseName(context.Context, *ReleaseNameRequest) (*ReleaseNameResponse, error)
+	// ListAuditEntries pages the audit log, oldest first. Admin RPC.
+	ListAuditEntries(context.Context, *ListAuditEntriesRequest) (*ListAuditEntriesResponse, error)
 	mustEmbedUnimplementedLinkerServiceServer()
 }
 
@@ -591,6 +666,21 @@ func (UnimplementedLinkerServiceServer) WatchHub(*WatchHubRequest, LinkerService
 }
 func (UnimplementedLinkerServiceServer) GetHubConversation(context.Context, *GetHubConversationRequest) (*GetHubConversationResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method GetHubConversation not implemented")
+}
+func (UnimplementedLinkerServiceServer) CreateKey(context.Context, *CreateKeyRequest) (*CreateKeyResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method CreateKey not implemented")
+}
+func (UnimplementedLinkerServiceServer) ListKeys(context.Context, *ListKeysRequest) (*ListKeysResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ListKeys not implemented")
+}
+func (UnimplementedLinkerServiceServer) RevokeKey(context.Context, *RevokeKeyRequest) (*RevokeKeyResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method RevokeKey not implemented")
+}
+func (UnimplementedLinkerServiceServer) ReleaseName(context.Context, *ReleaseNameRequest) (*ReleaseNameResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ReleaseName not implemented")
+}
+func (UnimplementedLinkerServiceServer) ListAuditEntries(context.Context, *ListAuditEntriesRequest) (*ListAuditEntriesResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ListAuditEntries not implemented")
 }
 func (UnimplementedLinkerServiceServer) mustEmbedUnimplementedLinkerServiceServer() {}
 
@@ -1087,6 +1177,96 @@ func _LinkerService_GetHubConversation_Handler(srv interface{}, ctx context.Cont
 	return interceptor(ctx, in, info, handler)
 }
 
+func _LinkerService_CreateKey_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateKeyRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LinkerServiceServer).CreateKey(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/linker.v1.LinkerService/CreateKey",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LinkerServiceServer).CreateKey(ctx, req.(*CreateKeyRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _LinkerService_ListKeys_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListKeysRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LinkerServiceServer).ListKeys(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/linker.v1.LinkerService/ListKeys",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LinkerServiceServer).ListKeys(ctx, req.(*ListKeysRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _LinkerService_RevokeKey_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RevokeKeyRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LinkerServiceServer).RevokeKey(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/linker.v1.LinkerService/RevokeKey",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LinkerServiceServer).RevokeKey(ctx, req.(*RevokeKeyRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _LinkerService_ReleaseName_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReleaseNameRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LinkerServiceServer).ReleaseName(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/linker.v1.LinkerService/ReleaseName",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LinkerServiceServer).ReleaseName(ctx, req.(*ReleaseNameRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _LinkerService_ListAuditEntries_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListAuditEntriesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(LinkerServiceServer).ListAuditEntries(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/linker.v1.LinkerService/ListAuditEntries",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(LinkerServiceServer).ListAuditEntries(ctx, req.(*ListAuditEntriesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 var _LinkerService_serviceDesc = grpc.ServiceDesc{
 	ServiceName: "linker.v1.LinkerService",
 	HandlerType: (*LinkerServiceServer)(nil),
@@ -1182,6 +1362,26 @@ var _LinkerService_serviceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetHubConversation",
 			Handler:    _LinkerService_GetHubConversation_Handler,
+		},
+		{
+			MethodName: "CreateKey",
+			Handler:    _LinkerService_CreateKey_Handler,
+		},
+		{
+			MethodName: "ListKeys",
+			Handler:    _LinkerService_ListKeys_Handler,
+		},
+		{
+			MethodName: "RevokeKey",
+			Handler:    _LinkerService_RevokeKey_Handler,
+		},
+		{
+			MethodName: "ReleaseName",
+			Handler:    _LinkerService_ReleaseName_Handler,
+		},
+		{
+			MethodName: "ListAuditEntries",
+			Handler:    _LinkerService_ListAuditEntries_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

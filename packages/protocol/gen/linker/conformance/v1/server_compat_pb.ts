@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file linker/conformance/v1/server_compat.proto.
  */
 export const file_linker_conformance_v1_server_compat: GenFile = /*@__PURE__*/
-  fileDesc("CilsaW5rZXIvY29uZm9ybWFuY2UvdjEvc2VydmVyX2NvbXBhdC5wcm90bxIVbGlua2VyLmNvbmZvcm1hbmNlLnYxIo4BChNTZXJ2ZXJDb21wYXRSZXF1ZXN0EjMKBXN0YXJ0GAEgASgLMiIubGlua2VyLmNvbmZvcm1hbmNlLnYxLkh1YlNldHRpbmdzSAASNwoHcmVzdGFydBgCIAEoCzIkLmxpbmtlci5jb25mb3JtYW5jZS52MS5SZXN0YXJ0U2VydmVySABCCQoHY29tbWFuZCJ3ChRTZXJ2ZXJDb21wYXRSZXNwb25zZRIMCgRob3N0GAEgASgJEgwKBHBvcnQYAiABKA0SDQoFZXJyb3IYAyABKAkSNAoJbW9yZV9odWJzGAQgAygLMiEubGlua2VyLmNvbmZvcm1hbmNlLnYxLkh1YkFkZHJlc3MiKAoKSHViQWRkcmVzcxIMCgRob3N0GAEgASgJEgwKBHBvcnQYAiABKA0i9gEKC0h1YlNldHRpbmdzEhwKFHByZXNlbmNlX3R0bF9zZWNvbmRzGAEgASgNEhkKEW1heF9tZXNzYWdlX2J5dGVzGAIgASgNEh4KFm1heF9tZW1vcnlfdmFsdWVfYnl0ZXMYAyABKA0SIAoYbWF4X2JhY2tsb2dfcGVyX2luc3RhbmNlGAQgASgNEh4KFmFza19kZWZhdWx0X3RpbWVvdXRfbXMYBSABKA0SGgoSYXNrX21heF90aW1lb3V0X21zGAYgASgNEhwKFHNlbmRfcmF0ZV9wZXJfc2Vjb25kGAcgASgNEhIKCnNlbmRfYnVyc3QYCCABKA0iHwoNUmVzdGFydFNlcnZlchIOCgZhYnJ1cHQYASABKAhiBnByb3RvMw");
+  fileDesc("CilsaW5rZXIvY29uZm9ybWFuY2UvdjEvc2VydmVyX2NvbXBhdC5wcm90bxIVbGlua2VyLmNvbmZvcm1hbmNlLnYxIo4BChNTZXJ2ZXJDb21wYXRSZXF1ZXN0EjMKBXN0YXJ0GAEgASgLMiIubGlua2VyLmNvbmZvcm1hbmNlLnYxLkh1YlNldHRpbmdzSAASNwoHcmVzdGFydBgCIAEoCzIkLmxpbmtlci5jb25mb3JtYW5jZS52MS5SZXN0YXJ0U2VydmVySABCCQoHY29tbWFuZCJ3ChRTZXJ2ZXJDb21wYXRSZXNwb25zZRIMCgRob3N0GAEgASgJEgwKBHBvcnQYAiABKA0SDQoFZXJyb3IYAyABKAkSNAoJbW9yZV9odWJzGAQgAygLMiEubGlua2VyLmNvbmZvcm1hbmNlLnYxLkh1YkFkZHJlc3MiKAoKSHViQWRkcmVzcxIMCgRob3N0GAEgASgJEgwKBHBvcnQYAiABKA0iiQIKC0h1YlNldHRpbmdzEhwKFHByZXNlbmNlX3R0bF9zZWNvbmRzGAEgASgNEhkKEW1heF9tZXNzYWdlX2J5dGVzGAIgASgNEh4KFm1heF9tZW1vcnlfdmFsdWVfYnl0ZXMYAyABKA0SIAoYbWF4X2JhY2tsb2dfcGVyX2luc3RhbmNlGAQgASgNEh4KFmFza19kZWZhdWx0X3RpbWVvdXRfbXMYBSABKA0SGgoSYXNrX21heF90aW1lb3V0X21zGAYgASgNEhwKFHNlbmRfcmF0ZV9wZXJfc2Vjb25kGAcgASgNEhIKCnNlbmRfYnVyc3QYCCABKA0SEQoJYWRtaW5fa2V5GAkgASgJIh8KDVJlc3RhcnRTZXJ2ZXISDgoGYWJydXB0GAEgASgIYgZwcm90bzM");
 
 /**
  * ServerCompatRequest is what the runner writes, size-delimited (4-byte
@@ -190,6 +190,14 @@ export type HubSettings = Message<"linker.conformance.v1.HubSettings"> & {
    * @generated from field: uint32 send_burst = 8;
    */
   sendBurst: number;
+
+  /**
+   * An admin key the hub must accept (besides any it issues), so cases can
+   * call the admin RPCs with AUTH_TOKEN "{{admin_key}}". At least 24 characters.
+   *
+   * @generated from field: string admin_key = 9;
+   */
+  adminKey: string;
 };
 
 /**
