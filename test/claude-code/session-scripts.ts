@@ -113,3 +113,19 @@ export async function withoutTakeover<T>(url: string, work: () => Promise<T>): P
     for (const pid of pids) process.kill(pid, "SIGCONT");
   }
 }
+
+/**
+ * Notes how long a push path took from the send to the model request that
+ * carried the message, when LINKER_E2E_TIMINGS is set (figures for the
+ * record, never asserted).
+ */
+export function timing(path: string, sentAt: number, request: ModelRequest | undefined, sendEndedAt?: number): void {
+  if (!process.env.LINKER_E2E_TIMINGS || !request) return;
+  const after = sendEndedAt === undefined ? "" : ` (${request.at - sendEndedAt} ms after \`linker send\` returned)`;
+  process.stdout.write(`[timing] ${path}: ${request.at - sentAt} ms from the send to the model${after}\n`);
+}
+
+/** The last request of a session (its whole conversation). */
+export function last(requests: ModelRequest[]): ModelRequest {
+  return requests[requests.length - 1];
+}
