@@ -277,4 +277,20 @@ describe("messages that reach a Claude Code session by themselves", { timeout: 2
     // The three it announced are not shown again (they wait, unread, for linker_get_messages).
     for (const n of [1, 2, 3]) expect(occurrences(prompted, `note ${n} for you`)).toBe(1);
   });
+
+  it("with `linker init --user`, the monitor of each project acts as that project's name", async () => {
+    const linkerHome = sessionHome().linkerHome;
+    const where = sessionHome({ projectName: "anywhere", linkerHome });
+    const sender = sessionHome({ projectName: "pinger", linkerHome });
+    const init = await runLinker(where, ["--hub", hub.url, "init", "--user"]);
+    expect(init.code, init.stderr).toBe(0);
+    expect(init.stdout).toContain("~/.claude/linker-plugin:");
+    model.script("user-scope", () => ({ text: "noted" }));
+    const session = startClaude(where, ["--permission-mode", "default"], { modelUrl: model.urlFor("user-scope") });
+    sessions.push(session);
+    await until("the session online as its folder's name", async () => (await onlineNames(sender, hub.url)).includes("anywhere"), 60_000);
+    expect((await runLinker(sender, ["--name", "pinger", "--hub", hub.url, "send", "anywhere", "hello from afar"])).code).toBe(0);
+    const woken = await until("the monitor line", () => model.messagesOf("user-scope").find((request) => monitorEvents(request).some((event) => event.includes("hello from afar"))), 60_000);
+    expect(monitorEvents(woken)).toEqual([expect.stringMatching(/^\[linker\] message from "pinger", id [0-9a-f-]{36}: "hello from afar"/)]);
+  });
 });
