@@ -2,7 +2,7 @@
  * `npm run bench`: measures the Linker hub beside a raw node:http2 baseline in
  * the same run and prints each figure with its ratio and target.
  *
- *   npm run bench -- [--json results.json] [--only send,publish,fanout,latency,memory,takeover,replicas,startup] [--peers] [--cpu-prof-dir DIR]
+ *   npm run bench -- [--json results.json] [--only send,publish,fanout,latency,memory,takeover,replicas,startup,push] [--peers] [--cpu-prof-dir DIR]
  *
  * With --peers the same workloads also run against NATS JetStream (Debian's
  * nats-server) and every figure shows its ratio to it.
@@ -19,6 +19,7 @@ import { measureBroadcastFanout } from "./broadcast-fanout.js";
 import { measureEndToEndLatency } from "./end-to-end-latency.js";
 import { measureHubTakeover } from "./hub-takeover.js";
 import { measureIdleSubscriberMemory } from "./idle-subscriber-memory.js";
+import { measurePushLatency } from "./push-latency.js";
 import { measureReplicaFigures } from "./replica-figures.js";
 import { measurePeers, withPeers } from "./peers/peer-figures.js";
 import { measureSendThroughput } from "./send-throughput.js";
@@ -41,6 +42,7 @@ const SCENARIOS: Scenario[] = [
   { name: "takeover", title: "Hub takeover", run: () => measureHubTakeover(undefined, log) },
   { name: "replicas", title: "Replicas on PostgreSQL", run: (launcher) => measureReplicaFigures(launcher, log) },
   { name: "startup", title: "Start-up of the hook and the MCP server", run: () => measureStartup(log) },
+  { name: "push", title: "Push: Linker's part of waking a Claude Code session", run: () => measurePushLatency(log) },
 ];
 
 /** The whole bench must finish within this time, or it stops its servers and fails. */

@@ -134,6 +134,24 @@ export function runClaude(where: SessionHome, prompt: string, options: ClaudeRun
   });
 }
 
+/** Runs another `claude` subcommand (`plugin marketplace add …`, `plugin install …`) with the session's environment. */
+export function runClaudeCommand(where: SessionHome, args: string[], options: Omit<ClaudeRunOptions, "args">): Promise<ClaudeRun> {
+  const child = spawn(claudeBinary(), args, { cwd: where.project, env: sessionEnv(where, options), stdio: ["ignore", "pipe", "pipe"] });
+  running.add(child);
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+  child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 60_000);
+  return new Promise((done) => {
+    child.once("close", (code) => {
+      clearTimeout(timer);
+      running.delete(child);
+      done({ code, stdout, stderr });
+    });
+  });
+}
+
 /**
  * Starts an interactive Claude Code session in a pseudo-terminal (what `-p`
  * never sets up, such as channels). `offline: false` leaves nonessential

@@ -11,6 +11,9 @@
  *   done, key approved, project trusted), and `claude -p` in its project.
  * - `startPtySession()` (pty-session.ts): an interactive session in a
  *   pseudo-terminal (python's pty), for what `-p` never sets up (channels).
+ * - session-scripts.ts: script rules (`rules`, `use`, `called`) and readers
+ *   of what the model saw (`monitorEvents`, `occurrences`, `lastUserText`),
+ *   plus the session records and `linker` processes of a run (push.e2e.ts).
  * - `runLinker()`, `freePort()`, `until()` below: the `linker` command with a
  *   session's environment, a free loopback port, and polling with a deadline.
  *

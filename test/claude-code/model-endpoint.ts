@@ -24,6 +24,8 @@ export interface ModelMessage {
 export interface ModelRequest {
   /** The session tag: the first path segment of ANTHROPIC_BASE_URL (each session gets its own). */
   session: string;
+  /** When it arrived (ms since the epoch). */
+  at: number;
   /** The request path after the tag, e.g. /v1/messages. */
   path: string;
   /** The parsed body. */
@@ -195,7 +197,7 @@ export async function startModelEndpoint(): Promise<ModelEndpoint> {
     } catch {
       body = {};
     }
-    const request: ModelRequest = { session, path, body };
+    const request: ModelRequest = { session, at: Date.now(), path, body };
     requests.push(request);
     if (path.endsWith("/count_tokens")) {
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ input_tokens: 100 }));

@@ -6,9 +6,9 @@ const args = process.argv.slice(2);
 const at = commandIndex(args);
 if (at >= 0 && args[at] === "hook" && !args.some((arg) => arg === "--help" || arg === "-h")) {
   const { runHookCommand } = await import("./hook/run-hook.js");
-  await runHookCommand([...args.slice(0, at), ...args.slice(at + 1)]);
-  await new Promise<void>((resolve) => process.stdout.write("", () => resolve()));
-  process.exit(0);
+  const code = await runHookCommand([...args.slice(0, at), ...args.slice(at + 1)]);
+  await Promise.all([process.stdout, process.stderr].map((stream) => new Promise<void>((resolve) => stream.write("", () => resolve()))));
+  process.exit(code);
 } else {
   await import("./cli-main.js");
 }

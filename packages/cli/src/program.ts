@@ -1,7 +1,7 @@
-import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import { EXIT_CODE_HELP } from "./exit-codes.js";
 import { invokedCommand } from "./invoked-command.js";
+import { packageVersion } from "./package-version.js";
 
 const ROOT_HELP = `
 Identity:
@@ -43,21 +43,6 @@ Examples:
   linker memory put api/port 8080             # shared memory
   linker task create --assign web "add the port setting"
   linker tail                                 # watch everything live`;
-
-/** The version in the CLI's package.json, found above this module (a source file or a bundle chunk). */
-function packageVersion(): string {
-  for (let dir = new URL(".", import.meta.url); ; ) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL("package.json", dir), "utf8")) as { name?: string; version?: string };
-      if (pkg.name === "@linker/cli") return pkg.version ?? "0.0.0";
-    } catch {
-      // no package.json here: look further up
-    }
-    const parent = new URL("..", dir);
-    if (parent.href === dir.href) return "0.0.0";
-    dir = parent;
-  }
-}
 
 /** Adds the global options every command understands. */
 function globalOptions(program: Command): Command {
@@ -102,6 +87,7 @@ const COMMANDS: { name: string; load: () => Promise<Command> }[] = [
   { name: "inbox", load: async () => (await import("./commands/inbox.js")).inboxCommand() },
   { name: "thread", load: async () => (await import("./commands/thread.js")).threadCommand() },
   { name: "tail", load: async () => (await import("./commands/tail.js")).tailCommand() },
+  { name: "watch", load: async () => (await import("./commands/watch.js")).watchCommand() },
   { name: "ls", load: async () => (await import("./commands/ls.js")).lsCommand() },
   { name: "register", load: async () => (await import("./commands/register.js")).registerCommand() },
   { name: "unregister", load: async () => (await import("./commands/unregister.js")).unregisterCommand() },

@@ -6,9 +6,11 @@ import { readStdin } from "../read-stdin.js";
 import { resolveSettings, type Settings } from "../settings.js";
 import { connectJsonClient, ConnectJsonError, postJson } from "./connect-json.js";
 import { hookContext, type JsonMessage } from "./hook-context.js";
+import { parseHookInput } from "./hook-input.js";
+import { PresentedLedger, type PresentingPath } from "./presented-ledger.js";
 
-/** Claude Code hook events whose output may carry `additionalContext`. */
-export const HOOK_EVENTS = ["UserPromptSubmit", "PostToolUse", "SessionStart"] as const;
+/** Claude Code hook events `linker hook` answers: context on the first three, a drain on Stop. */
+export const HOOK_EVENTS = ["UserPromptSubmit", "PostToolUse", "SessionStart", "Stop"] as const;
 
 /** What `linker hook` is told on its command line. */
 export interface HookOptions {
@@ -20,11 +22,17 @@ export interface HookOptions {
   limit: number;
   /** A remote hub's base URL whose /mcp endpoint holds the session (`linker init --http`). */
   http?: string;
+  /** Wait in the background for a message and wake the session with it (an `asyncRewake` hook on SessionStart and Stop). */
+  rewake?: boolean;
+  /** How long a rewake waiter waits at most. */
+  waitSeconds?: number;
 }
 
-/** One page of unread messages, however it was fetched. */
+/** Unread messages this run presents, however they were fetched. */
 interface UnreadPage {
+  /** The messages to show (claimed for this path, acknowledged unless peeking). */
   messages: JsonMessage[];
+  /** Unread messages on the hub before these were acknowledged. */
   unreadCount: number;
 }
 
@@ -34,51 +42,85 @@ const STDIN_WAIT_MS = 1_000;
 /** How long one call to the hub may take before the hook gives up (it must never hold the session). */
 const CALL_TIMEOUT_MS = 2_000;
 
-/** What a hook needs from Claude Code's input: the event name. */
-function hookEventOf(input: string | undefined): string | undefined {
-  if (!input || input.trim() === "") return undefined;
-  try {
-    const value = JSON.parse(input) as { hook_event_name?: unknown };
-    return typeof value.hook_event_name === "string" ? value.hook_event_name : undefined;
-  } catch {
-    return undefined;
-  }
+/** Unread messages listed per run; those another path presented already are skipped. */
+const LIST_LIMIT = 100;
+
+/** What the model is told when the Stop hook holds the turn open. */
+const DRAIN_NOTE = "Handle these before you end your turn (answer a question with linker_reply); they arrived while you worked.";
+
+/** The ledger of presented messages for this run's name and hub. */
+function ledgerOf(settings: Settings, options: HookOptions): PresentedLedger {
+  const hubs = options.http ? [options.http] : settings.hubs;
+  return PresentedLedger.of(settings.home, sessionHubKey(hubs, settings.home), settings.name);
 }
 
 /**
  * `linker hook`: prints the unread messages of this instance as Claude Code
- * hook output (additionalContext) and marks them read. It acts with the
- * session stored for the name, the one `linker mcp` of the same name and
- * home stores, and never registers: with no stored session there is nothing
- * to show (with `http`, the remote hub's MCP endpoint holds that session).
- * One Connect JSON call to list, one to acknowledge; a refused connection
- * ends it at once. It never fails the session: problems go to
- * stderr and the exit status stays 0.
+ * hook output and marks them read: as `additionalContext` on
+ * UserPromptSubmit, PostToolUse and SessionStart, and on Stop as a block
+ * with the messages as its reason, once (never while the session already
+ * continues because of a Stop hook), so the turn goes on until they are
+ * handled, in `-p` runs too. A message another path already presented to
+ * the model (the plugin monitor, the bridge, an earlier hook) is skipped.
+ * It acts with the session stored for the name, the one `linker mcp` of
+ * the same name and home stores, and never registers (with `http`, the
+ * remote hub's MCP endpoint holds that session). With `rewake` it waits for
+ * a message instead (rewake.ts). It never fails the session: problems go to
+ * stderr and the result is exit status 0 (2 only when a rewake waiter wakes it).
  */
-export async function runHook(settings: Settings, options: HookOptions): Promise<void> {
+export async function runHook(settings: Settings, options: HookOptions): Promise<number> {
   try {
-    const event = options.event ?? hookEventOf(await readStdin(STDIN_WAIT_MS)) ?? "UserPromptSubmit";
+    const input = parseHookInput(await readStdin(STDIN_WAIT_MS));
+    const event = options.event ?? input.event ?? "UserPromptSubmit";
+    if (options.rewake) {
+      const { runRewake } = await import("./rewake.js");
+      return await runRewake(settings, { limit: options.limit, waitSeconds: options.waitSeconds ?? DEFAULT_WAIT_SECONDS, http: options.http }, input, ledgerOf(settings, options));
+    }
     if (!(HOOK_EVENTS as readonly string[]).includes(event)) {
       process.stderr.write(`linker hook: ${event} hooks cannot add context; nothing to do\n`);
-      return;
+      return 0;
     }
-    const page = options.http ? await unreadOverHttp(settings, options, options.http) : await unreadWithStoredSession(settings, options);
-    if (!page || page.messages.length === 0) return;
-    const additionalContext = hookContext(settings.name, page.messages, page.unreadCount - page.messages.length, !options.peek);
-    process.stdout.write(`${JSON.stringify({ hookSpecificOutput: { hookEventName: event, additionalContext } })}\n`);
+    // A Stop hook blocks once: the turn it extended ends however it went.
+    if (event === "Stop" && input.stopHookActive) return 0;
+    const ledger = ledgerOf(settings, options);
+    const by = event === "Stop" ? "drain" : "hook";
+    const page = options.http ? await unreadOverHttp(settings, options, options.http, ledger, by) : await unreadWithStoredSession(settings, options, ledger, by);
+    if (!page || page.messages.length === 0) return 0;
+    const context = hookContext(settings.name, page.messages, page.unreadCount - page.messages.length, !options.peek);
+    const output = event === "Stop" ? { decision: "block", reason: `${context}\n${DRAIN_NOTE}` } : { hookSpecificOutput: { hookEventName: event, additionalContext: context } };
+    await new Promise<void>((resolve) => process.stdout.write(`${JSON.stringify(output)}\n`, () => resolve()));
+    if (!options.peek) for (const message of page.messages) await ledger.presented(message.id ?? "");
   } catch (err) {
-    const unknownSession = err instanceof ConnectJsonError && err.code === "unauthenticated";
-    const reason = unknownSession
-      ? `the hub does not know the session stored for "${settings.name}"; its MCP server registers it again when it reconnects`
-      : err instanceof Error
-        ? err.message
-        : String(err);
-    process.stderr.write(`linker hook: ${reason}\n`);
+    process.stderr.write(`linker hook: ${hookFailure(settings, err)}\n`);
   }
+  return 0;
 }
 
-/** The unread messages, acknowledged unless peeking, with the session stored for the name; undefined without one. */
-async function unreadWithStoredSession(settings: Settings, options: HookOptions): Promise<UnreadPage | undefined> {
+/** Why a hook had nothing to show, in words. */
+export function hookFailure(settings: Settings, err: unknown): string {
+  if (err instanceof ConnectJsonError && err.code === "unauthenticated") {
+    return `the hub does not know the session stored for "${settings.name}"; its MCP server registers it again when it reconnects`;
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Keeps the messages no other path presented: claims them for `by` (when
+ * not peeking), at most `limit`.
+ */
+async function unpresented(messages: JsonMessage[], options: HookOptions, ledger: PresentedLedger, by: PresentingPath): Promise<JsonMessage[]> {
+  const fresh: JsonMessage[] = [];
+  for (const message of messages) {
+    if (fresh.length >= options.limit) break;
+    const id = message.id ?? "";
+    const take = options.peek ? !(await ledger.claimed(id)) : await ledger.claim(id, by);
+    if (take) fresh.push(message);
+  }
+  return fresh;
+}
+
+/** The unread messages no other path presented, acknowledged unless peeking, with the session stored for the name; undefined without one. */
+async function unreadWithStoredSession(settings: Settings, options: HookOptions, ledger: PresentedLedger, by: PresentingPath): Promise<UnreadPage | undefined> {
   const store = new FileSessionStore(join(settings.home, "sessions"));
   const session = await store.load(sessionHubKey(settings.hubs, settings.home), settings.name);
   if (!session) return undefined;
@@ -86,9 +128,16 @@ async function unreadWithStoredSession(settings: Settings, options: HookOptions)
   for (const hub of settings.hubs) {
     const client = connectJsonClient(hub, { token: session.token, timeoutMs: CALL_TIMEOUT_MS });
     try {
-      const page = (await client.call("ListMessages", { unreadOnly: true, limit: options.limit })) as { messages?: JsonMessage[]; unreadCount?: number };
-      const messages = page.messages ?? [];
-      if (messages.length > 0 && !options.peek) await client.call("Ack", { messageIds: messages.map((m) => m.id) });
+      const page = (await client.call("ListMessages", { unreadOnly: true, limit: LIST_LIMIT })) as { messages?: JsonMessage[]; unreadCount?: number };
+      const messages = await unpresented(page.messages ?? [], options, ledger, by);
+      if (messages.length > 0 && !options.peek) {
+        try {
+          await client.call("Ack", { messageIds: messages.map((m) => m.id) });
+        } catch (err) {
+          for (const message of messages) await ledger.release(message.id ?? "");
+          throw err;
+        }
+      }
       return { messages, unreadCount: page.unreadCount ?? 0 };
     } catch (err) {
       lastError = err;
@@ -100,18 +149,18 @@ async function unreadWithStoredSession(settings: Settings, options: HookOptions)
   throw lastError;
 }
 
-/** The same through a remote hub's MCP endpoint, which holds the session of an HTTP MCP server (`linker init --http`). */
-async function unreadOverHttp(settings: Settings, options: HookOptions, base: string): Promise<UnreadPage> {
+/** The same through a remote hub's MCP endpoint, which holds the session of an HTTP MCP server (`linker init --http`); it marks what it returns read. */
+async function unreadOverHttp(settings: Settings, options: HookOptions, base: string, ledger: PresentedLedger, by: PresentingPath): Promise<UnreadPage> {
   const headers: Record<string, string> = { "x-linker-name": settings.name, ...(settings.credential ? { authorization: `Bearer ${settings.credential}` } : {}) };
   const page = (await postJson({ url: `${base.replace(/\/+$/, "")}/mcp/hook`, headers, timeoutMs: CALL_TIMEOUT_MS, what: "hook" }, { limit: options.limit, peek: options.peek ?? false })) as {
     messages?: JsonMessage[];
     unreadCount?: number;
   };
-  return { messages: page.messages ?? [], unreadCount: page.unreadCount ?? 0 };
+  return { messages: await unpresented(page.messages ?? [], options, ledger, by), unreadCount: page.unreadCount ?? 0 };
 }
 
-/** Runs `linker hook <args>` without loading the rest of the command line (Claude Code runs it on every hook). */
-export async function runHookCommand(args: string[]): Promise<void> {
+/** Runs `linker hook <args>` without loading the rest of the command line (Claude Code runs it on every hook); resolves with the exit status. */
+export async function runHookCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
     allowPositionals: true,
@@ -127,19 +176,32 @@ export async function runHookCommand(args: string[]): Promise<void> {
       peek: { type: "boolean" },
       limit: { type: "string" },
       http: { type: "string" },
+      rewake: { type: "boolean" },
+      "wait-seconds": { type: "string" },
     },
   });
   let settings: Settings;
   let limit = 20;
+  let waitSeconds: number | undefined;
   try {
     settings = resolveSettings({ name: values.name, hub: values.hub, home: values.home });
-    if (values.limit !== undefined) {
-      limit = Number(values.limit);
-      if (!/^\d+$/.test(values.limit) || limit < 1 || limit > 100) throw new Error(`--limit ${values.limit}: expected a whole number from 1 to 100`);
-    }
+    if (values.limit !== undefined) limit = wholeNumber("--limit", values.limit, 1, 100);
+    if (values["wait-seconds"] !== undefined) waitSeconds = wholeNumber("--wait-seconds", values["wait-seconds"], 1, MAX_WAIT_SECONDS);
   } catch (err) {
     process.stderr.write(`linker hook: ${err instanceof Error ? err.message : String(err)}\n`);
-    return;
+    return 0;
   }
-  await runHook(settings, { event: values.event, peek: values.peek, limit, http: values.http });
+  return runHook(settings, { event: values.event, peek: values.peek, limit, http: values.http, rewake: values.rewake, waitSeconds });
+}
+
+/** Longest wait of a rewake waiter: a day. */
+export const MAX_WAIT_SECONDS = 86_400;
+
+/** Default longest wait of a rewake waiter: an hour. */
+export const DEFAULT_WAIT_SECONDS = 3_600;
+
+function wholeNumber(flag: string, text: string, min: number, max: number): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < min || value > max) throw new Error(`${flag} ${text}: expected a whole number from ${min} to ${max}`);
+  return value;
 }
