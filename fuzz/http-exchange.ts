@@ -37,6 +37,14 @@ function flat(headers: http2.IncomingHttpHeaders | http.IncomingHttpHeaders): Re
   return out;
 }
 
+/** Header blocks larger than this go on their own HTTP/2 connection. */
+export const OWN_CONNECTION_HEADER_BYTES = 32 * 1024;
+
+/** Bytes of a request's path and headers, as a header block carries them before compression. */
+export function headerBytes(req: FuzzRequest): number {
+  return Object.entries(req.headers).reduce((sum, [name, value]) => sum + name.length + value.length, req.path.length);
+}
+
 /**
  * Sends fuzz requests over real sockets: a pool of HTTP/2 sessions (replaced
  * when one dies, which is itself reported) and keep-alive HTTP/1.1. A
@@ -53,7 +61,15 @@ export class HttpExchange {
     private readonly pool = 4,
   ) {}
 
-  private session(): http2.ClientHttp2Session {
+  private session(req: FuzzRequest): http2.ClientHttp2Session {
+    // A header block past HPACK's limits closes its own connection (COMPRESSION_ERROR, the peer's
+    // fault); it goes on a connection of its own so it takes no other request with it.
+    if (headerBytes(req) > OWN_CONNECTION_HEADER_BYTES) {
+      const own = http2.connect(this.url, { maxSendHeaderBlockLength: 1024 * 1024 });
+      own.on("error", () => undefined);
+      setTimeout(() => own.close(), HANG_MS).unref();
+      return own;
+    }
     const index = this.next++ % this.pool;
     let session = this.sessions[index];
     if (!session || session.closed || session.destroyed) {
@@ -90,7 +106,7 @@ export class HttpExchange {
       const hang = setTimeout(() => finish(`no answer within ${HANG_MS} ms`), HANG_MS);
       let quiet: NodeJS.Timeout | undefined;
       try {
-        stream = this.session().request({ ":method": req.method, ":path": req.path, ...req.headers });
+        stream = this.session(req).request({ ":method": req.method, ":path": req.path, ...req.headers });
       } catch (err) {
         clearTimeout(hang);
         done({ ...answer, failure: `could not start a stream: ${(err as Error).message}` });
