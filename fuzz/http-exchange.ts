@@ -138,7 +138,15 @@ export class HttpExchange {
     });
   }
 
-  private send1(req: FuzzRequest, streamMs: number): Promise<FuzzAnswer> {
+  private async send1(req: FuzzRequest, streamMs: number): Promise<FuzzAnswer> {
+    const first = await this.send1Once(req, streamMs, this.agent);
+    // A keep-alive socket the hub closed as idle just as the request went out fails before any
+    // answer; that is HTTP/1.1's own race, so the request is sent again on a fresh connection.
+    if (first.reusedSocketFailed) return this.send1Once(req, streamMs, undefined);
+    return first;
+  }
+
+  private send1Once(req: FuzzRequest, streamMs: number, agent: http.Agent | undefined): Promise<FuzzAnswer & { reusedSocketFailed?: boolean }> {
     const { hostname, port } = new URL(this.url);
     return new Promise((done) => {
       const answer: FuzzAnswer = { status: 0, headers: {}, trailers: {}, body: Buffer.alloc(0) };
@@ -156,7 +164,7 @@ export class HttpExchange {
       };
       const hang = setTimeout(() => finish(`no answer within ${HANG_MS} ms`), HANG_MS);
       let quiet: NodeJS.Timeout | undefined;
-      const request = http.request({ hostname, port, path: req.path, method: req.method, headers: req.headers, agent: this.agent }, (res) => {
+      const request = http.request({ hostname, port, path: req.path, method: req.method, headers: req.headers, agent: agent ?? false }, (res) => {
         answer.status = res.statusCode ?? 0;
         answer.headers = flat(res.headers);
         quiet = setTimeout(() => finish(streamMs === HANG_MS ? `the answer did not end within ${HANG_MS} ms` : undefined), streamMs);
@@ -164,7 +172,15 @@ export class HttpExchange {
         res.on("end", () => finish());
         res.on("error", () => finish());
       });
-      request.on("error", (err) => finish(answer.status === 0 ? `request failed before an answer: ${err.message}` : undefined));
+      request.on("error", (err) => {
+        if (answer.status === 0 && request.reusedSocket && (err as NodeJS.ErrnoException).code === "ECONNRESET") {
+          settled = true;
+          clearTimeout(hang);
+          done({ ...answer, reusedSocketFailed: true });
+          return;
+        }
+        finish(answer.status === 0 ? `request failed before an answer: ${err.message}` : undefined);
+      });
       request.end(Buffer.from(req.body));
     });
   }
