@@ -37,6 +37,14 @@ function flat(headers: http2.IncomingHttpHeaders | http.IncomingHttpHeaders): Re
   return out;
 }
 
+/** Header blocks larger than this go on their own HTTP/2 connection. */
+export const OWN_CONNECTION_HEADER_BYTES = 32 * 1024;
+
+/** Bytes of a request's path and headers, as a header block carries them before compression. */
+export function headerBytes(req: FuzzRequest): number {
+  return Object.entries(req.headers).reduce((sum, [name, value]) => sum + name.length + value.length, req.path.length);
+}
+
 /**
  * Sends fuzz requests over real sockets: a pool of HTTP/2 sessions (replaced
  * when one dies, which is itself reported) and keep-alive HTTP/1.1. A
@@ -53,7 +61,15 @@ export class HttpExchange {
     private readonly pool = 4,
   ) {}
 
-  private session(): http2.ClientHttp2Session {
+  private session(req: FuzzRequest): http2.ClientHttp2Session {
+    // A header block past HPACK's limits closes its own connection (COMPRESSION_ERROR, the peer's
+    // fault); it goes on a connection of its own so it takes no other request with it.
+    if (headerBytes(req) > OWN_CONNECTION_HEADER_BYTES) {
+      const own = http2.connect(this.url, { maxSendHeaderBlockLength: 1024 * 1024 });
+      own.on("error", () => undefined);
+      setTimeout(() => own.close(), HANG_MS).unref();
+      return own;
+    }
     const index = this.next++ % this.pool;
     let session = this.sessions[index];
     if (!session || session.closed || session.destroyed) {
@@ -92,7 +108,7 @@ export class HttpExchange {
       const hang = setTimeout(() => finish(`no answer within ${HANG_MS} ms`, true), HANG_MS);
       let quiet: NodeJS.Timeout | undefined;
       try {
-        stream = this.session().request({ ":method": req.method, ":path": req.path, ...req.headers });
+        stream = this.session(req).request({ ":method": req.method, ":path": req.path, ...req.headers });
       } catch (err) {
         clearTimeout(hang);
         done({ ...answer, failure: `could not start a stream: ${(err as Error).message}` });
@@ -124,7 +140,15 @@ export class HttpExchange {
     });
   }
 
-  private send1(req: FuzzRequest, streamMs: number): Promise<FuzzAnswer> {
+  private async send1(req: FuzzRequest, streamMs: number): Promise<FuzzAnswer> {
+    const first = await this.send1Once(req, streamMs, this.agent);
+    // A keep-alive socket the hub closed as idle just as the request went out fails before any
+    // answer; that is HTTP/1.1's own race, so the request is sent again on a fresh connection.
+    if (first.reusedSocketFailed) return this.send1Once(req, streamMs, undefined);
+    return first;
+  }
+
+  private send1Once(req: FuzzRequest, streamMs: number, agent: http.Agent | undefined): Promise<FuzzAnswer & { reusedSocketFailed?: boolean }> {
     const { hostname, port } = new URL(this.url);
     return new Promise((done) => {
       const answer: FuzzAnswer = { status: 0, headers: {}, trailers: {}, body: Buffer.alloc(0) };
@@ -142,7 +166,7 @@ export class HttpExchange {
       };
       const hang = setTimeout(() => finish(`no answer within ${HANG_MS} ms`), HANG_MS);
       let quiet: NodeJS.Timeout | undefined;
-      const request = http.request({ hostname, port, path: req.path, method: req.method, headers: req.headers, agent: this.agent }, (res) => {
+      const request = http.request({ hostname, port, path: req.path, method: req.method, headers: req.headers, agent: agent ?? false }, (res) => {
         answer.status = res.statusCode ?? 0;
         answer.headers = flat(res.headers);
         quiet = setTimeout(() => finish(streamMs === HANG_MS ? `the answer did not end within ${HANG_MS} ms` : undefined), streamMs);
@@ -150,7 +174,15 @@ export class HttpExchange {
         res.on("end", () => finish());
         res.on("error", () => finish());
       });
-      request.on("error", (err) => finish(answer.status === 0 ? `request failed before an answer: ${err.message}` : undefined));
+      request.on("error", (err) => {
+        if (answer.status === 0 && request.reusedSocket && (err as NodeJS.ErrnoException).code === "ECONNRESET") {
+          settled = true;
+          clearTimeout(hang);
+          done({ ...answer, reusedSocketFailed: true });
+          return;
+        }
+        finish(answer.status === 0 ? `request failed before an answer: ${err.message}` : undefined);
+      });
       request.end(Buffer.from(req.body));
     });
   }

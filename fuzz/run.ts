@@ -147,7 +147,7 @@ async function main(): Promise<void> {
         sent += batch.length;
         let anySucceeded = false;
         answers.forEach((answer, i) => {
-          const rule = violation(answer);
+          const rule = violation(answer, batch[i]);
           if (rule) findings.push({ rule, request: batch[i], answer });
           if (succeeded(answer)) anySucceeded = true;
           else rejected += 1;

@@ -1,4 +1,4 @@
-import type { FuzzAnswer } from "./http-exchange.js";
+import { type FuzzAnswer, type FuzzRequest, headerBytes, OWN_CONNECTION_HEADER_BYTES } from "./http-exchange.js";
 
 /** gRPC codes no client input may produce: UNKNOWN, INTERNAL, DATA_LOSS. */
 const SERVER_FAULT_GRPC = new Set(["2", "13", "15"]);
@@ -68,7 +68,9 @@ export function succeeded(answer: FuzzAnswer): boolean {
  * exchange may fail below HTTP (reset, hang), answer 5xx, or report UNKNOWN,
  * INTERNAL or DATA_LOSS.
  */
-export function violation(answer: FuzzAnswer): string | undefined {
+export function violation(answer: FuzzAnswer, request: FuzzRequest): string | undefined {
+  // HTTP/2 allows a header block past the decoder's limits to end its connection (COMPRESSION_ERROR).
+  if (answer.failure && /error code 9\b|NGHTTP2_COMPRESSION_ERROR/.test(answer.failure) && headerBytes(request) > OWN_CONNECTION_HEADER_BYTES) return undefined;
   if (answer.failure) return answer.failure;
   const code = connectCode(answer);
   // The Connect protocol's own mappings of client-caused codes: 501 for a method or compression the

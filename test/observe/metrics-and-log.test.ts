@@ -115,6 +115,41 @@ describe("metrics, health endpoints and the request log of a real hub process", 
     );
   });
 
+  it("counts Ask outcomes, open Subscribe streams and the largest backlogs by instance", async () => {
+    const client = createClient(LinkerService, createConnectTransport({ baseUrl: hub.url, httpVersion: "1.1" }));
+    const asker = await client.register({ name: "metrics-asker" });
+    await client.register({ name: "metrics-sleeper" });
+    const asAsker = { headers: { authorization: `Bearer ${asker.sessionToken}` } };
+    const before = await scrape(hub.url);
+    // Nobody streams as the sleeper: the Ask fails fast with no responders.
+    const refused = await client.ask({ recipient: "metrics-sleeper", body: "anyone?" }, asAsker).then(() => undefined, (err: unknown) => ConnectError.from(err));
+    expect(refused?.code).toBe(Code.Unavailable);
+    for (let i = 0; i < 4; i++) await client.send({ recipient: "metrics-sleeper", body: `b${i}` }, asAsker);
+    const stream = new AbortController();
+    const subscribed = client.subscribe({}, { ...asAsker, signal: stream.signal });
+    const draining = (async () => {
+      try {
+        for await (const _ of subscribed) void _;
+      } catch {
+        // Aborted below.
+      }
+    })();
+    // Gauges of the census refresh at most once a second: poll with a deadline.
+    const ready = (m: Map<string, Family>) =>
+      value(m, "linker_subscribers") >= 1 && value(m, "linker_instance_backlog_messages", { instance: "metrics-sleeper" }) === 4;
+    let after = await scrape(hub.url);
+    for (const deadline = Date.now() + 5_000; !ready(after.families) && Date.now() < deadline; ) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      after = await scrape(hub.url);
+    }
+    const noResponders = (m: Map<string, Family>) => value(m, "linker_asks", { outcome: "no_responders" });
+    expect(noResponders(after.families) - noResponders(before.families)).toBe(1);
+    expect(value(after.families, "linker_subscribers")).toBeGreaterThanOrEqual(1);
+    expect(value(after.families, "linker_instance_backlog_messages", { instance: "metrics-sleeper" })).toBe(4);
+    stream.abort();
+    await draining;
+  });
+
   it("logs one debug line per RPC with method, caller, code and duration, security events at info, and never a token or a body", async () => {
     const client = createClient(LinkerService, createConnectTransport({ baseUrl: hub.url, httpVersion: "1.1" }));
     const secretBody = "the launch code is 7731-swordfish";
