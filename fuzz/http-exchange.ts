@@ -93,17 +93,19 @@ export class HttpExchange {
       let size = 0;
       let settled = false;
       let stream: http2.ClientHttp2Stream;
-      const finish = (failure?: string) => {
+      // Only a stream cut short is reset: resetting one whose answer has ended is a frame on a closed
+      // stream, and nghttp2 closes a connection that sends more than 1000 resets (plus 33 a second).
+      const finish = (failure?: string, cut = false) => {
         if (settled) return;
         settled = true;
         clearTimeout(hang);
         clearTimeout(quiet);
         answer.body = Buffer.concat(chunks);
         if (failure) answer.failure = failure;
-        if (!stream.destroyed) stream.close(http2.constants.NGHTTP2_CANCEL);
+        if (cut && !stream.destroyed) stream.close(http2.constants.NGHTTP2_CANCEL);
         done(answer);
       };
-      const hang = setTimeout(() => finish(`no answer within ${HANG_MS} ms`), HANG_MS);
+      const hang = setTimeout(() => finish(`no answer within ${HANG_MS} ms`, true), HANG_MS);
       let quiet: NodeJS.Timeout | undefined;
       try {
         stream = this.session(req).request({ ":method": req.method, ":path": req.path, ...req.headers });
@@ -115,13 +117,13 @@ export class HttpExchange {
       stream.on("response", (headers) => {
         answer.status = Number(headers[":status"]);
         answer.headers = flat(headers);
-        quiet = setTimeout(() => finish(streamMs === HANG_MS ? `the answer did not end within ${HANG_MS} ms` : undefined), streamMs);
+        quiet = setTimeout(() => finish(streamMs === HANG_MS ? `the answer did not end within ${HANG_MS} ms` : undefined, true), streamMs);
       });
       stream.on("trailers", (trailers) => (answer.trailers = flat(trailers)));
       stream.on("data", (chunk: Buffer) => {
         size += chunk.length;
         chunks.push(chunk);
-        if (size > MAX_BODY) finish();
+        if (size > MAX_BODY) finish(undefined, true);
       });
       stream.on("end", () => finish());
       stream.on("error", (err) => finish(answer.status === 0 ? `stream error before an answer: ${err.message}` : undefined));
