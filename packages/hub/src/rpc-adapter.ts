@@ -4,6 +4,7 @@ import { type ConnectRouterOptions, type ContextValues, createConnectRouter, typ
 import type { UniversalHandler, UniversalServerResponse } from "@connectrpc/connect/protocol";
 import { compressionBrotli, compressionGzip, universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
 import { isClientFaultMessage } from "./errors.js";
+import { answerUnansweredCall } from "./unanswered-call.js";
 
 type Request = IncomingMessage | Http2ServerRequest;
 type Response = ServerResponse | Http2ServerResponse;
@@ -102,8 +103,9 @@ export function rpcAdapter(options: RpcAdapterOptions): (req: Request, res: Resp
     handler(uReq)
       .then(corrected)
       .then((uRes) => universalResponseToNodeResponse(uRes, res as ServerResponse))
-      .catch(() => {
-        // The client went away mid-response; nothing to answer.
+      .catch((err: unknown) => {
+        // The client went away mid-response (nothing to answer), or the framework could not answer.
+        if (!res.destroyed && !res.writableEnded) answerUnansweredCall(req, res, err);
       });
   };
 }
