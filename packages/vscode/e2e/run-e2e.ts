@@ -63,8 +63,18 @@ async function until(what: string, probe: () => Promise<boolean>, timeoutMs: num
 async function completeTaskInView(page: Page, title: string, result: string): Promise<void> {
   const row = page.locator(".monaco-list-row", { hasText: title }).first();
   await row.waitFor({ state: "visible", timeout: 15_000 });
-  await row.hover();
-  await row.locator('.action-label[aria-label^="Complete Task"]').click({ timeout: 10_000 });
+  // The inline action shows only while the row is hovered, and the view re-renders its rows when
+  // tasks change (the new row is not hovered): hover and click again until the click lands.
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    try {
+      await row.hover({ timeout: 2_000 });
+      await row.locator('.action-label[aria-label^="Complete Task"]').click({ timeout: 2_000 });
+      break;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+    }
+  }
   const input = page.locator(".quick-input-widget input.input").first();
   await input.waitFor({ state: "visible", timeout: 10_000 });
   await input.fill(result);
