@@ -1,7 +1,6 @@
 import type { Http2ServerRequest, Http2ServerResponse, Http2Session } from "node:http2";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { codeToHttpStatus, errorToJsonBytes } from "@connectrpc/connect/protocol-connect";
-import { setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
+import { answerCallError } from "./call-error-answer.js";
 
 /** Bounds of what one HTTP/2 connection may have open at once. */
 export interface ConnectionLimitSettings {
@@ -42,7 +41,7 @@ export class ConnectionLimits {
     const limit = streaming ? this.settings.streamsPerConnection : this.settings.callsPerConnection;
     const current = streaming ? open.streams : open.calls;
     if (current >= limit) {
-      refuse(
+      answerCallError(
         req,
         res,
         new ConnectError(
@@ -62,27 +61,5 @@ export class ConnectionLimits {
       else counted.calls -= 1;
     });
     return true;
-  }
-}
-
-/** Answers a refused call with `error` in the protocol of its content type, without reading its body. */
-function refuse(req: Http2ServerRequest, res: Http2ServerResponse, error: ConnectError): void {
-  const type = String(req.headers["content-type"] ?? "");
-  req.resume();
-  if (type.startsWith("application/grpc")) {
-    const headers = new Headers();
-    setTrailerStatus(headers, error);
-    res.stream.respond({ ":status": 200, "content-type": type.startsWith("application/grpc-web") ? type : "application/grpc", ...Object.fromEntries(headers) }, { endStream: true });
-  } else if (type.startsWith("application/connect+")) {
-    res.writeHead(200, { "content-type": type });
-    const json = Buffer.from(JSON.stringify({ error: JSON.parse(Buffer.from(errorToJsonBytes(error, {})).toString()) }));
-    const frame = Buffer.alloc(5 + json.length);
-    frame[0] = 0b10;
-    frame.writeUInt32BE(json.length, 1);
-    json.copy(frame, 5);
-    res.end(frame);
-  } else {
-    res.writeHead(codeToHttpStatus(error.code), { "content-type": "application/json" });
-    res.end(errorToJsonBytes(error, {}));
   }
 }
