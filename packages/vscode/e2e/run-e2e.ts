@@ -261,7 +261,7 @@ async function main(): Promise<number> {
     await offline.unregister();
 
     // A client only: when the hosting window closes, the second window must take the hub over.
-    peer = new LinkerClient({ name: PEER_NAME, hubs: hubUrl, autoHub: false, clientKind: "cli", description: "the e2e peer" });
+    peer = new LinkerClient({ name: PEER_NAME, hubs: hubUrl, autoHub: false, clientKind: "cli", description: "the e2e peer", sessions: new MemorySessionStore() });
     const recovered = new Promise<number>((done) => peer!.on("recovered", ({ durationMs }) => done(durationMs)));
     const bot = new Peer(peer);
     await peer.connect();
