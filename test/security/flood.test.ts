@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { RetryInfoSchema } from "@linker/protocol/gen/google/rpc/retry_info_pb.js";
 import { type Agent, registerAgent } from "../support/clients.js";
 import { killAll, launchHub, removeTempDirs, transports } from "../e2e/harness.js";
+import { percentile } from "../../bench/latency-stats.js";
 
 /** How long each phase sends. */
 const PHASE_MS = 4_000;
@@ -10,10 +11,6 @@ const PHASE_MS = 4_000;
 const FLOOD_IN_FLIGHT = 50;
 /** Pause between the measured agent's sends. */
 const VICTIM_GAP_MS = 25;
-
-function percentile(sorted: number[], p: number): number {
-  return sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
 
 /** Sends from `victim` for PHASE_MS, one at a time; returns each Send's latency (every one must succeed). */
 async function measure(victim: Agent): Promise<number[]> {

@@ -9,8 +9,6 @@ import { answerUnansweredCall } from "./unanswered-call.js";
 type Request = IncomingMessage | Http2ServerRequest;
 type Response = ServerResponse | Http2ServerResponse;
 
-/** Whether a framework error names a client's mistake (it is then INVALID_ARGUMENT, not INTERNAL). */
-const isClientFault = isClientFaultMessage;
 
 /** Rewrites one chunk of a Connect end-stream or gRPC-web trailer envelope that carries such an error. */
 function correctEnvelope(chunk: Uint8Array): Uint8Array {
@@ -20,14 +18,14 @@ function correctEnvelope(chunk: Uint8Array): Uint8Array {
   if (chunk[0] === 0x02) {
     try {
       const end = JSON.parse(text) as { error?: { code?: string; message?: string } };
-      if (end.error?.code === "internal" && isClientFault(end.error.message ?? null)) {
+      if (end.error?.code === "internal" && isClientFaultMessage(end.error.message ?? null)) {
         end.error.code = "invalid_argument";
         fixed = JSON.stringify(end);
       }
     } catch {
       return chunk;
     }
-  } else if (/^grpc-status: ?13\r?$/m.test(text) && isClientFault(/^grpc-message: ?(.*?)\r?$/m.exec(text)?.[1] ?? null)) {
+  } else if (/^grpc-status: ?13\r?$/m.test(text) && isClientFaultMessage(/^grpc-message: ?(.*?)\r?$/m.exec(text)?.[1] ?? null)) {
     fixed = text.replace(/^grpc-status: ?13/m, "grpc-status: 3");
   }
   if (fixed === undefined) return chunk;
@@ -50,7 +48,7 @@ async function corrected(res: UniversalServerResponse): Promise<UniversalServerR
     return { status: 400, header: new Headers({ "content-type": "application/json", "content-length": String(body.length) }), body: (async function* () { yield body; })() };
   }
   for (const headers of [res.header, res.trailer]) {
-    if (headers?.get("grpc-status") === "13" && isClientFault(headers.get("grpc-message"))) headers.set("grpc-status", "3");
+    if (headers?.get("grpc-status") === "13" && isClientFaultMessage(headers.get("grpc-message"))) headers.set("grpc-status", "3");
   }
   const type = res.header?.get("content-type") ?? "";
   if (res.status === 500 && type.startsWith("application/json") && res.body) {
@@ -59,7 +57,7 @@ async function corrected(res: UniversalServerResponse): Promise<UniversalServerR
     const text = Buffer.concat(chunks).toString("utf8");
     try {
       const error = JSON.parse(text) as { code?: string; message?: string };
-      if (error.code === "internal" && isClientFault(error.message ?? null)) {
+      if (error.code === "internal" && isClientFaultMessage(error.message ?? null)) {
         error.code = "invalid_argument";
         const body = Buffer.from(JSON.stringify(error));
         res.header?.set("content-length", String(body.length));
