@@ -53,12 +53,18 @@ export interface PtySession {
   stop(): Promise<void>;
 }
 
-/** Terminal output as text: a cursor move right becomes spaces, every other escape sequence (colors, moves) is removed. */
+/**
+ * Terminal output as text: a cursor move right becomes spaces, a move to a column one space (the
+ * renderer may skip blank cells either way, so match words with `\s*` between them), every other
+ * escape sequence (colors, moves) is removed.
+ */
 export function stripAnsi(text: string): string {
   return (
     text
       // eslint-disable-next-line no-control-regex
       .replace(/\u001B\[(\d*)C/g, (_, n: string) => " ".repeat(Math.min(Number(n || "1"), 200)))
+      // eslint-disable-next-line no-control-regex
+      .replace(/\u001B\[\d*G/g, " ")
       // eslint-disable-next-line no-control-regex
       .replace(/\u001B\[[0-?]*[ -/]*[@-~]|\u001B\][^\u0007\u001B]*(\u0007|\u001B\\)|\u001B[@-Z\\-_]/g, "")
   );
