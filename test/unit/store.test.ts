@@ -166,6 +166,29 @@ describe.each(storeKinds)("store contract (%s)", (kind) => {
     });
   });
 
+  it("reads a session from committed state only, and not once its key's sessions end", async () => {
+    store = await createStore(kind);
+    let pending: Promise<unknown> | undefined;
+    await expect(
+      store.transaction(async (tx) => {
+        await tx.identity.putInstance(create(InstanceSchema, { name: "a" }));
+        await tx.identity.putSession("h-rolled-back", "a", 1000, "key-1");
+        pending = store.readSession("h-rolled-back");
+        // Gives a concurrent read the time to run while this transaction is still open.
+        await new Promise((done) => setTimeout(done, 20));
+        throw new Error("boom");
+      }),
+    ).rejects.toThrow("boom");
+    expect(await pending).toBeUndefined();
+    await store.transaction(async (tx) => {
+      await tx.identity.putInstance(create(InstanceSchema, { name: "a" }));
+      await tx.identity.putSession("h1", "a", 1000, "key-1");
+    });
+    expect(await store.readSession("h1")).toEqual({ name: "a", keyId: "key-1" });
+    await store.transaction((tx) => tx.identity.deleteSessionsOfKey("key-1"));
+    expect(await store.readSession("h1")).toBeUndefined();
+  });
+
   it("finds messages by idempotency key per sender", async () => {
     store = await createStore(kind);
     await store.transaction(async (tx) => {

@@ -165,7 +165,7 @@ export class Registry {
   async resolveSession(token: string): Promise<SessionRecord | undefined> {
     const cached = this.sessionCache.get(token);
     if (cached !== undefined) return cached;
-    const session = await this.deps.store.transaction((tx) => tx.identity.getSession(hashToken(token)));
+    const session = await this.deps.store.readSession(hashToken(token));
     if (session !== undefined) this.remember(token, session);
     return session;
   }
@@ -222,9 +222,7 @@ export class Registry {
 
   /** Caches a valid session, dropping the oldest entries beyond SESSION_CACHE_SIZE. */
   private remember(token: string, session: SessionRecord): void {
-    // Replicas on one database: another replica can end a session (a revoked key, a released name)
-    // before this one hears of it, so every call reads the session from the store.
-    if (this.deps.config.store === "postgres") return;
+    if (!this.deps.store.sessionsCacheable) return;
     this.sessionCache.delete(token);
     this.sessionCache.set(token, session);
     if (this.sessionCache.size > SESSION_CACHE_SIZE) this.sessionCache.delete(this.sessionCache.keys().next().value!);

@@ -31,6 +31,8 @@ export function timedStore(store: Store): { store: Store; histogram: FixedHistog
           throw err;
         }
       },
+      readSession: (tokenHash) => store.readSession(tokenHash),
+      sessionsCacheable: store.sessionsCacheable,
       onCommitted: (listener) => store.onCommitted(listener),
       leadsSweeps: () => store.leadsSweeps(),
       close: () => store.close(),

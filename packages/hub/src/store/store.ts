@@ -2,7 +2,7 @@ import type { Event } from "@linker/protocol/gen/linker/v1/event_pb.js";
 import type { AuditRepository } from "./audit-repository.js";
 import type { CredentialRepository } from "./credential-repository.js";
 import type { EventRepository } from "./event-repository.js";
-import type { IdentityRepository } from "./identity-repository.js";
+import type { IdentityRepository, SessionRecord } from "./identity-repository.js";
 import type { MemoryRepository } from "./memory-repository.js";
 import type { MessageRepository } from "./message-repository.js";
 import type { PresenceRepository } from "./presence-repository.js";
@@ -65,6 +65,18 @@ export type CommitListener = (events: readonly CommittedEvent[]) => void;
 export interface Store {
   /** Runs `fn` as one atomic transaction; transactions run one at a time. */
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+  /**
+   * The session a token hash belongs to, read from committed state without
+   * queueing behind write transactions: every authenticated call that misses
+   * the session cache reads one.
+   */
+  readSession(tokenHash: string): Promise<SessionRecord | undefined>;
+  /**
+   * Whether a session read may be cached: false where other hubs share the
+   * database, since one of them can end a session (a revoked key, a released
+   * name) before this hub hears of it.
+   */
+  readonly sessionsCacheable: boolean;
   /**
    * Calls `listener` with every event once it is committed, in sequence
    * order and each exactly once: this hub's own commits and, where hubs share

@@ -1,7 +1,13 @@
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import { type Instance, InstanceSchema } from "@linker/protocol/gen/linker/v1/instance_pb.js";
-import type { IdentityRepository } from "../identity-repository.js";
+import type { IdentityRepository, SessionRecord } from "../identity-repository.js";
 import type { Sql } from "./sql.js";
+
+/** The sessions of the given token hashes that exist, by hash, in one query. */
+export async function readSessions(sql: Sql, tokenHashes: string[]): Promise<Map<string, SessionRecord>> {
+  const rows = await sql<{ token_hash: string; name: string; key_id: string }>("SELECT token_hash, name, key_id FROM sessions WHERE token_hash = ANY($1)", [tokenHashes]);
+  return new Map(rows.map((row) => [row.token_hash, { name: row.name, keyId: row.key_id }]));
+}
 
 /** Instances and sessions in PostgreSQL. */
 export function postgresIdentity(sql: Sql): IdentityRepository {

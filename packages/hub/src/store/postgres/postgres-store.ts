@@ -2,13 +2,14 @@ import { createHash } from "node:crypto";
 import pg from "pg";
 import type { HubLogger } from "../../logger.js";
 import { StoreUnreachableError } from "../store-errors.js";
-import type { CommitListener, Store, StoreTx } from "../store.js";
+import type { CommitListener, SessionRecord, Store, StoreTx } from "../store.js";
 import { postgresAudit } from "./audit.js";
+import { BatchedLookup } from "./batched-lookup.js";
 import { postgresCredentials } from "./credentials.js";
 import { EventTailer } from "./event-tailer.js";
 import { postgresEvents } from "./events.js";
 import { PostgresGroupCommit } from "./group-commit.js";
-import { postgresIdentity } from "./identity.js";
+import { postgresIdentity, readSessions } from "./identity.js";
 import { postgresMemory } from "./memory.js";
 import { postgresMessages } from "./messages.js";
 import { migrate } from "./migrations.js";
@@ -58,10 +59,12 @@ function lockClass(schema: string): number {
 const LOCK = { write: 1, sweep: 2, migrate: 3 } as const;
 
 /**
- * A store on PostgreSQL that any number of hubs share. Each hub keeps three
+ * A store on PostgreSQL that any number of hubs share. Each hub keeps four
  * connections: one runs its transactions (group commit, like SQLite), one
- * reads the event log for its live subscribers, and one listens for other
- * hubs' commits and holds the sweep lock while this hub leads the sweeps.
+ * reads the event log for its live subscribers, one reads sessions for every
+ * authenticated call, batched, outside the write lock (a committed
+ * revocation is seen by the next read on any hub), and one listens for other hubs' commits and
+ * holds the sweep lock while this hub leads the sweeps.
  *
  * Commit order: every write transaction takes one advisory lock before
  * anything else and keeps it to its COMMIT, so transactions commit one at a
@@ -73,6 +76,7 @@ const LOCK = { write: 1, sweep: 2, migrate: 3 } as const;
 export class PostgresStore implements Store {
   private writer: pg.Client | undefined;
   private reader: pg.Client | undefined;
+  private sessionReader: pg.Client | undefined;
   private listener: pg.Client | undefined;
   private leading = false;
   private relistening = false;
@@ -84,6 +88,7 @@ export class PostgresStore implements Store {
   private readonly schema: string;
   private readonly where: string;
   private engine!: PostgresGroupCommit<StoreTx>;
+  private sessionLookup!: BatchedLookup<SessionRecord>;
   private tailer!: EventTailer;
 
   private constructor(private readonly options: PostgresStoreOptions) {
@@ -111,6 +116,8 @@ export class PostgresStore implements Store {
     const head = BigInt((await writer.query<{ value: string }>("SELECT value FROM meta WHERE key = 'event_seq'")).rows[0].value);
     this.tailer = new EventTailer(() => this.readerClient(), this.listeners, this.options.logger, head);
     const sql: Sql = async (text, values) => (await (await this.writerClient()).query(text, values as unknown[])).rows;
+    const sessionSql: Sql = async (text, values) => (await (await this.sessionReaderClient()).query(text, values as unknown[])).rows;
+    this.sessionLookup = new BatchedLookup((tokenHashes) => readSessions(sessionSql, tokenHashes));
     const counter = (key: string) => async () =>
       bigintOf((await sql<{ value: string }>("UPDATE meta SET value = value + 1 WHERE key = $1 RETURNING value", [key]))[0].value);
     const repositories = {
@@ -148,6 +155,17 @@ export class PostgresStore implements Store {
     return this.engine.run(fn);
   }
 
+  async readSession(tokenHash: string): Promise<SessionRecord | undefined> {
+    try {
+      return await this.sessionLookup.get(tokenHash);
+    } catch (err) {
+      throw this.failed(err, "session reader");
+    }
+  }
+
+  /** Other hubs on the database end sessions too, so every call reads its session. */
+  readonly sessionsCacheable = false;
+
   onCommitted(listener: CommitListener): void {
     this.listeners.push(listener);
   }
@@ -169,8 +187,8 @@ export class PostgresStore implements Store {
     if (this.closed) return;
     await this.engine?.close();
     this.closed = true;
-    const clients = [this.writer, this.reader, this.listener];
-    this.writer = this.reader = this.listener = undefined;
+    const clients = [this.writer, this.reader, this.sessionReader, this.listener];
+    this.writer = this.reader = this.sessionReader = this.listener = undefined;
     await Promise.all(clients.map((client) => client?.end().catch(() => undefined)));
   }
 
@@ -203,6 +221,10 @@ export class PostgresStore implements Store {
     return (this.reader ??= await this.connect("reader"));
   }
 
+  private async sessionReaderClient(): Promise<pg.Client> {
+    return (this.sessionReader ??= await this.connect("session reader"));
+  }
+
   private async listenerClient(): Promise<pg.Client> {
     return (this.listener ??= await this.connect("listener"));
   }
@@ -220,6 +242,7 @@ export class PostgresStore implements Store {
     if (!isConnectionError(err) && !(err instanceof StoreUnreachableError)) return err;
     if (role === "writer") this.writer = undefined;
     if (role === "reader") this.reader = undefined;
+    if (role === "session reader") this.sessionReader = undefined;
     if (role === "listener") {
       this.listener = undefined;
       this.leading = false;

@@ -5,7 +5,7 @@ import type { HubLogger } from "../../logger.js";
 import { DataDirLock } from "./data-dir-lock.js";
 import Database from "better-sqlite3";
 import { SchemaError } from "../store-errors.js";
-import type { CommitListener, CommittedEvent, Store, StoreTx } from "../store.js";
+import type { CommitListener, CommittedEvent, SessionRecord, Store, StoreTx } from "../store.js";
 import { sqliteAudit } from "./audit.js";
 import { sqliteCredentials } from "./credentials.js";
 import { sqliteEvents } from "./events.js";
@@ -176,6 +176,14 @@ export class SqliteStore implements Store {
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
     return this.engine.run(fn);
   }
+
+  /** Reads through a transaction: the one connection may hold another's uncommitted writes. */
+  readSession(tokenHash: string): Promise<SessionRecord | undefined> {
+    return this.engine.run((tx) => tx.identity.getSession(tokenHash));
+  }
+
+  /** One hub per file at a time: only this hub ends its sessions. */
+  readonly sessionsCacheable = true;
 
   onCommitted(listener: CommitListener): void {
     this.listeners.push(listener);
