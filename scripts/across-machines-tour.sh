@@ -4,11 +4,11 @@
 # machines, and alice and bob list both replicas. Fails on any error or missing message.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/tour-helpers.sh
 pgbin=/usr/lib/postgresql/15/bin
 work=$(mktemp -d)
 chmod 777 "$work"
 as_postgres() { if [ "$(id -u)" = 0 ]; then su postgres -c "$1"; else bash -c "$1"; fi; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 pgport=$(free_port)
 as_postgres "$pgbin/initdb -D '$work/pg' -A scram-sha-256 -U postgres --pwfile=<(echo postgres) --no-sync" >/dev/null 2>&1 ||
   as_postgres "echo postgres > '$work/pw' && $pgbin/initdb -D '$work/pg' -A scram-sha-256 -U postgres --pwfile='$work/pw' --no-sync" >/dev/null
@@ -23,7 +23,6 @@ cleanup() {
 trap cleanup EXIT
 export PGHOST=$work PGPORT=$pgport PGPASSWORD=postgres
 export LINKER_HOME=$work/home
-linker() { node bin/linker.js "$@"; }
 
 echo "--- the database"
 su_env="PGHOST=$PGHOST PGPORT=$PGPORT PGPASSWORD=$PGPASSWORD"

@@ -6,6 +6,7 @@
 # name it does not bind.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/tour-helpers.sh
 work=$(mktemp -d)
 hub_pid=
 cleanup() {
@@ -14,8 +15,6 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-linker() { node bin/linker.js "$@"; }
 port=$(free_port)
 # The name other machines use for the hub: this machine's host name (in the certificate) when it resolves.
 host=$(hostname)
