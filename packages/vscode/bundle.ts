@@ -8,8 +8,8 @@ export const EXTENSION_DIR = import.meta.dirname;
 
 /**
  * Modules left out of the bundle: VS Code's API, the native SQLite binding an
- * in-process hub loads, and the web dashboard (static files the .vsix does not
- * ship; a hub a window hosts answers `/` saying it is not installed).
+ * in-process hub loads, and the web dashboard package (the .vsix ships its
+ * built files in dashboard/, which the hub child process serves at `/`).
  */
 export const EXTERNAL_MODULES = ["vscode", "better-sqlite3", "@linker/dashboard"];
 

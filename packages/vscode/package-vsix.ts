@@ -1,11 +1,13 @@
 import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { promisify } from "node:util";
 import { bundleExtension, bundleHubProcess, EXTENSION_DIR } from "./bundle.js";
-import { HUB_PROCESS_FILE } from "./src/hosting-paths.js";
+import { dashboardDir } from "@linker/dashboard";
+import { DASHBOARD_FOLDER, HUB_PROCESS_FILE } from "./src/hosting-paths.js";
 
 const run = promisify(execFile);
 const require = createRequire(import.meta.url);
@@ -18,7 +20,8 @@ async function filesUnder(dir: string): Promise<string[]> {
 
 /**
  * Builds the .vsix: bundles the extension and the hub child process
- * (minified), stages the manifest, README and icon, and runs `vsce package`.
+ * (minified), stages the built web dashboard the hub serves at `/`, the
+ * manifest, README and icon, and runs `vsce package`.
  * The package is platform-neutral: it carries no native binary (packaging
  * fails if one slips in), so one .vsix installs on every platform; a window
  * hosts the hub in a child process under a runtime with node:sqlite
@@ -29,6 +32,8 @@ export async function packageVsix(outDir = join(EXTENSION_DIR, "dist")): Promise
   try {
     await bundleExtension({ outfile: join(stage, "dist", "extension.cjs"), minify: true });
     await bundleHubProcess({ outfile: join(stage, "dist", HUB_PROCESS_FILE), minify: true });
+    if (!existsSync(join(dashboardDir, "index.html"))) throw new Error(`the dashboard is not built (no ${join(dashboardDir, "index.html")}); run \`npm run build\``);
+    await cp(dashboardDir, join(stage, DASHBOARD_FOLDER), { recursive: true });
     await cp(join(EXTENSION_DIR, "media"), join(stage, "media"), { recursive: true });
     await cp(join(EXTENSION_DIR, "README.md"), join(stage, "README.md"));
     const manifest = JSON.parse(await readFile(join(EXTENSION_DIR, "package.json"), "utf8")) as Record<string, unknown>;

@@ -40,6 +40,8 @@ export class HostingUnavailableError extends Error {
 export interface HubStarterOptions {
   /** Where the hosted hub logs (default: JSON lines on stderr). */
   logger?: ClientLogger;
+  /** Folder of the built dashboard the hub serves at `/` (default: the `@linker/dashboard` package's). */
+  dashboardDir?: string;
 }
 
 /**
@@ -55,7 +57,7 @@ export function hubStarter(options: HubStarterOptions = {}): HubStarter {
     } catch (err) {
       throw new HostingUnavailableError(err);
     }
-    const running = await hub.startHub(hub.hubConfig(site), { logger: options.logger });
+    const running = await hub.startHub(hub.hubConfig(site), { logger: options.logger, dashboardDir: options.dashboardDir });
     return Object.assign(running, { description: "in this process (better-sqlite3)" });
   };
 }

@@ -75,6 +75,8 @@ export interface StartHubOptions {
    * secret when set, else this machine only). Credentials with roles plug in here.
    */
   observerPolicy?: ObserverPolicy;
+  /** Folder of a built dashboard to serve at `/` (default: the `@linker/dashboard` package's). */
+  dashboardDir?: string;
 }
 
 /** A hub serving on its port. */
@@ -244,7 +246,7 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
   const keys = hub.keys;
   const extra = options.httpHandler?.(url, logger, { identify: (bearer) => keys.identify(bearer), mode, clientCa: tls?.caPath ? readFileSync(tls.caPath, "utf8") : tls ? tls.cert : undefined, config });
   const ops = opsEndpoints(hub, observerPolicy, logger);
-  const dashboard = dashboardHandler(await loadDashboard(), config.dashboard);
+  const dashboard = dashboardHandler(await loadDashboard(options.dashboardDir), config.dashboard);
   const audit = hub.audit;
   serve = (req, res) => {
     const peer = peerOf(req);

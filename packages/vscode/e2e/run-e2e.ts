@@ -169,6 +169,7 @@ async function main(): Promise<number> {
     const native = installed.filter((file) => file.endsWith(".node") || file.includes("better-sqlite3"));
     if (native.length > 0) throw new Error(`the installed extension carries a native addon: ${native.join(", ")}`);
     if (!installed.includes(join("dist", "hub-process.cjs"))) throw new Error("the installed extension has no dist/hub-process.cjs");
+    if (!installed.includes(join("dashboard", "index.html"))) throw new Error("the installed extension has no dashboard/index.html");
     say("installed: no native addon in the extension (as in desktop VS Code, its extension host cannot load SQLite)");
     const suite = await bundleSuite(join(import.meta.dirname, "suite", "index.ts"), join(root, "suite", "index.cjs"));
     const workspace = await createWorkspace(root, "billing-app", { "claudeTeam.windowName": WINDOW_NAME });
@@ -326,6 +327,14 @@ async function main(): Promise<number> {
     const cliTasks = await cli("--json", "task", "ls");
     if (!cliMemory.includes("42") || !cliTasks.includes("Check the hosting path")) throw new Error(`the CLI does not see its memory key and task after the hand-over:\n${cliMemory}\n${cliTasks}`);
     say(`every message (${(JSON.parse(after) as { messages: unknown[] }).messages.length}), task and memory key is intact; the CLI agent reads its key and task back`);
+
+    // A person watching: the hub a window hosts serves the dashboard the .vsix ships, live in the browser.
+    const dashboard = await browser.newPage();
+    await dashboard.goto(`${hubUrl}/?name=e2e-overseer`);
+    await dashboard.getByTestId("connection").filter({ hasText: "live" }).waitFor({ timeout: 15_000 });
+    for (const name of [SECOND_WINDOW, PEER_NAME]) await dashboard.getByTestId(`instance-${name}`).waitFor({ timeout: 15_000 });
+    await dashboard.close();
+    say(`the dashboard at ${hubUrl}/, served by the second window's hub child from the .vsix, shows ${SECOND_WINDOW} and ${PEER_NAME} live`);
 
     await browser.close();
     browser = undefined;

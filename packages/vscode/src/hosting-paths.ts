@@ -1,9 +1,22 @@
-import { accessSync, constants, realpathSync, statSync } from "node:fs";
-import { delimiter, isAbsolute, join } from "node:path";
+import { accessSync, constants, existsSync, realpathSync, statSync } from "node:fs";
+import { delimiter, dirname, isAbsolute, join } from "node:path";
 import { type ClientLogger, type HostingCandidate, hubProcessStarter, type HubStarter } from "@linker/client";
 
 /** File name of the hub child-process bundle, next to extension.cjs in the extension's dist/. */
 export const HUB_PROCESS_FILE = "hub-process.cjs";
+
+/** Folder of the built web dashboard in the .vsix, next to dist/; a hub a window hosts serves it at `/`. */
+export const DASHBOARD_FOLDER = "dashboard";
+
+/**
+ * The built dashboard the .vsix ships next to the dist/ folder that holds
+ * `bundleFile`, if it is there (a development checkout has none: its hub
+ * finds the `@linker/dashboard` package instead).
+ */
+export function shippedDashboardDir(bundleFile: string): string | undefined {
+  const dir = join(dirname(bundleFile), "..", DASHBOARD_FOLDER);
+  return existsSync(join(dir, "index.html")) ? dir : undefined;
+}
 
 /** What the user is told when no hosting path works. */
 export const HOSTING_ADVICE =

@@ -5,7 +5,7 @@ import * as vscode from "vscode";
 import type { WorkspaceSchema } from "@linker/protocol/gen/linker/v1/instance_pb.js";
 import { isLoopbackHost } from "@linker/protocol";
 import { type AutoHubOptions, chooseHostingPath, createHubKeeper, type DataEvent, FileSessionStore, type HostingCandidate, type HostingPathStarter, type HubKeeper, hubStarter, LinkerClient, type LinkerClientOptions, LinkerError } from "@linker/client";
-import { HOSTING_ADVICE, windowHostingCandidates } from "./hosting-paths.js";
+import { HOSTING_ADVICE, shippedDashboardDir, windowHostingCandidates } from "./hosting-paths.js";
 import { HubOfflineError } from "./hub-offline-error.js";
 import { instanceNameCandidates } from "./instance-name.js";
 import { clientLogger, hubLogger, type Log, messageLogger } from "./output-log.js";
@@ -306,7 +306,7 @@ export class HubConnection implements vscode.Disposable {
     return windowHostingCandidates({
       nodePath: settings.nodePath,
       hubScript: this.options.hubScript ?? "",
-      inProcess: hubStarter({ logger: hubLog }),
+      inProcess: hubStarter({ logger: hubLog, dashboardDir: this.options.hubScript ? shippedDashboardDir(this.options.hubScript) : undefined }),
       hubLog,
     });
   }

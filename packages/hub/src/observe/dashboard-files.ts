@@ -55,17 +55,18 @@ async function listFiles(dir: string): Promise<string[]> {
 }
 
 /**
- * Finds the dashboard through the `@linker/dashboard` package and reads its
- * built files. The package is optional: without it (or without a build) the
- * hub answers `/` with what is missing. Serving only files read here means
- * no request path ever reaches the file system.
+ * Reads the built dashboard from `dir`, else finds it through the
+ * `@linker/dashboard` package. The package is optional: without it (or
+ * without a build) the hub answers `/` with what is missing. Serving only
+ * files read here means no request path ever reaches the file system.
  */
-export async function loadDashboard(): Promise<DashboardBuild> {
-  let dir: string;
-  try {
-    ({ dashboardDir: dir } = await import("@linker/dashboard"));
-  } catch {
-    return { missing: "the @linker/dashboard package is not installed next to this hub" };
+export async function loadDashboard(dir?: string): Promise<DashboardBuild> {
+  if (dir === undefined) {
+    try {
+      ({ dashboardDir: dir } = await import("@linker/dashboard"));
+    } catch {
+      return { missing: "the @linker/dashboard package is not installed next to this hub" };
+    }
   }
   let paths: string[];
   try {

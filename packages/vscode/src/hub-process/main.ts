@@ -1,4 +1,5 @@
 import { hubStarter, runHubProcess, StoreUnavailableError } from "@linker/client";
+import { shippedDashboardDir } from "../hosting-paths.js";
 import Database, { nodeSqliteModule } from "./node-sqlite-binding.js";
 
 /** Flags that turn node:sqlite on in runtimes that have it behind one (Node 22.5–22.12, 23.0–23.3). */
@@ -39,4 +40,4 @@ process.on("warning", (warning) => {
  * mapped to node:sqlite (bundle.ts), run by a window that cannot load a
  * native addon in its extension host (hub-process-starter.ts starts it).
  */
-void runHubProcess({ start: hubStarter(), checkStore });
+void runHubProcess({ start: hubStarter({ dashboardDir: shippedDashboardDir(process.argv[1] ?? "") }), checkStore });
