@@ -1,5 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { lookup } from "node:dns/promises";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type HubProcess, startHubProcess } from "../support/hub-process.js";
@@ -259,28 +261,40 @@ describe("Linker in real Claude Code sessions", { timeout: 180_000 }, () => {
     }
   });
 
-  it("works as `linker init --http` set a container up, reaching a hub beyond loopback with an agent key", async () => {
-    const remote = await startHubProcess({ args: ["--host", "0.0.0.0", "--auth", "keys"] });
+  it("works as `linker init --http` set a container up, reaching a hub beyond loopback over TLS with an agent key", async () => {
+    const remote = await startHubProcess({ args: ["--host", "0.0.0.0", "--auth", "keys", "--tls-self-signed"] });
     hubs.push(remote);
-    const url = remote.url.replace("0.0.0.0", "127.0.0.1");
+    // The name other machines use for the hub (in its certificate): this machine's, when it resolves.
+    const hubHost = await lookup(hostname()).then(() => hostname(), () => "localhost");
+    const url = remote.url.replace("0.0.0.0", hubHost);
+    expect(url).toMatch(/^https:\/\//);
     const container = sessionHome({ projectName: "container" });
     const host = sessionHome({ projectName: "host" });
+    // The container holds a copy of the hub's CA, as the README says.
+    const ca = join(container.project, "hub-ca.pem");
+    writeFileSync(ca, readFileSync(join(remote.dataDir, "tls", "ca.pem")));
+    const trust = ["--ca", ca];
     // The README's commands: an operator issues a key on the hub's machine (with the hub's admin key).
     const admin = { LINKER_KEY: readFileSync(join(remote.dataDir, "admin.key"), "utf8").trim() };
     const keyFor = async (name: string) => {
-      const created = await runLinker(host, ["--json", "--hub", url, "key", "create", name], admin);
+      const created = await runLinker(host, [...trust, "--json", "--hub", url, "key", "create", name], admin);
       expect(created.code, created.stderr).toBe(0);
       return (JSON.parse(created.stdout) as { secret: string }).secret;
     };
     const env = { LINKER_KEY: await keyFor("api-container") };
-    const init = await runLinker(container, ["--name", "api-container", "init", "--http", url], env);
+    const cleartext = await runLinker(container, ["--name", "api-container", "init", "--http", url.replace("https:", "http:")], env);
+    expect(cleartext.code).toBe(1);
+    expect(cleartext.stderr).toContain("would send the agent key in clear text");
+    const init = await runLinker(container, [...trust, "--name", "api-container", "init", "--http", url], env);
     expect(init.code, init.stderr).toBe(0);
+    // Claude Code trusts the CA through its settings; nothing in its environment names it.
+    expect(JSON.parse(readFileSync(join(container.project, ".claude", "settings.json"), "utf8")).env).toEqual({ NODE_EXTRA_CA_CERTS: ca });
     model.script("container-1", calls(["linker_list_instances", {}]));
     const first = await runClaude(container, "join", { modelUrl: model.urlFor("container-1"), env });
     expect(first.code, first.stderr).toBe(0);
     expect(lastResultOf(model.messagesOf("container-1"), "linker_list_instances")).toMatch(/^online api-container \(you\)/m);
     const hostEnv = { LINKER_KEY: await keyFor("host-agent") };
-    expect((await runLinker(host, ["--name", "host-agent", "--hub", url, "send", "api-container", "the API moved to 8081"], hostEnv)).code).toBe(0);
+    expect((await runLinker(host, [...trust, "--name", "host-agent", "--hub", url, "send", "api-container", "the API moved to 8081"], hostEnv)).code).toBe(0);
     model.script("container-2", calls(["linker_list_instances", {}]));
     const second = await runClaude(container, "anything?", { modelUrl: model.urlFor("container-2"), env });
     expect(second.code, second.stderr).toBe(0);

@@ -102,18 +102,31 @@ describe.concurrent("linker init", () => {
     expect(() => readFileSync(join(project, ".mcp.json"))).toThrow();
   });
 
-  it("with --http points the server at a remote hub's /mcp endpoint and the hook at its /mcp/hook", async () => {
+  it("with --http points the server at a remote hub's /mcp endpoint over TLS, trusting its CA, and the hook at its /mcp/hook", async () => {
     const { project, init } = setUp("container-app");
-    const run = await init(["--name", "api-container", "init", "--http", "http://host.docker.internal:3847"]);
+    const ca = join(project, "hub-ca.pem");
+    writeFileSync(ca, "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n");
+    const run = await init(["--ca", ca, "--name", "api-container", "init", "--http", "https://host.docker.internal:3847"]);
     expect(run.code, run.stderr).toBe(0);
     expect(readJson(join(project, ".mcp.json")).mcpServers.linker).toEqual({
       type: "http",
-      url: "http://host.docker.internal:3847/mcp",
+      url: "https://host.docker.internal:3847/mcp",
       headers: { "X-Linker-Name": "api-container", Authorization: "Bearer ${LINKER_KEY}" },
     });
-    const hook = readJson(join(project, ".claude", "settings.json")).hooks.UserPromptSubmit[0].hooks[0].command as string;
-    expect(hook).toBe(`${process.execPath} ${LINKER_BIN} --name api-container hook --http http://host.docker.internal:3847`);
-    const refused = await init(["init", "--user", "--http", "http://host.docker.internal:3847"]);
+    const settings = readJson(join(project, ".claude", "settings.json"));
+    expect(settings.env).toEqual({ NODE_EXTRA_CA_CERTS: ca });
+    const hook = settings.hooks.UserPromptSubmit[0].hooks[0].command as string;
+    expect(hook).toBe(`${process.execPath} ${LINKER_BIN} --name api-container --ca ${ca} hook --http https://host.docker.internal:3847`);
+    expect(run.stdout).toContain(`added env.NODE_EXTRA_CA_CERTS ${ca}`);
+    // The agent key never goes in clear text beyond this machine; a hub on it may be reached over http://.
+    const cleartext = await init(["--name", "api-container", "init", "--http", "http://host.docker.internal:3847"]);
+    expect(cleartext.code).toBe(1);
+    expect(cleartext.stderr).toContain("would send the agent key in clear text to host.docker.internal:3847; nothing was changed");
+    expect(cleartext.stderr).toContain("--tls-self-signed");
+    expect(readJson(join(project, ".mcp.json")).mcpServers.linker.url).toBe("https://host.docker.internal:3847/mcp");
+    const local = await init(["--name", "api-container", "init", "--http", "http://127.0.0.1:3847"]);
+    expect(local.code, local.stderr).toBe(0);
+    const refused = await init(["init", "--user", "--http", "https://host.docker.internal:3847"]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain("needs a fixed --name");
   });

@@ -80,6 +80,17 @@ describe("the MCP endpoint at /mcp on the hub port", () => {
     expect((await hook({ LINKER_KEY: key })).stdout).toContain("second");
   });
 
+  it("keeps `linker hook --http` from sending a key in clear text beyond this machine", async () => {
+    // 192.0.2.1 is a documentation address: nothing there could answer, and the hook must not even try.
+    const run = await runCli(["--name", "hooked-container", "hook", "--http", "http://192.0.2.1:3847"], {
+      home: tempDir("linker-hook-home-"),
+      env: { LINKER_KEY: "lkk_not-a-real-key-0123456789" },
+      input: JSON.stringify({ hook_event_name: "UserPromptSubmit" }),
+    });
+    expect([run.code, run.stdout]).toEqual([0, ""]);
+    expect(run.stderr).toContain("refusing to send a credential in clear text to 192.0.2.1:3847: use an https:// hub URL");
+  });
+
   it("refuses a session without a name and one that would take another instance's name", async () => {
     const anonymous = new Client({ name: "anonymous", version: "1.0.0" });
     await expect(anonymous.connect(new StreamableHTTPClientTransport(new URL(`${hub.url}/mcp`)))).rejects.toThrow();

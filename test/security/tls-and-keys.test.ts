@@ -81,6 +81,18 @@ describe("TLS on the one port, and agent keys over it", { timeout: 60_000 }, () 
     }
   });
 
+  it("names the hosts containers reach a wildcard-bound hub by in its certificate, and only loopback names otherwise", async () => {
+    const names = (hubProcess: HubProcess) => new X509Certificate(readFileSync(join(hubProcess.dataDir, "tls", "cert.pem"))).subjectAltName ?? "";
+    expect(names(hub)).toContain("DNS:localhost");
+    expect(names(hub)).not.toContain("host.docker.internal");
+    const wide = await startHubProcess({ args: ["--host", "0.0.0.0", "--tls-self-signed", "--auth", "keys"] });
+    try {
+      for (const name of ["host.docker.internal", "host.containers.internal", "gateway.docker.internal"]) expect(names(wide)).toContain(`DNS:${name}`);
+    } finally {
+      await wide.stop();
+    }
+  });
+
   it("the CA stays across restarts, so clients keep trusting the hub", async () => {
     const dataDir = tempDir("linker-tls-restart-");
     const first = await startHubProcess({ dataDir, args: ["--tls-self-signed"] });

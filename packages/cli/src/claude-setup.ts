@@ -43,6 +43,8 @@ export interface SessionPlan {
   plugin?: { dir: string; id: string; marketplace: string };
   /** Approve the project's `.mcp.json` server (project scope). */
   approveProjectServer: boolean;
+  /** A CA file Claude Code must trust for an https:// hub's /mcp (its `env.NODE_EXTRA_CA_CERTS`). */
+  trustCa?: string;
 }
 
 /** Hook events Linker may own, in the order they are written. */
@@ -141,6 +143,13 @@ export function mergeSettings(settings: JsonObject, plan: SessionPlan): Merged {
     if (!approved.includes(SERVER_NAME)) {
       value = { ...value, enabledMcpjsonServers: [...approved, SERVER_NAME] };
       changes.push(`added enabledMcpjsonServers ${SERVER_NAME} (the project's server needs no approval prompt)`);
+    }
+  }
+  if (plan.trustCa !== undefined) {
+    const env = isObject(settings.env) ? settings.env : {};
+    if (env.NODE_EXTRA_CA_CERTS !== plan.trustCa) {
+      value = { ...value, env: { ...env, NODE_EXTRA_CA_CERTS: plan.trustCa } };
+      changes.push(`${env.NODE_EXTRA_CA_CERTS === undefined ? "added" : "replaced"} env.NODE_EXTRA_CA_CERTS ${plan.trustCa} (Claude Code trusts the hub's CA for /mcp)`);
     }
   }
   const permissions = isObject(settings.permissions) ? settings.permissions : {};

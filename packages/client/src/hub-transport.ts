@@ -1,7 +1,7 @@
 import http from "node:http";
 import https from "node:https";
 import { Code, ConnectError, type Interceptor, type Transport } from "@connectrpc/connect";
-import { isLoopbackHost } from "@linker/protocol";
+import { cleartextRefusal } from "@linker/protocol";
 import {
   createConnectTransport,
   createGrpcTransport,
@@ -34,15 +34,9 @@ export interface HubTransportOptions {
  * get one; anything else needs https://.
  */
 export function cleartextGuard(url: string): Interceptor {
-  const parsed = new URL(url);
-  const safe = parsed.protocol === "https:" || isLoopbackHost(parsed.hostname);
+  const refusal = cleartextRefusal(new URL(url));
   return (next) => async (req) => {
-    if (!safe && req.header.has("authorization")) {
-      throw new ConnectError(
-        `refusing to send a credential in clear text to ${parsed.host}: use an https:// hub URL (the hub serves TLS with --tls-self-signed or --tls-cert), or reach it through a loopback address`,
-        Code.FailedPrecondition,
-      );
-    }
+    if (refusal !== undefined && req.header.has("authorization")) throw new ConnectError(refusal, Code.FailedPrecondition);
     return next(req);
   };
 }

@@ -10,7 +10,7 @@ import { isLoopbackHost } from "@linker/protocol";
 import { authMode, type HubConfig } from "./config.js";
 import { loadAdminKey } from "./access/admin-key-file.js";
 import type { Credential } from "./access/credential.js";
-import { createHostGuard, type HostGuard } from "./access/host-guard.js";
+import { CONTAINER_HOST_NAMES, createHostGuard, type HostGuard, isWildcardBind } from "./access/host-guard.js";
 import { rpcAdapter } from "./rpc-adapter.js";
 import { selfSignedTls } from "./tls/self-signed.js";
 import { createErrorInterceptor } from "./error-interceptor.js";
@@ -160,7 +160,8 @@ export class UnsafeBindError extends Error {}
 function tlsOf(config: HubConfig): { cert: string; key: string; fingerprint: string; caPath?: string } | undefined {
   if (config.tlsSelfSigned) {
     if (config.dataDir === "") throw new HubConfigError("--tls-self-signed writes its CA into the data folder: give the hub a --data-dir");
-    const names = [config.host, ...config.allowedHosts];
+    // A wildcard bind is reached from containers too: the certificate names their host names.
+    const names = [config.host, ...config.allowedHosts, ...(isWildcardBind(config.host) ? CONTAINER_HOST_NAMES : [])];
     const tls = selfSignedTls(join(config.dataDir, "tls"), names);
     return { cert: tls.cert, key: tls.key, fingerprint: tls.fingerprint, caPath: tls.caPath };
   }

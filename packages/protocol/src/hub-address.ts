@@ -16,6 +16,15 @@ export function isLoopbackHost(host: string): boolean {
   return isIPv6(bare) && (bare === "::1" || bare === "0:0:0:0:0:0:0:1");
 }
 
+/**
+ * Why a credential may not be sent to `url`, or undefined when it may: over
+ * http:// only a hub on this machine gets one; anything else needs https://.
+ */
+export function cleartextRefusal(url: URL): string | undefined {
+  if (url.protocol !== "http:" || isLoopbackHost(url.hostname)) return undefined;
+  return `refusing to send a credential in clear text to ${url.host}: use an https:// hub URL (the hub serves TLS with --tls-self-signed or --tls-cert), or reach it through a loopback address`;
+}
+
 /** True when `url` is http:// on this machine (the kind of hub a client may host itself). */
 export function isLoopbackUrl(url: string): boolean {
   try {

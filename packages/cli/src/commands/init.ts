@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, realpathSync, renameSync, rmdirSync, rmSync, w
 import { homedir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { Command } from "commander";
-import { DEFAULT_HUB_URL } from "@linker/protocol";
+import { cleartextRefusal, DEFAULT_HUB_URL } from "@linker/protocol";
 import { CliError } from "../cli-error.js";
 import { marketplaceName, monitorPluginFiles, pluginId } from "../claude-plugin.js";
 import { type JsonObject, type McpServerEntry, mergeMcpServer, mergeSettings, type SessionPlan, shellCommand } from "../claude-setup.js";
@@ -125,7 +125,7 @@ export function initCommand(): Command {
       "Write or merge the project's .mcp.json and .claude/settings.json (and the monitor plugin's folder) so Claude Code's linker MCP server, hooks and monitor act as the same instance on the same hub",
     )
     .option("--user", "configure every project of this user (~/.claude.json and ~/.claude/settings.json) instead of this one")
-    .option("--http <url>", "reach a remote hub's MCP endpoint over HTTP (a container with no local hub); the agent key comes from LINKER_KEY")
+    .option("--http <url>", "reach a remote hub's MCP endpoint (a container with no local hub): https:// beyond this machine, trusting --ca; the agent key comes from LINKER_KEY")
     .option("--no-monitor", "leave out the monitor plugin (linker watch), which wakes an idle interactive session")
     .option("--no-drain", "leave out the Stop hook that hands waiting messages to the model before its turn ends")
     .option("--rewake", "wake an idle session with SessionStart + Stop asyncRewake hooks instead of the plugin (settings only)")
@@ -151,7 +151,9 @@ a Stop hook hands waiting messages to the model before a turn ends, in
 With --user the server, hooks and monitor apply to every project, each acting as
 its own folder's name (pass --name to pin one). With --http the session reaches
 the hub's /mcp endpoint with no local process; the hub must bind beyond loopback
-(\`linker hub --host 0.0.0.0 --auth keys\`), and LINKER_KEY must hold an agent key
+and serve TLS (\`linker hub --host 0.0.0.0 --auth keys --tls-self-signed\`), --ca
+names a copy of its ca.pem (Claude Code trusts it through env.NODE_EXTRA_CA_CERTS
+in the settings, the hook through --ca), and LINKER_KEY must hold an agent key
 that binds the name (\`linker key create NAME\` on the hub's machine) where Claude
 Code runs.
 
@@ -161,7 +163,7 @@ Examples:
   linker init --rewake
   linker init --bridge
   linker init --user
-  linker --name api-container init --http http://host.docker.internal:3847
+  linker --ca ca.pem --name api-container init --http https://host.docker.internal:3847
   linker init --channels`,
     )
     .action((opts: InitOptions, command: Command) => {
@@ -181,10 +183,21 @@ Examples:
 
       let server: McpServerEntry;
       let hookWords: string[];
+      let trustCa: string | undefined;
       if (opts.http) {
         const [base] = parseHubUrls(opts.http, "--http");
+        const url = new URL(base);
+        const { protocol, host } = url;
+        if (cleartextRefusal(url) !== undefined) {
+          throw new CliError(
+            `--http ${base} would send the agent key in clear text to ${host}; nothing was changed`,
+            ExitCode.usage,
+            `serve the hub over TLS (\`linker hub --host 0.0.0.0 --auth keys --tls-self-signed\`), copy its ca.pem here, and run \`linker --ca ca.pem --name ${settings.name} init --http https://${host}\``,
+          );
+        }
+        if (protocol === "https:" && settings.caPath !== undefined) trustCa = resolve(settings.caPath);
         server = { type: "http", url: `${base}/mcp`, headers: { "X-Linker-Name": settings.name, Authorization: "Bearer ${LINKER_KEY}" } };
-        hookWords = [...linkerCommand(), "--name", settings.name, "hook", "--http", base];
+        hookWords = [...linkerCommand(), "--name", settings.name, ...(trustCa ? ["--ca", trustCa] : []), "hook", "--http", base];
       } else {
         server = { command: process.execPath, args: [realpathSync(process.argv[1]), ...global, "mcp"] };
         hookWords = [...linkerCommand(), ...global, "hook"];
@@ -200,6 +213,7 @@ Examples:
         rewake: paths.rewake ? { waitSeconds: opts.waitSeconds ?? DEFAULT_WAIT_SECONDS } : undefined,
         plugin: paths.monitor ? { dir: pluginDir, id: pluginId(pluginDir), marketplace: marketplaceName(pluginDir) } : undefined,
         approveProjectServer: !opts.user,
+        trustCa,
       };
       const mergedServer = mergeMcpServer(readJson(serverFile), server, "");
       const mergedSettings = mergeSettings(readJson(settingsFile), plan);

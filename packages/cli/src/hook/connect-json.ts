@@ -1,5 +1,7 @@
 import http from "node:http";
 import https from "node:https";
+import { rootCertificates } from "node:tls";
+import { cleartextRefusal } from "@linker/protocol";
 
 /** A Connect error as the hub answered it (JSON error body), or a failure to reach the hub. */
 export class ConnectJsonError extends Error {
@@ -35,15 +37,26 @@ export interface JsonPost {
   what: string;
   /** A kept-alive agent to reuse, if any. */
   agent?: http.Agent;
+  /** PEM of a CA to trust for an https:// hub besides the system's (a self-signed hub's ca.pem). */
+  ca?: string;
+}
+
+
+/** The CAs an https:// request trusts: the system's and `ca`. */
+function trusted(ca: string | undefined): string[] | undefined {
+  return ca === undefined ? undefined : [...rootCertificates, ca];
 }
 
 /**
  * POSTs a JSON body and resolves with the JSON answer of a 200, or rejects
  * with a ConnectJsonError carrying the Connect error code of the answer, or
  * `unreachable` when nothing answered (a refused connection fails at once).
+ * A credential goes over https://, or over http:// to this machine only.
  */
 export function postJson(post: JsonPost, request: object): Promise<Record<string, unknown>> {
   const url = new URL(post.url);
+  const refusal = Object.keys(post.headers).some((name) => name.toLowerCase() === "authorization") ? cleartextRefusal(url) : undefined;
+  if (refusal !== undefined) return Promise.reject(new ConnectJsonError(refusal, "failed_precondition", false));
   const transport = url.protocol === "https:" ? https : http;
   const body = JSON.stringify(request);
   return new Promise((resolve, reject) => {
@@ -52,6 +65,7 @@ export function postJson(post: JsonPost, request: object): Promise<Record<string
       {
         method: "POST",
         agent: post.agent,
+        ...(post.agent === undefined && url.protocol === "https:" && post.ca !== undefined ? { ca: trusted(post.ca) } : {}),
         timeout: post.timeoutMs,
         headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), ...post.headers },
       },
@@ -88,9 +102,9 @@ export function postJson(post: JsonPost, request: object): Promise<Record<string
  * `linker hook`: no protobuf runtime, no Connect library, one kept-alive
  * socket, and a deadline per call.
  */
-export function connectJsonClient(baseUrl: string, options: { token?: string; timeoutMs: number }): ConnectJsonClient {
+export function connectJsonClient(baseUrl: string, options: { token?: string; timeoutMs: number; ca?: string }): ConnectJsonClient {
   const url = new URL(baseUrl);
-  const agent = new (url.protocol === "https:" ? https : http).Agent({ keepAlive: true, maxSockets: 1 });
+  const agent = url.protocol === "https:" ? new https.Agent({ keepAlive: true, maxSockets: 1, ca: trusted(options.ca) }) : new http.Agent({ keepAlive: true, maxSockets: 1 });
   const prefix = baseUrl.replace(/\/+$/, "");
   const headers: Record<string, string> = { "connect-protocol-version": "1", ...(options.token ? { authorization: `Bearer ${options.token}` } : {}) };
   return {

@@ -126,7 +126,7 @@ async function unreadWithStoredSession(settings: Settings, options: HookOptions,
   if (!session) return undefined;
   let lastError: unknown;
   for (const hub of settings.hubs) {
-    const client = connectJsonClient(hub, { token: session.token, timeoutMs: CALL_TIMEOUT_MS });
+    const client = connectJsonClient(hub, { token: session.token, timeoutMs: CALL_TIMEOUT_MS, ca: settings.ca });
     try {
       const page = (await client.call("ListMessages", { unreadOnly: true, limit: LIST_LIMIT })) as { messages?: JsonMessage[]; unreadCount?: number };
       const messages = await unpresented(page.messages ?? [], options, ledger, by);
@@ -152,7 +152,7 @@ async function unreadWithStoredSession(settings: Settings, options: HookOptions,
 /** The same through a remote hub's MCP endpoint, which holds the session of an HTTP MCP server (`linker init --http`); it marks what it returns read. */
 async function unreadOverHttp(settings: Settings, options: HookOptions, base: string, ledger: PresentedLedger, by: PresentingPath): Promise<UnreadPage> {
   const headers: Record<string, string> = { "x-linker-name": settings.name, ...(settings.credential ? { authorization: `Bearer ${settings.credential}` } : {}) };
-  const page = (await postJson({ url: `${base.replace(/\/+$/, "")}/mcp/hook`, headers, timeoutMs: CALL_TIMEOUT_MS, what: "hook" }, { limit: options.limit, peek: options.peek ?? false })) as {
+  const page = (await postJson({ url: `${base.replace(/\/+$/, "")}/mcp/hook`, headers, timeoutMs: CALL_TIMEOUT_MS, what: "hook", ca: settings.ca }, { limit: options.limit, peek: options.peek ?? false })) as {
     messages?: JsonMessage[];
     unreadCount?: number;
   };
@@ -168,6 +168,7 @@ export async function runHookCommand(args: string[]): Promise<number> {
       name: { type: "string", short: "n" },
       hub: { type: "string" },
       home: { type: "string" },
+      ca: { type: "string" },
       "auto-hub": { type: "boolean" },
       "no-auto-hub": { type: "boolean" },
       json: { type: "boolean" },
@@ -184,7 +185,7 @@ export async function runHookCommand(args: string[]): Promise<number> {
   let limit = 20;
   let waitSeconds: number | undefined;
   try {
-    settings = resolveSettings({ name: values.name, hub: values.hub, home: values.home });
+    settings = resolveSettings({ name: values.name, hub: values.hub, home: values.home, ca: values.ca });
     if (values.limit !== undefined) limit = wholeNumber("--limit", values.limit, 1, 100);
     if (values["wait-seconds"] !== undefined) waitSeconds = wholeNumber("--wait-seconds", values["wait-seconds"], 1, MAX_WAIT_SECONDS);
   } catch (err) {

@@ -16,9 +16,18 @@ export interface HostGuard {
   refusal(req: GuardedRequest): string | undefined;
 }
 
+/** The names Docker and Podman containers reach their host by. */
+export const CONTAINER_HOST_NAMES: readonly string[] = ["host.docker.internal", "host.containers.internal", "gateway.docker.internal"];
+
+/** Whether `host` (a bind address) is a wildcard: every interface. */
+export function isWildcardBind(host: string): boolean {
+  const bound = host.replace(/^\[(.*)\]$/, "$1");
+  return bound === "0.0.0.0" || bound === "::" || bound === "";
+}
+
 /** Addresses a wildcard bind is reachable at: this machine's name and interface addresses, and the names containers use for their host. */
 function wildcardNames(): string[] {
-  const names = [hostname().toLowerCase(), "host.docker.internal", "host.containers.internal", "gateway.docker.internal"];
+  const names = [hostname().toLowerCase(), ...CONTAINER_HOST_NAMES];
   for (const list of Object.values(networkInterfaces())) for (const entry of list ?? []) names.push(entry.address.toLowerCase());
   return names;
 }
@@ -36,7 +45,7 @@ export function createHostGuard(options: { host: string; port: number; allowedHo
   const anyOrigin = options.allowedOrigins.includes("*");
   const bound = options.host.replace(/^\[(.*)\]$/, "$1").toLowerCase();
   const hosts = new Set<string>([...options.allowedHosts.map((host) => host.toLowerCase().replace(/^\[(.*)\]$/, "$1")), bound]);
-  if (bound === "0.0.0.0" || bound === "::" || bound === "") for (const name of wildcardNames()) hosts.add(name);
+  if (isWildcardBind(bound)) for (const name of wildcardNames()) hosts.add(name);
   const origins = new Set(options.allowedOrigins.map((origin) => origin.replace(/\/+$/, "").toLowerCase()));
   const hostAllowed = (name: string) => anyHost || isLoopbackHost(name) || hosts.has(name);
   return {
