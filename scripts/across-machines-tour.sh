@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 . scripts/tour-helpers.sh
 pgbin=/usr/lib/postgresql/15/bin
 work=$(mktemp -d)
+put_linker_on_path "$work/bin"
 chmod 777 "$work"
 as_postgres() { if [ "$(id -u)" = 0 ]; then su postgres -c "$1"; else bash -c "$1"; fi; }
 pgport=$(free_port)
@@ -54,6 +55,7 @@ grep -q "the schema changed" "$work/tail"
 echo "--- the first replica stops; bob's stream moves to the second"
 kill "${replicas[0]}"
 wait "${replicas[0]}" || true
+if (exec 3<>"/dev/tcp/127.0.0.1/$a") 2>/dev/null; then echo "the first replica still listens after it was stopped" >&2; exit 1; fi
 linker --hub "http://127.0.0.1:$b,http://127.0.0.1:$a" --name alice send bob "still here"
 for _ in $(seq 1 150); do grep -q "still here" "$work/tail" && break; sleep 0.1; done
 grep -q "still here" "$work/tail" || { cat "$work/tail" "$work/tail.err" >&2; exit 1; }

@@ -8,6 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/tour-helpers.sh
 work=$(mktemp -d)
+put_linker_on_path "$work/bin"
 hub_pid=
 cleanup() {
   [ -n "$hub_pid" ] && kill "$hub_pid" 2>/dev/null || true
