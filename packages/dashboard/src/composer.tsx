@@ -37,6 +37,16 @@ export function Composer({ model }: { model: HubModel }) {
   const others = [...model.instances.keys()].filter((name) => name !== model.settings.name).sort();
   const questions = model.inbox.filter((m) => m.kind === MessageKind.QUERY && !model.answered.has(m.id) && !m.readAt);
   const unread = model.inbox.filter((m) => !m.readAt && m.kind !== MessageKind.QUERY);
+  if (model.watchOnly) {
+    return (
+      <section class="panel desk" data-testid="watch-only">
+        <h2>Your desk</h2>
+        <p class="note">
+          Watching only: {model.watchOnly}. To message and answer agents, enter an agent key that binds "{model.settings.name}" under <em>settings</em>.
+        </p>
+      </section>
+    );
+  }
   return (
     <section class="panel desk">
       <h2>Your desk</h2>

@@ -53,6 +53,8 @@ export class HubModel {
   readonly client: Client<typeof LinkerService>;
   connection: Connection = "connecting";
   problem = "";
+  /** Why the overseer only watches (its access key, an observer key, registers no name), or "". */
+  watchOnly = "";
   me: Instance | undefined;
   status: HubStatus | undefined;
   readonly instances = new Map<string, Instance>();
@@ -86,12 +88,14 @@ export class HubModel {
   async start(): Promise<void> {
     try {
       const registered = await this.register();
-      this.me = registered.instance;
+      this.me = registered?.instance;
       await this.loadState();
-      const feedFrom = registered.headSeq > FEED_REPLAY ? registered.headSeq - FEED_REPLAY : 0n;
-      const inboxFrom = registered.oldestUnreadSeq > 0n ? registered.oldestUnreadSeq - 1n : registered.headSeq;
-      void this.follow("watch", feedFrom, (after, signal) => this.watch(after, signal));
-      void this.follow("inbox", inboxFrom, (after, signal) => this.subscribeInbox(after, signal));
+      const head = registered?.headSeq ?? (await this.client.getHubStatus({})).status?.headSeq ?? 0n;
+      void this.follow("watch", head > FEED_REPLAY ? head - FEED_REPLAY : 0n, (after, signal) => this.watch(after, signal));
+      if (registered) {
+        const inboxFrom = registered.oldestUnreadSeq > 0n ? registered.oldestUnreadSeq - 1n : registered.headSeq;
+        void this.follow("inbox", inboxFrom, (after, signal) => this.subscribeInbox(after, signal));
+      }
       void this.pollStatus();
     } catch (err) {
       this.fail(err);
@@ -215,6 +219,11 @@ export class HubModel {
     } catch (err) {
       const error = ConnectError.from(err);
       if (error.code !== Code.PermissionDenied) throw err;
+      if (this.settings.accessKey !== "") {
+        // A key that may read the hub but binds no such name: watch without a desk.
+        this.watchOnly = error.rawMessage;
+        return undefined;
+      }
       forgetToken(name);
       throw new Error(`the name "${name}" belongs to another session; choose another overseer name`);
     }
