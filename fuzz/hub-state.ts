@@ -1,10 +1,22 @@
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
+import type { Event } from "@linker/protocol/gen/linker/v1/event_pb.js";
 import { LinkerService } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
+import { MemoryChangeKind } from "@linker/protocol/gen/linker/v1/memory_pb.js";
 
 /** What a rejected request must leave as it was. */
 export interface StateDigest {
   text: string;
+  /** The event log's head. */
+  head: bigint;
+  /** Everything but the head. */
+  rest: string;
+}
+
+/** An event no request causes: a presence change, or a memory key whose TTL ran out. */
+function timeDriven(event: Event): boolean {
+  const { payload } = event;
+  return payload.case === "presence" || (payload.case === "memory" && payload.value.kind === MemoryChangeKind.EXPIRED);
 }
 
 /**
@@ -15,7 +27,9 @@ export interface StateDigest {
  * every registered name (ListInstances, paged). Any change a request makes to
  * what others can see moves one of these: messages, receipts, presence,
  * memory and task changes are events, and a registration adds a name.
- * Unread counts are left out: messages with a TTL expire on their own.
+ * Unread counts are left out: messages with a TTL expire on their own. So
+ * do memory keys, and an instance goes offline when its lease runs out or a
+ * stream an earlier request opened ends: `changed` lets those events through.
  */
 export function hubState(url: string) {
   const client = createClient(LinkerService, createConnectTransport({ baseUrl: url, httpVersion: "1.1" }));
@@ -31,7 +45,31 @@ export function hubState(url: string) {
   };
   const read = async (): Promise<StateDigest> => {
     const [{ status }, registered] = await Promise.all([client.getHubStatus({}, { timeoutMs: 10_000 }), names()]);
-    return { text: JSON.stringify({ head: String(status!.headSeq), stored: String(status!.messages?.stored ?? 0n), registered }) };
+    const head = status!.headSeq;
+    const stored = String(status!.messages?.stored ?? 0n);
+    return { text: JSON.stringify({ head: String(head), stored, registered }), head, rest: JSON.stringify({ stored, registered }) };
+  };
+  /** The events after `after`, read through WatchHub until it has caught up. */
+  const eventsAfter = async (after: bigint): Promise<Event[]> => {
+    const events: Event[] = [];
+    const stop = new AbortController();
+    const timer = setTimeout(() => stop.abort(), 10_000);
+    try {
+      for await (const response of client.watchHub({ afterSeq: after }, { signal: stop.signal })) {
+        if (response.item.case === "caughtUp") break;
+        if (response.item.case === "event") events.push(response.item.value);
+      }
+    } finally {
+      clearTimeout(timer);
+      stop.abort();
+    }
+    return events;
+  };
+  /** Whether `after` differs from `before` by more than what time does on its own. */
+  const changed = async (before: StateDigest, after: StateDigest): Promise<boolean> => {
+    if (after.text === before.text) return false;
+    if (after.rest !== before.rest || after.head < before.head) return true;
+    return (await eventsAfter(before.head)).some((event) => !timeDriven(event));
   };
   /** The state once it stops moving (delivery marks and receipts land shortly after a success). */
   const settled = async (): Promise<StateDigest> => {
@@ -44,5 +82,5 @@ export function hubState(url: string) {
     }
     return last;
   };
-  return { read, settled };
+  return { read, settled, changed };
 }

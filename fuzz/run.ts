@@ -159,7 +159,7 @@ async function main(): Promise<void> {
         if (before && !anySucceeded) {
           checkedBatches += 1;
           const after = await state.settled();
-          if (after.text !== before.text) findings.push({ rule: `rejected requests changed the hub's state: ${before.text} → ${after.text}`, request: batch[0] });
+          if (await state.changed(before, after)) findings.push({ rule: `rejected requests changed the hub's state: ${before.text} → ${after.text}`, request: batch[0] });
         }
       }
       const seconds = (Date.now() - surfaceStart) / 1000;
