@@ -1,6 +1,6 @@
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
-import type { Event } from "@linker/protocol/gen/linker/v1/event_pb.js";
+import { type Event, PresenceChangeKind } from "@linker/protocol/gen/linker/v1/event_pb.js";
 import { LinkerService } from "@linker/protocol/gen/linker/v1/linker_service_pb.js";
 import { MemoryChangeKind } from "@linker/protocol/gen/linker/v1/memory_pb.js";
 
@@ -13,10 +13,10 @@ export interface StateDigest {
   rest: string;
 }
 
-/** An event no request causes: a presence change, or a memory key whose TTL ran out. */
+/** An event no request causes: an instance going offline, or a memory key whose TTL ran out. */
 function timeDriven(event: Event): boolean {
   const { payload } = event;
-  return payload.case === "presence" || (payload.case === "memory" && payload.value.kind === MemoryChangeKind.EXPIRED);
+  return (payload.case === "presence" && payload.value.kind === PresenceChangeKind.LEFT) || (payload.case === "memory" && payload.value.kind === MemoryChangeKind.EXPIRED);
 }
 
 /**
