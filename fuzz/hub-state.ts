@@ -6,11 +6,20 @@ import { MemoryChangeKind } from "@linker/protocol/gen/linker/v1/memory_pb.js";
 
 /** What a rejected request must leave as it was. */
 export interface StateDigest {
-  text: string;
   /** The event log's head. */
   head: bigint;
-  /** Everything but the head. */
+  /** The messages stored and every registered name, as JSON. */
   rest: string;
+}
+
+/** Whether two digests are equal. */
+function same(a: StateDigest, b: StateDigest): boolean {
+  return a.head === b.head && a.rest === b.rest;
+}
+
+/** A digest as a finding shows it. */
+export function digestText(digest: StateDigest): string {
+  return `head ${digest.head}, ${digest.rest}`;
 }
 
 /** An event no request causes: an instance going offline, or a memory key whose TTL ran out. */
@@ -45,9 +54,7 @@ export function hubState(url: string) {
   };
   const read = async (): Promise<StateDigest> => {
     const [{ status }, registered] = await Promise.all([client.getHubStatus({}, { timeoutMs: 10_000 }), names()]);
-    const head = status!.headSeq;
-    const stored = String(status!.messages?.stored ?? 0n);
-    return { text: JSON.stringify({ head: String(head), stored, registered }), head, rest: JSON.stringify({ stored, registered }) };
+    return { head: status!.headSeq, rest: JSON.stringify({ stored: String(status!.messages?.stored ?? 0n), registered }) };
   };
   /** The events after `after`, read through WatchHub until it has caught up. */
   const eventsAfter = async (after: bigint): Promise<Event[]> => {
@@ -67,7 +74,7 @@ export function hubState(url: string) {
   };
   /** Whether `after` differs from `before` by more than what time does on its own. */
   const changed = async (before: StateDigest, after: StateDigest): Promise<boolean> => {
-    if (after.text === before.text) return false;
+    if (same(before, after)) return false;
     if (after.rest !== before.rest || after.head < before.head) return true;
     return (await eventsAfter(before.head)).some((event) => !timeDriven(event));
   };
@@ -77,7 +84,7 @@ export function hubState(url: string) {
     for (let i = 0; i < 100; i++) {
       await new Promise((resolve) => setTimeout(resolve, 25));
       const now = await read();
-      if (now.text === last.text) return now;
+      if (same(now, last)) return now;
       last = now;
     }
     return last;

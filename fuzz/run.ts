@@ -13,7 +13,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { FuzzContext } from "./fuzz-context.js";
 import { type FuzzAnswer, type FuzzRequest, HttpExchange } from "./http-exchange.js";
-import { hubState } from "./hub-state.js";
+import { digestText, hubState } from "./hub-state.js";
 import { Random } from "./random.js";
 import { healthRequest, reflectionRequest } from "./surfaces/health-and-reflection.js";
 import { connectBinaryRequest, connectJsonRequest, grpcRequest } from "./surfaces/linker-rpc.js";
@@ -159,7 +159,7 @@ async function main(): Promise<void> {
         if (before && !anySucceeded) {
           checkedBatches += 1;
           const after = await state.settled();
-          if (await state.changed(before, after)) findings.push({ rule: `rejected requests changed the hub's state: ${before.text} → ${after.text}`, request: batch[0] });
+          if (await state.changed(before, after)) findings.push({ rule: `rejected requests changed the hub's state: ${digestText(before)} → ${digestText(after)}`, request: batch[0] });
         }
       }
       const seconds = (Date.now() - surfaceStart) / 1000;

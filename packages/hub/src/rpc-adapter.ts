@@ -9,7 +9,6 @@ import { answerUnansweredCall } from "./unanswered-call.js";
 type Request = IncomingMessage | Http2ServerRequest;
 type Response = ServerResponse | Http2ServerResponse;
 
-
 /** Rewrites one chunk of a Connect end-stream or gRPC-web trailer envelope that carries such an error. */
 function correctEnvelope(chunk: Uint8Array): Uint8Array {
   if (chunk.length < 5 || (chunk[0] !== 0x02 && chunk[0] !== 0x80)) return chunk;

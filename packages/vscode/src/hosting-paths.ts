@@ -13,7 +13,8 @@ export const DASHBOARD_FOLDER = "dashboard";
  * `bundleFile`, if it is there (a development checkout has none: its hub
  * finds the `@linker/dashboard` package instead).
  */
-export function shippedDashboardDir(bundleFile: string): string | undefined {
+export function shippedDashboardDir(bundleFile: string | undefined): string | undefined {
+  if (!bundleFile) return undefined;
   const dir = join(dirname(bundleFile), "..", DASHBOARD_FOLDER);
   return existsSync(join(dir, "index.html")) ? dir : undefined;
 }

@@ -306,7 +306,7 @@ export class HubConnection implements vscode.Disposable {
     return windowHostingCandidates({
       nodePath: settings.nodePath,
       hubScript: this.options.hubScript ?? "",
-      inProcess: hubStarter({ logger: hubLog, dashboardDir: this.options.hubScript ? shippedDashboardDir(this.options.hubScript) : undefined }),
+      inProcess: hubStarter({ logger: hubLog, dashboardDir: shippedDashboardDir(this.options.hubScript) }),
       hubLog,
     });
   }

@@ -41,7 +41,6 @@ export interface JsonPost {
   ca?: string;
 }
 
-
 /** The CAs an https:// request trusts: the system's and `ca`. */
 function trusted(ca: string | undefined): string[] | undefined {
   return ca === undefined ? undefined : [...rootCertificates, ca];
@@ -65,7 +64,8 @@ export function postJson(post: JsonPost, request: object): Promise<Record<string
       {
         method: "POST",
         agent: post.agent,
-        ...(post.agent === undefined && url.protocol === "https:" && post.ca !== undefined ? { ca: trusted(post.ca) } : {}),
+        // A kept-alive agent carries its own trust; a one-off https:// request takes the CA here.
+        ...(post.agent === undefined ? { ca: trusted(post.ca) } : {}),
         timeout: post.timeoutMs,
         headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), ...post.headers },
       },

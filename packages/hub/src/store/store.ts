@@ -66,9 +66,10 @@ export interface Store {
   /** Runs `fn` as one atomic transaction; transactions run one at a time. */
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
   /**
-   * The session a token hash belongs to, read from committed state without
-   * queueing behind write transactions: every authenticated call that misses
-   * the session cache reads one.
+   * The session a token hash belongs to, read from committed state: every
+   * authenticated call that misses the session cache reads one. Where the
+   * backend allows it (PostgreSQL) the read does not queue behind write
+   * transactions.
    */
   readSession(tokenHash: string): Promise<SessionRecord | undefined>;
   /**

@@ -40,4 +40,4 @@ process.on("warning", (warning) => {
  * mapped to node:sqlite (bundle.ts), run by a window that cannot load a
  * native addon in its extension host (hub-process-starter.ts starts it).
  */
-void runHubProcess({ start: hubStarter({ dashboardDir: shippedDashboardDir(process.argv[1] ?? "") }), checkStore });
+void runHubProcess({ start: hubStarter({ dashboardDir: shippedDashboardDir(process.argv[1]) }), checkStore });

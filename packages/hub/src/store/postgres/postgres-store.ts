@@ -63,8 +63,8 @@ const LOCK = { write: 1, sweep: 2, migrate: 3 } as const;
  * connections: one runs its transactions (group commit, like SQLite), one
  * reads the event log for its live subscribers, one reads sessions for every
  * authenticated call, batched, outside the write lock (a committed
- * revocation is seen by the next read on any hub), and one listens for other hubs' commits and
- * holds the sweep lock while this hub leads the sweeps.
+ * revocation is seen by the next read on any hub), and one listens for other
+ * hubs' commits and holds the sweep lock while this hub leads the sweeps.
  *
  * Commit order: every write transaction takes one advisory lock before
  * anything else and keeps it to its COMMIT, so transactions commit one at a
