@@ -1,10 +1,11 @@
 import { timestampMs } from "@bufbuild/protobuf/wkt";
+import type { Instance } from "@linker/protocol/gen/linker/v1/instance_pb.js";
 import { MemoryChangeKind } from "@linker/protocol/gen/linker/v1/memory_pb.js";
 import { TaskStatus } from "@linker/protocol/gen/linker/v1/task_pb.js";
 import type { Clock } from "../clock.js";
 import type { HubLogger } from "../logger.js";
 import type { SharedPresence } from "../shared-presence.js";
-import type { CommittedEvent, Store } from "../store/store.js";
+import type { CommittedEvent, Store, StoreTx } from "../store/store.js";
 
 /** Rows read per transaction while counting what the store held at start. */
 const SCAN_PAGE = 500;
@@ -106,18 +107,32 @@ export class HubCensus {
     return value;
   }
 
+  /** The standings of `names` counted now, not taken from the snapshot (undefined for a name not registered). */
+  standingsOf(names: readonly string[]): Promise<Map<string, InstanceStanding | undefined>> {
+    const now = this.clock.now();
+    return this.store.transaction(async (tx) => {
+      const rows = new Map<string, InstanceStanding | undefined>();
+      for (const name of names) {
+        const instance = await tx.identity.getInstance(name);
+        rows.set(name, instance && (await this.standing(tx, instance, now)));
+      }
+      return rows;
+    });
+  }
+
+  private async standing(tx: StoreTx, instance: Instance, now: number): Promise<InstanceStanding> {
+    return { name: instance.name, unread: await tx.messages.countUnread(instance.name, now), online: this.presence.isOnline(instance.name), status: instance.status };
+  }
+
   private async countInstances(now: number): Promise<InstanceSnapshot> {
     const standings = await this.store.transaction(async (tx) => {
       const rows: InstanceStanding[] = [];
-      for (const instance of await tx.identity.listInstances()) {
-        rows.push({ name: instance.name, unread: await tx.messages.countUnread(instance.name, now), online: false, status: instance.status });
-      }
+      for (const instance of await tx.identity.listInstances()) rows.push(await this.standing(tx, instance, now));
       return rows;
     });
     let online = 0;
     let unread = 0;
     for (const row of standings) {
-      row.online = this.presence.isOnline(row.name);
       if (row.online) online += 1;
       unread += row.unread;
     }

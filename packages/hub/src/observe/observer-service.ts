@@ -31,26 +31,6 @@ function backlog(row: InstanceStanding): InstanceBacklog {
   });
 }
 
-/** The backlogs of `names` as the store has them now (unregistered names say so). */
-async function namedBacklogs(hub: Hub, names: readonly string[]): Promise<Map<string, InstanceBacklog>> {
-  if (names.length === 0) return new Map();
-  const { store, clock, presence } = hub.deps;
-  const now = clock.now();
-  return store.transaction(async (tx) => {
-    const rows = new Map<string, InstanceBacklog>();
-    for (const name of names) {
-      const instance = await tx.identity.getInstance(name);
-      rows.set(
-        name,
-        instance
-          ? backlog({ name, unread: await tx.messages.countUnread(name, now), online: presence.isOnline(name), status: instance.status })
-          : create(InstanceBacklogSchema, { name, registered: false, presence: Presence.OFFLINE }),
-      );
-    }
-    return rows;
-  });
-}
-
 /**
  * The observer RPCs: the hub's status, a watch on every event, and any
  * instance's conversations. They read only; who may call them is decided by
@@ -68,10 +48,14 @@ export function createObserverService(hub: Hub): Pick<ServiceImpl<typeof LinkerS
         observation.resumedSeq.catch(() => 0n),
       ]);
       const top = req.topBacklogs === 0 ? DEFAULT_TOP_BACKLOGS : req.topBacklogs;
-      // The census may be a second old; the instances the caller named are counted now.
-      const named = await namedBacklogs(hub, req.instances);
-      const backlogs = instances.standings.slice(0, top).map((row) => named.get(row.name) ?? backlog(row));
-      for (const [name, row] of named) if (!backlogs.some((shown) => shown.name === name)) backlogs.push(row);
+      // The snapshot may be a second old; the instances the caller named are counted now.
+      const named = req.instances.length === 0 ? new Map<string, InstanceStanding | undefined>() : await census.standingsOf(req.instances);
+      const fresh = (name: string) => {
+        const row = named.get(name);
+        return row ? backlog(row) : create(InstanceBacklogSchema, { name, registered: false, presence: Presence.OFFLINE });
+      };
+      const backlogs = instances.standings.slice(0, top).map((row) => (named.has(row.name) ? fresh(row.name) : backlog(row)));
+      for (const name of named.keys()) if (!backlogs.some((shown) => shown.name === name)) backlogs.push(fresh(name));
       const sizes = deps.fanout.sizes();
       const latency = traffic.latencySummary();
       return create(GetHubStatusResponseSchema, {
