@@ -1,12 +1,10 @@
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Agent, killAll, removeTempDirs, tempDir } from "../cli/cli-process.js";
+import { launchChromium } from "../support/chromium.js";
 import { type HubProcess, startHubProcess } from "../support/hub-process.js";
-
-/** Debian's Chromium (installed by .ci/run's system packages). */
-const CHROMIUM = "/usr/bin/chromium";
 
 /**
  * The dashboard in real Chromium against a real `linker hub` process, with
@@ -25,12 +23,7 @@ describe("the web dashboard in Chromium", { timeout: 120_000 }, () => {
     alice = new Agent("dash-alice", hub.url);
     bob = new Agent("dash-bob", hub.url);
     for (const agent of [alice, bob]) expect((await agent.run(["status", `working as ${agent.name}`])).code).toBe(0);
-    browser = await chromium.launchPersistentContext(tempDir("linker-chromium-"), {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1440, height: 960 },
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
+    browser = await launchChromium({ viewport: { width: 1440, height: 960 } });
     page = await browser.newPage();
     const offsite: string[] = [];
     page.on("request", (request) => {

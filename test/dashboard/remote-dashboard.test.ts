@@ -1,13 +1,11 @@
 import { readFileSync } from "node:fs";
 import { networkInterfaces } from "node:os";
 import { join } from "node:path";
-import { type BrowserContext, chromium } from "playwright-core";
+import type { BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Agent, killAll, removeTempDirs, runCli, tempDir } from "../cli/cli-process.js";
+import { launchChromium } from "../support/chromium.js";
 import { type HubProcess, startHubProcess } from "../support/hub-process.js";
-
-/** Debian's Chromium (installed by .ci/run's system packages). */
-const CHROMIUM = "/usr/bin/chromium";
 
 /** An address of this machine that is not loopback: what another machine's browser connects from and to. */
 function outwardAddress(): string {
@@ -55,13 +53,8 @@ describe("the dashboard beyond loopback, in Chromium", { timeout: 120_000 }, () 
     const sent = await as("remote-alice", ["send", "remote-bob", "the staging deploy is green"]);
     expect(sent.code, sent.stderr).toBe(0);
     url = `https://${outwardAddress()}:${new URL(hub.url).port}/`;
-    browser = await chromium.launchPersistentContext(tempDir("linker-chromium-"), {
-      executablePath: CHROMIUM,
-      headless: true,
-      // The hub's certificate comes from its own CA, which this throwaway profile does not trust.
-      ignoreHTTPSErrors: true,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
+    // The hub's certificate comes from its own CA, which the browser's throwaway profile does not trust.
+    browser = await launchChromium({ ignoreHTTPSErrors: true });
   });
 
   afterAll(async () => {
