@@ -81,7 +81,7 @@ describe("the MCP endpoint at /mcp on the hub port", () => {
   });
 
   it("keeps `linker hook --http` from sending a key in clear text beyond this machine", async () => {
-    // 192.0.2.1 is a documentation address: nothing there could answer, and the hook must not even try.
+    // The hook must refuse before it connects: had it tried, the error would name the connection instead.
     const run = await runCli(["--name", "hooked-container", "hook", "--http", "http://192.0.2.1:3847"], {
       home: tempDir("linker-hook-home-"),
       env: { LINKER_KEY: "lkk_not-a-real-key-0123456789" },

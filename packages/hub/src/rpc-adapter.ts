@@ -4,6 +4,7 @@ import { type ConnectRouterOptions, type ContextValues, createConnectRouter, typ
 import type { UniversalHandler, UniversalServerResponse } from "@connectrpc/connect/protocol";
 import { compressionBrotli, compressionGzip, universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
 import { isClientFaultMessage } from "./errors.js";
+import type { HubLogger } from "./logger.js";
 import { answerUnansweredCall } from "./unanswered-call.js";
 
 type Request = IncomingMessage | Http2ServerRequest;
@@ -77,6 +78,8 @@ export interface RpcAdapterOptions extends ConnectRouterOptions {
   routes: (router: ConnectRouter) => void;
   /** Context values of each call. */
   contextValues?: (req: Request) => ContextValues;
+  /** Where a call the framework failed to answer is logged. */
+  logger?: HubLogger;
 }
 
 /**
@@ -102,7 +105,7 @@ export function rpcAdapter(options: RpcAdapterOptions): (req: Request, res: Resp
       .then((uRes) => universalResponseToNodeResponse(uRes, res as ServerResponse))
       .catch((err: unknown) => {
         // The client went away mid-response (nothing to answer), or the framework could not answer.
-        if (!res.destroyed && !res.writableEnded) answerUnansweredCall(req, res, err);
+        if (!res.destroyed && !res.writableEnded) answerUnansweredCall(req, res, err, options.logger);
       });
   };
 }

@@ -236,7 +236,7 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
   const observerPolicy = options.observerPolicy ?? credentialObserverPolicy({ mode, keys: hub.keys, audit: hub.audit });
   const { routes, options: routerOptions } = hubRouter(hub, health, config, logger, options.interceptors, observerPolicy);
   const contextValues = (req: IncomingMessage | Http2ServerRequest) => createContextValues().set(nodeRequestKey, req);
-  const rpcHandler = rpcAdapter({ routes, ...routerOptions, contextValues });
+  const rpcHandler = rpcAdapter({ routes, ...routerOptions, contextValues, logger });
   const limits = new ConnectionLimits(config.limits);
   const direct = createDirectRpc({
     service: createLinkerService(hub) as DirectRpcOptions["service"],
