@@ -69,6 +69,26 @@ describe("TLS on the one port, and agent keys over it", { timeout: 60_000 }, () 
     expect(listed.stdout).not.toContain(secret!.slice(17));
   });
 
+  it("linker hook reads what waits from an https:// hub, trusting the CA it is given, and nothing without it", async () => {
+    const keyOf = async (name: string) => {
+      const created = await runCli(["--hub", hub.url, "--ca", ca, "--json", "key", "create", name], { home: hub.dataDir });
+      expect(created.code, created.stderr).toBe(0);
+      return (JSON.parse(created.stdout) as { secret: string }).secret;
+    };
+    const carol = new Agent("tls-carol", hub.url);
+    const dave = new Agent("tls-dave", hub.url);
+    const asCarol = { LINKER_KEY: await keyOf("tls-carol") };
+    expect((await carol.run(["register"], { env: { ...asCarol, LINKER_CA: ca } })).code).toBe(0);
+    expect((await dave.run(["send", "tls-carol", "the cert rotated"], { env: { LINKER_KEY: await keyOf("tls-dave"), LINKER_CA: ca } })).code).toBe(0);
+    const input = JSON.stringify({ hook_event_name: "UserPromptSubmit", prompt: "anything new?" });
+    const untrusted = await carol.run(["hook"], { env: asCarol, input });
+    expect([untrusted.code, untrusted.stdout]).toEqual([0, ""]);
+    expect(untrusted.stderr).toMatch(/certificate is not trusted here; pass the hub's ca\.pem with --ca or LINKER_CA/);
+    const hooked = await carol.run(["--ca", ca, "hook"], { env: asCarol, input });
+    expect(hooked.code, hooked.stderr).toBe(0);
+    expect(hooked.stdout).toContain("the cert rotated");
+  });
+
   it("a client refuses to send a key or token in clear text to a host beyond loopback, before connecting", async () => {
     const transport = createHubTransport("http://hub.invalid:3847", { httpVersion: "1.1", protocol: "connect" });
     try {

@@ -90,9 +90,12 @@ export function postJson(post: JsonPost, request: object): Promise<Record<string
       },
     );
     req.on("timeout", () => req.destroy(new ConnectJsonError(`${post.what}: no answer from ${url.origin} within ${post.timeoutMs} ms`, "unavailable", true)));
-    req.on("error", (err: NodeJS.ErrnoException) =>
-      reject(err instanceof ConnectJsonError ? err : new ConnectJsonError(`cannot reach the Linker hub at ${url.origin} (${err.code ?? err.message})`, "unavailable", true)),
-    );
+    req.on("error", (err: NodeJS.ErrnoException) => {
+      if (err instanceof ConnectJsonError) return reject(err);
+      const untrusted = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(err.code ?? "");
+      const why = untrusted ? `${err.code}: its certificate is not trusted here; pass the hub's ca.pem with --ca or LINKER_CA` : (err.code ?? err.message);
+      reject(new ConnectJsonError(`cannot reach the Linker hub at ${url.origin} (${why})`, "unavailable", true));
+    });
     req.end(body);
   });
 }
